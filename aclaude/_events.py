@@ -1,0 +1,320 @@
+"""Stream events of the Messages API as a msgspec tagged union, and the one decoder for them.
+
+``decode_event(data)`` turns one SSE ``data`` payload (bytes) into a typed event in a single C
+call on the hot path. Only when that fails does it take the slow path, which tells a type it
+does not know yet (passed through as an ``Unknown*`` struct with every field kept) from a
+payload that is really broken (``APIResponseValidationError``). New event, block, delta or
+citation types therefore never break a stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar, Union
+
+import msgspec
+
+from ._exceptions import APIResponseValidationError
+from ._models import (
+    Citation,
+    ContentBlock,
+    KnownContentBlock,
+    Message,
+    OutputTokensDetails,
+    ServerToolUsage,
+    TextBlock,
+    UnknownCitation,
+    UnknownContentBlock,
+)
+
+__all__ = [
+    "CitationsDelta",
+    "Delta",
+    "ErrorDetail",
+    "ErrorEvent",
+    "InputJSONDelta",
+    "MessageDelta",
+    "MessageDeltaUsage",
+    "PingEvent",
+    "RawContentBlockDeltaEvent",
+    "RawContentBlockStartEvent",
+    "RawContentBlockStopEvent",
+    "RawMessageDeltaEvent",
+    "RawMessageStartEvent",
+    "RawMessageStopEvent",
+    "RawMessageStreamEvent",
+    "SignatureDelta",
+    "TextDelta",
+    "ThinkingDelta",
+    "UnknownDelta",
+    "UnknownEvent",
+    "decode_event",
+]
+
+
+class _Tagged(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type"):
+    type: ClassVar[str]
+
+
+# -- deltas ----------------------------------------------------------------------------------
+
+
+class TextDelta(_Tagged, tag="text_delta", kw_only=True):
+    type: ClassVar[str] = "text_delta"
+    text: str
+
+
+class InputJSONDelta(_Tagged, tag="input_json_delta", kw_only=True):
+    type: ClassVar[str] = "input_json_delta"
+    partial_json: str
+
+
+class CitationsDelta(_Tagged, tag="citations_delta", kw_only=True):
+    type: ClassVar[str] = "citations_delta"
+    citation: Citation  # or UnknownCitation at run time
+
+
+class ThinkingDelta(_Tagged, tag="thinking_delta", kw_only=True):
+    type: ClassVar[str] = "thinking_delta"
+    thinking: str
+
+
+class SignatureDelta(_Tagged, tag="signature_delta", kw_only=True):
+    type: ClassVar[str] = "signature_delta"
+    signature: str
+
+
+class UnknownDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A delta type this client does not know yet (every field kept)."""
+
+    type: str
+
+
+Delta = Union[TextDelta, InputJSONDelta, CitationsDelta, ThinkingDelta, SignatureDelta]
+
+# -- events ----------------------------------------------------------------------------------
+
+
+class MessageDelta(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    stop_details: Any = None
+    container: Any = None
+
+
+class MessageDeltaUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """Cumulative usage counts sent with ``message_delta`` (they overwrite, never add)."""
+
+    output_tokens: int
+    input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    server_tool_use: ServerToolUsage | None = None
+    output_tokens_details: OutputTokensDetails | None = None
+
+
+class ErrorDetail(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    type: str
+    message: str | None = None
+
+
+class RawMessageStartEvent(_Tagged, tag="message_start", kw_only=True):
+    type: ClassVar[str] = "message_start"
+    message: Message
+
+
+class RawContentBlockStartEvent(_Tagged, tag="content_block_start", kw_only=True):
+    type: ClassVar[str] = "content_block_start"
+    index: int
+    content_block: ContentBlock
+
+
+class RawContentBlockDeltaEvent(_Tagged, tag="content_block_delta", kw_only=True):
+    type: ClassVar[str] = "content_block_delta"
+    index: int
+    delta: Delta  # or UnknownDelta at run time
+
+
+class RawContentBlockStopEvent(_Tagged, tag="content_block_stop", kw_only=True):
+    type: ClassVar[str] = "content_block_stop"
+    index: int
+
+
+class RawMessageDeltaEvent(_Tagged, tag="message_delta", kw_only=True):
+    type: ClassVar[str] = "message_delta"
+    delta: MessageDelta
+    usage: MessageDeltaUsage
+
+
+class RawMessageStopEvent(_Tagged, tag="message_stop", kw_only=True):
+    type: ClassVar[str] = "message_stop"
+
+
+class PingEvent(_Tagged, tag="ping", kw_only=True):
+    type: ClassVar[str] = "ping"
+
+
+class ErrorEvent(_Tagged, tag="error", kw_only=True):
+    """``event: error`` in a stream; the stream layer raises it as a typed ``APIStatusError``."""
+
+    type: ClassVar[str] = "error"
+    error: ErrorDetail
+    request_id: str | None = None
+
+
+class UnknownEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An event type this client does not know yet (every field kept)."""
+
+    type: str
+
+
+_KnownEvent = Union[
+    RawContentBlockDeltaEvent,
+    RawContentBlockStartEvent,
+    RawContentBlockStopEvent,
+    RawMessageStartEvent,
+    RawMessageDeltaEvent,
+    RawMessageStopEvent,
+    PingEvent,
+    ErrorEvent,
+]
+RawMessageStreamEvent = Union[_KnownEvent, UnknownEvent]
+
+# The hot path: one decoder, built once at import (msgspec "performance tips").
+_decoder: msgspec.json.Decoder[_KnownEvent] = msgspec.json.Decoder(_KnownEvent)
+_KNOWN_EVENT_TYPES = frozenset(t.type for t in _KnownEvent.__args__)
+
+
+def decode_event(data: bytes) -> RawMessageStreamEvent:
+    """Decode one SSE ``data`` payload into a typed event.
+
+    Raises ``APIResponseValidationError`` for data that is not JSON, not UTF-8, or a known type
+    with the wrong shape.
+    """
+    try:
+        return _decoder.decode(data)
+    except msgspec.ValidationError:
+        return _decode_slow(data)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise APIResponseValidationError(
+            f"stream event is not valid JSON: {exc}; data: {_preview(data)}"
+        ) from exc
+
+
+# -- slow path: forward compatibility --------------------------------------------------------
+
+_S = TypeVar("_S", bound=msgspec.Struct)
+_unknown_types: dict[tuple[type[Any], tuple[str, ...]], type[Any]] = {}
+_UNKNOWN_TYPE_CACHE_MAX = 512
+
+
+def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
+    """A struct of a subclass of ``base`` whose fields are exactly ``obj``'s keys.
+
+    Subclasses are made with ``msgspec.defstruct`` and cached per key set (bounded), so an
+    unknown block gets attribute access and encodes back to exactly what the server sent.
+    """
+    keys = tuple(k for k in obj if k != "type")
+    cache_key = (base, keys)
+    cls = _unknown_types.get(cache_key)
+    if cls is None:
+        try:
+            cls = msgspec.defstruct(
+                base.__name__,
+                [(k, Any, None) for k in keys],
+                bases=(base,),
+                kw_only=True,
+                omit_defaults=True,
+                module=base.__module__,
+            )
+        except (TypeError, ValueError):
+            # A key that cannot be a field name (not an identifier, or a keyword-only clash):
+            # keep the type only rather than fail the stream.
+            return base(type=str(obj.get("type")))  # type: ignore[call-arg]
+        if len(_unknown_types) < _UNKNOWN_TYPE_CACHE_MAX:
+            _unknown_types[cache_key] = cls
+    result: _S = cls(**obj)
+    return result
+
+
+def _typed_or_unknown(obj: Any, known: Any, unknown: type[_S], known_tags: frozenset[str]) -> Any:
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+        raise APIResponseValidationError(f"expected an object with a string 'type', got {obj!r:.200}")
+    if obj["type"] in known_tags:
+        return _convert(obj, known)
+    return decode_unknown(unknown, obj)
+
+
+def _convert(obj: Any, typ: Any) -> Any:
+    try:
+        return msgspec.convert(obj, typ)
+    except msgspec.ValidationError as exc:
+        raise APIResponseValidationError(f"malformed stream event: {exc}") from exc
+
+
+def _tags(union: Any) -> frozenset[str]:
+    return frozenset(t.__struct_config__.tag for t in union.__args__)
+
+
+_BLOCK_TAGS = _tags(KnownContentBlock)
+_DELTA_TAGS = _tags(Delta)
+_CITATION_TAGS = _tags(Citation)
+
+
+def _block(obj: Any) -> Any:
+    if isinstance(obj, dict) and obj.get("type") == "text" and obj.get("citations"):
+        # A known text block may still carry citations of a type we do not know.
+        citations = [_citation(c) for c in obj["citations"]]
+        block = _convert({**obj, "citations": []}, TextBlock)
+        block.citations = citations
+        return block
+    return _typed_or_unknown(obj, KnownContentBlock, UnknownContentBlock, _BLOCK_TAGS)
+
+
+def _citation(obj: Any) -> Any:
+    return _typed_or_unknown(obj, Citation, UnknownCitation, _CITATION_TAGS)
+
+
+def _delta(obj: Any) -> Any:
+    if isinstance(obj, dict) and obj.get("type") == "citations_delta":
+        return CitationsDelta(citation=_citation(obj.get("citation")))
+    return _typed_or_unknown(obj, Delta, UnknownDelta, _DELTA_TAGS)
+
+
+def _decode_slow(data: bytes) -> RawMessageStreamEvent:
+    try:
+        obj = msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise APIResponseValidationError(
+            f"stream event is not valid JSON: {exc}; data: {_preview(data)}"
+        ) from exc
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+        raise APIResponseValidationError(f"stream event has no string 'type': {_preview(data)}")
+    etype = obj["type"]
+    if etype not in _KNOWN_EVENT_TYPES:
+        return decode_unknown(UnknownEvent, obj)
+    if etype == "content_block_start":
+        block = _block(obj.get("content_block"))
+        return RawContentBlockStartEvent(index=_index(obj), content_block=block)
+    if etype == "content_block_delta":
+        return RawContentBlockDeltaEvent(index=_index(obj), delta=_delta(obj.get("delta")))
+    if etype == "message_start" and isinstance(obj.get("message"), dict):
+        message = dict(obj["message"])
+        content = message.get("content") or []
+        message["content"] = []
+        msg = _convert(message, Message)
+        msg.content = [_block(b) for b in content] if isinstance(content, list) else []
+        return RawMessageStartEvent(message=msg)
+    result: RawMessageStreamEvent = _convert(obj, _KnownEvent)  # genuinely malformed: raises
+    return result
+
+
+def _index(obj: dict[str, Any]) -> int:
+    index = obj.get("index")
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise APIResponseValidationError(f"stream event has no integer 'index': {obj!r:.200}")
+    return index
+
+
+def _preview(data: bytes, limit: int = 200) -> str:
+    text = data[:limit].decode("utf-8", "replace")
+    return text + ("..." if len(data) > limit else "")

@@ -1,0 +1,307 @@
+"""Every error aclaude raises. Foreign errors (aiohttp, msgspec, OS) are mapped to these at one
+boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ... from exc``, so
+``except aclaude.APIError`` catches everything a call can fail with::
+
+    APIError                                  base; ``request_id``, ``partial_message``, ``events_received``
+    ├── APIStatusError                        the API said no: HTTP status >= 400, or an ``event: error`` in a stream
+    │   ├── BadRequestError                   400  invalid_request_error
+    │   ├── AuthenticationError               401  authentication_error
+    │   ├── PermissionDeniedError             403  permission_error
+    │   ├── NotFoundError                     404  not_found_error
+    │   ├── ConflictError                     409
+    │   ├── RequestTooLargeError              413  request_too_large
+    │   ├── UnprocessableEntityError          422
+    │   ├── RateLimitError                    429  rate_limit_error
+    │   ├── InternalServerError               >= 500  api_error (and any other 5xx)
+    │   │   ├── ServiceUnavailableError       503
+    │   │   ├── GatewayTimeoutError           504  timeout_error
+    │   │   └── OverloadedError               529  overloaded_error
+    ├── APIConnectionError                    no usable answer: refused, reset, dropped, TLS ...
+    │   ├── APITimeoutError                   connect / idle / overall deadline exceeded
+    │   └── IncompleteStreamError             the stream ended (clean EOF or dropped) before message_stop
+    └── APIResponseValidationError            the bytes are not what the API sends (bad JSON, invalid UTF-8,
+                                              an oversized event, events out of order)
+
+An error raised in the middle of a stream carries what arrived before it: ``events_received``
+and, where a message was being accumulated (``messages.stream()``, non-streaming ``create()``),
+``partial_message``, the snapshot so far. aclaude never returns a partial message as complete.
+
+No exception's ``str`` or ``repr`` contains the API key: messages are built from status codes,
+error bodies and our own text, never from request headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "GatewayTimeoutError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "ServiceUnavailableError",
+    "UnprocessableEntityError",
+    "error_for_status",
+    "error_for_stream_event",
+]
+
+
+class APIError(Exception):
+    """Base class of every error aclaude raises."""
+
+    message: str
+    request_id: str | None
+    #: The accumulated message up to the failure, when one was being built (else None).
+    partial_message: Any
+    #: How many stream events had arrived when the failure happened (0 before the stream).
+    events_received: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        partial_message: Any = None,
+        events_received: int = 0,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+        self.partial_message = partial_message
+        self.events_received = events_received
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class APIStatusError(APIError):
+    """The API answered with an error: an HTTP status >= 400 or an ``event: error`` in a stream.
+
+    ``body`` is the decoded JSON error body (``{"type": "error", "error": {...}}``) when there was
+    one, else the raw text; ``type`` is the error type (``"overloaded_error"`` ...).
+    """
+
+    status_code: int
+    body: Any
+    type: str | None
+    headers: Mapping[str, str]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        error_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        partial_message: Any = None,
+        events_received: int = 0,
+    ) -> None:
+        super().__init__(
+            message,
+            request_id=request_id,
+            partial_message=partial_message,
+            events_received=events_received,
+        )
+        self.status_code = status_code
+        self.body = body
+        self.type = error_type
+        self.headers = headers if headers is not None else {}
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed or invalid."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: missing or invalid API key."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource (or model)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's state."""
+
+
+class RequestTooLargeError(APIStatusError):
+    """413: the request body exceeds the API's size limit."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: well-formed but semantically invalid."""
+
+
+class RateLimitError(APIStatusError):
+    """429: rate limited; the response headers say when to come back."""
+
+
+class InternalServerError(APIStatusError):
+    """>= 500: the API failed."""
+
+
+class ServiceUnavailableError(InternalServerError):
+    """503."""
+
+
+class GatewayTimeoutError(InternalServerError):
+    """504 or an in-stream ``timeout_error``."""
+
+
+class OverloadedError(InternalServerError):
+    """529 or an in-stream ``overloaded_error``: the API is temporarily overloaded."""
+
+
+class APIConnectionError(APIError):
+    """No usable answer: the connection failed, was reset or dropped."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, idle or overall deadline passed."""
+
+
+class IncompleteStreamError(APIConnectionError):
+    """The stream ended before ``message_stop``: by a clean end of the body (``clean_eof``) or a
+    dropped connection. Carries ``events_received`` and, where one was being built, the
+    ``partial_message`` snapshot: it is never handed out as a complete message."""
+
+    clean_eof: bool
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        clean_eof: bool,
+        request_id: str | None = None,
+        partial_message: Any = None,
+        events_received: int = 0,
+    ) -> None:
+        super().__init__(
+            message,
+            request_id=request_id,
+            partial_message=partial_message,
+            events_received=events_received,
+        )
+        self.clean_eof = clean_eof
+
+
+class APIResponseValidationError(APIError):
+    """The response is not what the API sends: malformed JSON, invalid UTF-8, an event over the
+    size cap, or events in an impossible order."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+    504: GatewayTimeoutError,
+    529: OverloadedError,
+}
+
+# Error types the API puts in error bodies and `event: error`, with the HTTP status they mean.
+_ERROR_TYPE_STATUS: dict[str, int] = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+
+
+def _class_for_status(status: int) -> type[APIStatusError]:
+    cls = _STATUS_CLASSES.get(status)
+    if cls is not None:
+        return cls
+    return InternalServerError if status >= 500 else APIStatusError
+
+
+def _describe(body: Any) -> tuple[str | None, str | None]:
+    """(error type, error message) from an API error body, tolerating any shape."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            etype, emsg = err.get("type"), err.get("message")
+            return (
+                etype if isinstance(etype, str) else None,
+                emsg if isinstance(emsg, str) else None,
+            )
+    return None, None
+
+
+def error_for_status(
+    status: int,
+    body: Any,
+    *,
+    headers: Mapping[str, str] | None = None,
+    request_id: str | None = None,
+) -> APIStatusError:
+    """The typed error for an HTTP error response."""
+    etype, emsg = _describe(body)
+    if emsg is None:
+        emsg = body if isinstance(body, str) and body else "(no error message)"
+    message = f"Error code: {status} - {etype or 'error'}: {emsg}"
+    if request_id:
+        message += f" (request_id: {request_id})"
+    return _class_for_status(status)(
+        message,
+        status_code=status,
+        body=body,
+        error_type=etype,
+        headers=headers,
+        request_id=request_id,
+    )
+
+
+def error_for_stream_event(
+    body: Any,
+    *,
+    request_id: str | None = None,
+    partial_message: Any = None,
+    events_received: int = 0,
+) -> APIStatusError:
+    """The typed error for an ``event: error`` received inside a 200 stream: the class and
+    ``status_code`` are those of the HTTP status its error type stands for."""
+    etype, emsg = _describe(body)
+    status = _ERROR_TYPE_STATUS.get(etype or "", 500)
+    message = f"Stream error: {etype or 'error'}: {emsg or '(no error message)'}"
+    if request_id:
+        message += f" (request_id: {request_id})"
+    return _class_for_status(status)(
+        message,
+        status_code=status,
+        body=body,
+        error_type=etype,
+        request_id=request_id,
+        partial_message=partial_message,
+        events_received=events_received,
+    )

@@ -1,0 +1,310 @@
+"""Typed models of the Messages API: the Message, its content blocks, citations and usage.
+
+All are msgspec Structs, so decoding is done in C and ``msgspec.to_builtins(obj)`` gives back the
+wire JSON (fields that are null on the wire and ``None`` here are omitted: ``omit_defaults``).
+
+Conventions (msgspec "Tagged Unions" and "schema evolution"):
+
+* Types that appear in a union carry their wire ``type`` as the struct tag; ``obj.type`` is a
+  class attribute, and encoding writes it back.
+* Every field that the API may leave out has a default, so new optional fields are cheap to add.
+* Blocks whose inner structure the API grows often (server-tool results) keep that part as
+  plain JSON (``Any``), so nothing the server sends is lost.
+* Types the client does not know yet are decoded into ``Unknown*`` structs that keep every field
+  (see ``_events.decode_unknown``): forward compatibility without losing data.
+
+Structs that are created per stream event are ``gc=False``: they never form reference cycles and
+this keeps them out of the cyclic garbage collector's way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, Union
+
+import msgspec
+
+__all__ = [
+    "CacheCreation",
+    "Citation",
+    "CitationCharLocation",
+    "CitationContentBlockLocation",
+    "CitationPageLocation",
+    "CitationsSearchResultLocation",
+    "CitationsWebSearchResultLocation",
+    "CodeExecutionToolResultBlock",
+    "BashCodeExecutionToolResultBlock",
+    "ContainerUploadBlock",
+    "ContentBlock",
+    "Message",
+    "OutputTokensDetails",
+    "RedactedThinkingBlock",
+    "ServerToolUsage",
+    "ServerToolUseBlock",
+    "TextBlock",
+    "TextEditorCodeExecutionToolResultBlock",
+    "ThinkingBlock",
+    "ToolSearchToolResultBlock",
+    "ToolUseBlock",
+    "UnknownCitation",
+    "UnknownContentBlock",
+    "Usage",
+    "WebFetchToolResultBlock",
+    "WebSearchToolResultBlock",
+]
+
+
+class _Block(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type"):
+    """Base of the tagged content-block and citation types."""
+
+    type: ClassVar[str]
+
+
+# -- citations -------------------------------------------------------------------------------
+
+
+class CitationCharLocation(_Block, tag="char_location", kw_only=True):
+    type: ClassVar[str] = "char_location"
+    cited_text: str
+    document_index: int
+    document_title: str | None = None
+    start_char_index: int
+    end_char_index: int
+    file_id: str | None = None
+
+
+class CitationPageLocation(_Block, tag="page_location", kw_only=True):
+    type: ClassVar[str] = "page_location"
+    cited_text: str
+    document_index: int
+    document_title: str | None = None
+    start_page_number: int
+    end_page_number: int
+    file_id: str | None = None
+
+
+class CitationContentBlockLocation(_Block, tag="content_block_location", kw_only=True):
+    type: ClassVar[str] = "content_block_location"
+    cited_text: str
+    document_index: int
+    document_title: str | None = None
+    start_block_index: int
+    end_block_index: int
+    file_id: str | None = None
+
+
+class CitationsWebSearchResultLocation(_Block, tag="web_search_result_location", kw_only=True):
+    type: ClassVar[str] = "web_search_result_location"
+    cited_text: str
+    encrypted_index: str
+    title: str | None = None
+    url: str
+
+
+class CitationsSearchResultLocation(_Block, tag="search_result_location", kw_only=True):
+    type: ClassVar[str] = "search_result_location"
+    cited_text: str
+    search_result_index: int
+    source: str
+    title: str | None = None
+    start_block_index: int
+    end_block_index: int
+
+
+class UnknownCitation(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A citation type this client does not know; subclasses made at run time hold its fields."""
+
+    type: str
+
+
+Citation = Union[
+    CitationCharLocation,
+    CitationPageLocation,
+    CitationContentBlockLocation,
+    CitationsWebSearchResultLocation,
+    CitationsSearchResultLocation,
+]
+
+# -- content blocks --------------------------------------------------------------------------
+
+
+class TextBlock(_Block, tag="text", kw_only=True):
+    type: ClassVar[str] = "text"
+    text: str
+    citations: list[Citation] | None = None  # may also hold UnknownCitation at run time
+
+
+class ThinkingBlock(_Block, tag="thinking", kw_only=True):
+    type: ClassVar[str] = "thinking"
+    thinking: str
+    signature: str
+
+
+class RedactedThinkingBlock(_Block, tag="redacted_thinking", kw_only=True):
+    type: ClassVar[str] = "redacted_thinking"
+    data: str
+
+
+class ToolUseBlock(_Block, tag="tool_use", kw_only=True):
+    type: ClassVar[str] = "tool_use"
+    id: str
+    name: str
+    input: Any
+    caller: Any = None
+    toolset_name: str | None = None
+
+
+class ServerToolUseBlock(_Block, tag="server_tool_use", kw_only=True):
+    type: ClassVar[str] = "server_tool_use"
+    id: str
+    name: str
+    input: Any
+    caller: Any = None
+
+
+class WebSearchToolResultBlock(_Block, tag="web_search_tool_result", kw_only=True):
+    type: ClassVar[str] = "web_search_tool_result"
+    tool_use_id: str
+    content: Any  # a list of web_search_result objects, or an error object
+    caller: Any = None
+
+
+class WebFetchToolResultBlock(_Block, tag="web_fetch_tool_result", kw_only=True):
+    type: ClassVar[str] = "web_fetch_tool_result"
+    tool_use_id: str
+    content: Any
+    caller: Any = None
+
+
+class CodeExecutionToolResultBlock(_Block, tag="code_execution_tool_result", kw_only=True):
+    type: ClassVar[str] = "code_execution_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class BashCodeExecutionToolResultBlock(_Block, tag="bash_code_execution_tool_result", kw_only=True):
+    type: ClassVar[str] = "bash_code_execution_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class TextEditorCodeExecutionToolResultBlock(_Block, tag="text_editor_code_execution_tool_result", kw_only=True):
+    type: ClassVar[str] = "text_editor_code_execution_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class ToolSearchToolResultBlock(_Block, tag="tool_search_tool_result", kw_only=True):
+    type: ClassVar[str] = "tool_search_tool_result"
+    tool_use_id: str
+    content: Any
+
+
+class ContainerUploadBlock(_Block, tag="container_upload", kw_only=True):
+    type: ClassVar[str] = "container_upload"
+    file_id: str
+
+
+class UnknownContentBlock(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A content block type this client does not know yet.
+
+    The instance is of a subclass made at run time whose fields are exactly the block's keys,
+    so attribute access works and ``msgspec.to_builtins`` returns every field the server sent.
+    """
+
+    type: str
+
+
+KnownContentBlock = Union[
+    TextBlock,
+    ThinkingBlock,
+    RedactedThinkingBlock,
+    ToolUseBlock,
+    ServerToolUseBlock,
+    WebSearchToolResultBlock,
+    WebFetchToolResultBlock,
+    CodeExecutionToolResultBlock,
+    BashCodeExecutionToolResultBlock,
+    TextEditorCodeExecutionToolResultBlock,
+    ToolSearchToolResultBlock,
+    ContainerUploadBlock,
+]
+# Annotations use the known union (msgspec decodes it in C); at run time a block may also be an
+# UnknownContentBlock, put there by the decoder's slow path.
+ContentBlock = KnownContentBlock
+
+# -- usage -----------------------------------------------------------------------------------
+
+
+class CacheCreation(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    ephemeral_5m_input_tokens: int | None = None
+    ephemeral_1h_input_tokens: int | None = None
+
+
+class ServerToolUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    web_search_requests: int | None = None
+    web_fetch_requests: int | None = None
+
+
+class OutputTokensDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    thinking_tokens: int | None = None
+
+
+class Usage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+    """Token usage of a message (billing and rate limiting)."""
+
+    input_tokens: int
+    output_tokens: int
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation: CacheCreation | None = None
+    server_tool_use: ServerToolUsage | None = None
+    service_tier: str | None = None
+    output_tokens_details: OutputTokensDetails | None = None
+    inference_geo: str | None = None
+    speed: str | None = None
+
+
+# -- message ---------------------------------------------------------------------------------
+
+StopReason = Literal[
+    "end_turn",
+    "max_tokens",
+    "stop_sequence",
+    "tool_use",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+]
+
+
+class Message(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True):
+    """A complete assistant message, as returned by ``messages.create()``.
+
+    ``stop_reason`` is a plain ``str`` (values as in ``StopReason``) so that a new reason the API
+    adds does not fail decoding.
+    """
+
+    id: str
+    type: str
+    role: str
+    model: str
+    content: list[ContentBlock]
+    stop_reason: str | None = None
+    stop_sequence: str | None = None
+    stop_details: Any = None
+    container: Any = None
+    diagnostics: Any = None
+    usage: Usage
+
+    # `dict=True` lets a Message carry attributes that are not wire fields (never encoded):
+    # the request id of the response it came from.
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``request-id`` header of the response this message came from."""
+        rid: str | None = getattr(self, "_request_id", None)
+        return rid
+
+    def to_param(self) -> dict[str, Any]:
+        """This message as an ``assistant`` entry for the ``messages`` list of the next call."""
+        return {"role": self.role, "content": msgspec.to_builtins(self.content)}

@@ -1,0 +1,530 @@
+"""From bytes to events, and from events to a message.
+
+``EventStream`` is what ``messages.create(stream=True)`` returns: the one I/O loop of the
+streaming path (bytes -> SSE decoder -> typed events), strict about how a stream may end.
+``MessageStream`` is what ``messages.stream()`` gives: it wires the pure accumulator
+(``_accumulate``) to callbacks, derived events, ``text_stream`` and the final message.
+
+How a stream may end:
+
+* ``message_stop`` arrived: success. The body is read to its end so the connection can go back
+  to the pool; a connection that drops after ``message_stop`` loses nothing and is ignored.
+* the body ended cleanly (or the connection dropped) first: ``IncompleteStreamError`` with
+  ``events_received`` (and ``partial_message`` in ``MessageStream``). Never a partial message
+  passed off as complete.
+* ``event: error``: the typed ``APIStatusError`` subclass for its error type.
+* any exit before the end (break, ``close()``, a callback raising, task cancelled): the
+  connection is closed at once, not returned to the pool with unread data in it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import Any
+
+import msgspec
+
+from ._accumulate import (
+    AccumulatorState,
+    ContentBlockStopEvent,
+    MessageStopEvent,
+    TextSnapshot,
+    accumulate,
+    derive_delta,
+    materialize,
+)
+from ._events import (
+    CitationsDelta,
+    ErrorEvent,
+    InputJSONDelta,
+    RawContentBlockDeltaEvent,
+    RawContentBlockStopEvent,
+    RawMessageStopEvent,
+    RawMessageStreamEvent,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
+    decode_event,
+)
+from ._exceptions import (
+    APIError,
+    APIConnectionError,
+    APIResponseValidationError,
+    IncompleteStreamError,
+    error_for_stream_event,
+)
+from ._models import Message, TextBlock, ThinkingBlock
+from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from ._transport import Response
+
+__all__ = ["EventStream", "MessageStream", "MessageStreamManager"]
+
+Opener = Callable[[], Awaitable[Response]]
+
+
+class EventStream:
+    """An async iterator of typed stream events for one request.
+
+    Iterate it directly (the request is sent on first use), or ``await`` it first to send the
+    request and get status errors before iterating, as with the official SDK. Use it as an
+    ``async with`` block, or call ``close()``, to release the connection if you stop early.
+    """
+
+    __slots__ = ("_iterator", "_max_event_bytes", "_opener", "_response", "events_received")
+
+    def __init__(self, opener: Opener, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
+        self._opener: Opener | None = opener
+        self._response: Response | None = None
+        self._iterator: AsyncIterator[RawMessageStreamEvent] | None = None
+        self._max_event_bytes = max_event_bytes
+        #: Events decoded so far (updated when the stream ends).
+        self.events_received = 0
+
+    # -- opening ---------------------------------------------------------------------------
+
+    async def _open(self) -> Response:
+        if self._response is None:
+            opener, self._opener = self._opener, None
+            if opener is None:
+                raise RuntimeError("this stream was closed before it was opened")
+            self._response = await opener()
+        return self._response
+
+    async def _opened(self) -> EventStream:
+        await self._open()
+        return self
+
+    def __await__(self) -> Generator[Any, None, EventStream]:
+        return self._opened().__await__()
+
+    async def __aenter__(self) -> EventStream:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- response metadata -----------------------------------------------------------------
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``request-id`` response header (None before the response arrived)."""
+        return self._response.request_id if self._response is not None else None
+
+    @property
+    def response(self) -> Response | None:
+        """The HTTP response (status and headers), once it arrived."""
+        return self._response
+
+    # -- iteration -------------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
+        if self._iterator is None:
+            self._iterator = self._iterate()
+        return self._iterator
+
+    async def __anext__(self) -> RawMessageStreamEvent:
+        return await self.__aiter__().__anext__()
+
+    async def close(self) -> None:
+        """Stop the stream and drop its connection (no-op once it has ended)."""
+        self._opener = None
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            await iterator.aclose()  # type: ignore[attr-defined]
+        if self._response is not None:
+            self._response.close()
+
+    async def _iterate(self) -> AsyncIterator[RawMessageStreamEvent]:
+        response = await self._open()
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        feed = decoder.feed
+        decode = decode_event
+        count = 0
+        done = False  # message_stop seen
+        read_to_end = False
+        try:
+            try:
+                async for chunk in response.iter_bytes():
+                    for _name, data in feed(chunk):
+                        event = decode(data)
+                        count += 1
+                        etype = type(event)
+                        if etype is RawMessageStopEvent:
+                            done = True
+                        elif etype is ErrorEvent:
+                            raise error_for_stream_event(
+                                msgspec.to_builtins(event),
+                                request_id=response.request_id,
+                                events_received=count,
+                            )
+                        yield event
+                read_to_end = True
+                leftover = decoder.close()
+            except SSEError as exc:
+                raise APIResponseValidationError(
+                    str(exc), request_id=response.request_id, events_received=count
+                ) from exc
+            except APIConnectionError as exc:  # from the transport: dropped, reset, idle timeout
+                if done:  # the message is complete; a drop after message_stop loses nothing
+                    return
+                if type(exc) is APIConnectionError:
+                    raise IncompleteStreamError(
+                        f"connection dropped after {count} events, before message_stop: {exc}",
+                        clean_eof=False,
+                        request_id=response.request_id,
+                        events_received=count,
+                    ) from exc
+                exc.events_received = count
+                raise
+            except APIError as exc:
+                if not exc.events_received:
+                    exc.events_received = count
+                raise
+            if not done:
+                detail = " (an unfinished event was discarded)" if leftover else ""
+                raise IncompleteStreamError(
+                    f"stream ended after {count} events without message_stop{detail}",
+                    clean_eof=True,
+                    request_id=response.request_id,
+                    events_received=count,
+                )
+        finally:
+            self.events_received = count
+            if read_to_end:
+                response.release()
+            else:
+                response.close()
+
+
+Listener = Callable[..., Any]
+
+
+class MessageStream:
+    """A streaming message: typed events, callbacks and the final ``Message``.
+
+    Consume it once, any of these ways (they can be mixed: a later one picks up where the
+    earlier one stopped): ``async for event in stream`` (raw and derived events),
+    ``async for text in stream.text_stream``, ``await stream.get_final_message()`` /
+    ``get_final_text()`` / ``until_done()``. Callbacks registered with ``on()`` fire whichever
+    way the stream is consumed.
+    """
+
+    def __init__(self, events: EventStream) -> None:
+        self._events = events
+        self._state = AccumulatorState()
+        self._listeners: dict[str, list[tuple[Listener, bool]]] = {}
+        self._final: Message | None = None
+        self._error: APIError | None = None
+        self._ended = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> MessageStream:
+        await self._connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _connect(self) -> None:
+        try:
+            await self._events._open()
+        except APIError as exc:
+            await self._fail(exc)
+            raise
+        await self._fire("connect")
+
+    async def close(self) -> None:
+        """Stop the stream and release its connection."""
+        await self._events.close()
+
+    @property
+    def request_id(self) -> str | None:
+        return self._events.request_id
+
+    @property
+    def response(self) -> Response | None:
+        return self._events.response
+
+    # -- callbacks -------------------------------------------------------------------------
+
+    def on(self, event: str, listener: Listener) -> MessageStream:
+        """Call ``listener`` (sync or async) on ``event``; returns the stream for chaining.
+
+        Events and arguments: ``connect()``, ``stream_event(event, message_snapshot)``,
+        ``text(delta, snapshot)``, ``citation(citation, citations)``,
+        ``thinking(delta, snapshot)``, ``signature(signature)``,
+        ``input_json(partial_json, snapshot)``, ``content_block(block)``, ``message(message)``,
+        ``final_message(message)``, ``error(exc)``, ``end()``.
+
+        ``snapshot`` for text, thinking and input_json is a lazy ``TextSnapshot``: it costs
+        nothing until used (``str(snapshot)``; ``snapshot.parsed()`` for partial tool JSON).
+        ``stream_event`` builds a full message snapshot per event, which costs O(message size).
+        """
+        if event not in _LISTENER_EVENTS:
+            raise ValueError(f"unknown event {event!r}; expected one of {sorted(_LISTENER_EVENTS)}")
+        is_async = inspect.iscoroutinefunction(listener)
+        self._listeners.setdefault(event, []).append((listener, is_async))
+        return self
+
+    def off(self, event: str, listener: Listener) -> MessageStream:
+        """Remove a listener added with ``on()``."""
+        entries = self._listeners.get(event, [])
+        self._listeners[event] = [e for e in entries if e[0] is not listener]
+        if not self._listeners[event]:
+            del self._listeners[event]
+        return self
+
+    async def _fire(self, name: str, *args: Any) -> None:
+        pending = _call(self._listeners.get(name), args, None)
+        if pending:
+            for awaitable in pending:
+                await awaitable
+
+    def _emit(self, event: RawMessageStreamEvent) -> list[Awaitable[Any]] | None:
+        """Run the listeners interested in ``event`` (already accumulated). Sync listeners run
+        now; awaitables from async ones are returned for the caller to await in order."""
+        listeners = self._listeners
+        state = self._state
+        pending: list[Awaitable[Any]] | None = None
+        stream_listeners = listeners.get("stream_event")
+        if stream_listeners:
+            pending = _call(stream_listeners, (event, materialize(state)), pending)
+        etype = type(event)
+        if etype is RawContentBlockDeltaEvent:
+            delta: Any = event.delta  # type: ignore[union-attr]
+            dtype = type(delta)
+            index: int = event.index  # type: ignore[union-attr]
+            block = state.blocks.get(index)
+            if dtype is TextDelta:
+                cbs = listeners.get("text")
+                if cbs and type(block) is TextBlock:
+                    parts = state.parts[index]
+                    pending = _call(cbs, (delta.text, TextSnapshot(parts, len(parts))), pending)
+            elif dtype is InputJSONDelta:
+                cbs = listeners.get("input_json")
+                parts_or_none = state.parts.get(index)
+                if cbs and parts_or_none is not None:
+                    snap = TextSnapshot(parts_or_none, len(parts_or_none))
+                    pending = _call(cbs, (delta.partial_json, snap), pending)
+            elif dtype is ThinkingDelta:
+                cbs = listeners.get("thinking")
+                if cbs and type(block) is ThinkingBlock:
+                    parts = state.parts[index]
+                    pending = _call(cbs, (delta.thinking, TextSnapshot(parts, len(parts))), pending)
+            elif dtype is SignatureDelta:
+                pending = _call(listeners.get("signature"), (delta.signature,), pending)
+            elif dtype is CitationsDelta and type(block) is TextBlock:
+                pending = _call(
+                    listeners.get("citation"), (delta.citation, block.citations or []), pending
+                )
+        elif etype is RawContentBlockStopEvent:
+            cbs = listeners.get("content_block")
+            if cbs:
+                pending = _call(cbs, (state.blocks.get(event.index),), pending)  # type: ignore[union-attr]
+        elif etype is RawMessageStopEvent:
+            cbs = listeners.get("message")
+            if cbs:
+                pending = _call(cbs, (materialize(state),), pending)
+        return pending
+
+    # -- consumption -----------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._iterate_events()
+
+    @property
+    def text_stream(self) -> AsyncIterator[str]:
+        """The text deltas, as they arrive."""
+        return self._iterate_text()
+
+    async def until_done(self) -> None:
+        """Consume the rest of the stream (firing callbacks); raise if it failed."""
+        if self._ended:
+            self._raise_if_failed()
+            return
+        state = self._state
+        listening = bool(self._listeners)
+        try:
+            async for event in self._events:
+                accumulate(state, event)
+                if listening:
+                    pending = self._emit(event)
+                    if pending:
+                        for awaitable in pending:
+                            await awaitable
+        except BaseException as exc:
+            await self._abort(exc)
+            raise
+        await self._succeed()
+
+    async def get_final_message(self) -> Message:
+        """The complete message, once the stream has ended (consumes the rest)."""
+        await self.until_done()
+        assert self._final is not None
+        return self._final
+
+    async def get_final_text(self) -> str:
+        """The text of the final message's text blocks, joined."""
+        message = await self.get_final_message()
+        return "".join(b.text for b in message.content if type(b) is TextBlock)
+
+    @property
+    def current_message_snapshot(self) -> Message | None:
+        """The message as accumulated so far (None before ``message_start``)."""
+        return materialize(self._state)
+
+    async def _iterate_events(self) -> AsyncIterator[Any]:
+        state = self._state
+        try:
+            async for event in self._events:
+                accumulate(state, event)
+                if self._listeners:
+                    pending = self._emit(event)
+                    if pending:
+                        for awaitable in pending:
+                            await awaitable
+                etype = type(event)
+                if etype is RawContentBlockDeltaEvent:
+                    yield event
+                    derived = derive_delta(state, event)  # type: ignore[arg-type]
+                    if derived is not None:
+                        yield derived
+                elif etype is RawContentBlockStopEvent:
+                    index: int = event.index  # type: ignore[union-attr]
+                    yield ContentBlockStopEvent(index=index, content_block=state.blocks.get(index))
+                elif etype is RawMessageStopEvent:
+                    message = materialize(state)
+                    assert message is not None
+                    yield MessageStopEvent(message=message)
+                else:
+                    yield event
+        except BaseException as exc:
+            await self._abort(exc)
+            raise
+        await self._succeed()
+
+    async def _iterate_text(self) -> AsyncIterator[str]:
+        state = self._state
+        try:
+            async for event in self._events:
+                accumulate(state, event)
+                if self._listeners:
+                    pending = self._emit(event)
+                    if pending:
+                        for awaitable in pending:
+                            await awaitable
+                if type(event) is RawContentBlockDeltaEvent:
+                    delta: Any = event.delta  # type: ignore[union-attr]
+                    if type(delta) is TextDelta:
+                        yield delta.text
+        except BaseException as exc:
+            await self._abort(exc)
+            raise
+        await self._succeed()
+
+    # -- ending ----------------------------------------------------------------------------
+
+    async def _succeed(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        message = materialize(self._state)
+        if message is None or not self._state.done:  # pragma: no cover - EventStream raises first
+            raise IncompleteStreamError("stream ended without a message", clean_eof=True)
+        message._request_id = self._events.request_id  # type: ignore[attr-defined]
+        self._final = message
+        await self._fire("final_message", message)
+        await self._fire("end")
+
+    async def _abort(self, exc: BaseException) -> None:
+        """Close the connection at once; record and report an API error."""
+        await self._events.close()
+        if isinstance(exc, APIError):
+            await self._fail(exc)
+        elif isinstance(exc, GeneratorExit):
+            return
+
+    async def _fail(self, exc: APIError) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if exc.partial_message is None:
+            exc.partial_message = materialize(self._state)
+        self._error = exc
+        try:
+            await self._fire("error", exc)
+        finally:
+            await self._fire("end")
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+_LISTENER_EVENTS = frozenset(
+    {
+        "connect",
+        "stream_event",
+        "text",
+        "citation",
+        "thinking",
+        "signature",
+        "input_json",
+        "content_block",
+        "message",
+        "final_message",
+        "error",
+        "end",
+    }
+)
+
+
+def _call(
+    listeners: list[tuple[Listener, bool]] | None,
+    args: tuple[Any, ...],
+    pending: list[Awaitable[Any]] | None,
+) -> list[Awaitable[Any]] | None:
+    """Call each listener; collect the awaitables of async ones (awaited by the caller)."""
+    if not listeners:
+        return pending
+    for listener, is_async in listeners:
+        result = listener(*args)
+        if is_async or (result is not None and inspect.isawaitable(result)):
+            if pending is None:
+                pending = []
+            pending.append(result)
+    return pending
+
+
+class MessageStreamManager:
+    """``async with client.messages.stream(...) as stream``: opens on enter, closes on exit."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, events: EventStream) -> None:
+        self._stream = MessageStream(events)
+
+    async def __aenter__(self) -> MessageStream:
+        return await self._stream.__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._stream.close()

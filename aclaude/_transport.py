@@ -1,0 +1,173 @@
+"""The only module that touches aiohttp: send a request, check the status, map errors, yield bytes.
+
+Every aiohttp / OS / asyncio-timeout exception that a request or a body read can raise is
+mapped here, at this one boundary, to ``APIConnectionError`` / ``APITimeoutError`` (``raise ...
+from exc``); HTTP error statuses become the typed ``APIStatusError`` subclasses. Nothing from
+aiohttp escapes to the caller.
+
+Redirects are never followed: the API does not redirect, and following one to another host
+would hand it the API key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import aiohttp
+import msgspec
+from yarl import URL
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    error_for_status,
+)
+
+__all__ = ["Response", "Timeout", "open_response"]
+
+# An error body larger than this is cut (we only need its message).
+_MAX_ERROR_BODY = 1024 * 1024
+
+
+class Timeout(msgspec.Struct, frozen=True, kw_only=True):
+    """Time limits of one request, in seconds (``None``: no limit).
+
+    ``connect``: to open the connection. ``read``: the longest silence allowed between two
+    reads of the response (an idle stream fails with ``APITimeoutError`` after this long).
+    ``total``: the whole request including the full body; off by default so that a long
+    stream is never cut by a blanket deadline.
+    """
+
+    connect: float | None = 10.0
+    read: float | None = 120.0
+    total: float | None = None
+
+    @classmethod
+    def coerce(cls, value: Timeout | float | None) -> Timeout:
+        """``Timeout``, or a number meaning the read (idle) limit, or None for no limits."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(connect=None, read=None, total=None)
+        return cls(connect=min(float(value), 10.0), read=float(value))
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=self.total, sock_connect=self.connect, sock_read=self.read
+        )
+
+
+class Response:
+    """An open HTTP response with status < 400: headers now, body bytes as they arrive.
+
+    Always finish with ``release()`` (body fully read: the connection returns to the pool) or
+    ``close()`` (drop the connection: used when the body was not read to the end).
+    """
+
+    __slots__ = ("_resp", "headers", "request_id", "status")
+
+    def __init__(self, resp: aiohttp.ClientResponse) -> None:
+        self._resp = resp
+        self.status = resp.status
+        self.headers: Mapping[str, str] = resp.headers
+        self.request_id: str | None = resp.headers.get("request-id")
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """The body as it arrives: every chunk the socket delivered, joined per wake-up."""
+        readany = self._resp.content.readany
+        try:
+            while True:
+                chunk = await readany()
+                if not chunk:
+                    return
+                yield chunk
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise APITimeoutError(
+                "no data received within the read timeout", request_id=self.request_id
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise APIConnectionError(
+                f"connection lost while reading the response: {_describe(exc)}",
+                request_id=self.request_id,
+            ) from exc
+
+    async def read(self) -> bytes:
+        """The whole body (for JSON responses)."""
+        chunks = [chunk async for chunk in self.iter_bytes()]
+        return b"".join(chunks)
+
+    def release(self) -> None:
+        self._resp.release()
+
+    def close(self) -> None:
+        self._resp.close()
+
+
+async def open_response(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    params: Mapping[str, str] | None,
+    timeout: Timeout,
+) -> Response:
+    """Send one request and return the open response, or raise the typed error.
+
+    A status >= 400 reads the (bounded) error body and raises ``APIStatusError``'s subclass.
+    """
+    try:
+        resp = await session.request(
+            method,
+            url,
+            data=body,
+            headers=headers,
+            params=params,
+            timeout=timeout.to_aiohttp(),
+            allow_redirects=False,
+        )
+    except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise APITimeoutError(f"request timed out before a response: {method} {url}") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise APIConnectionError(f"connection error: {_describe(exc)}") from exc
+    if resp.status < 300:
+        return Response(resp)
+    try:
+        raise await _status_error(resp)
+    finally:
+        resp.close()
+
+
+async def _status_error(resp: aiohttp.ClientResponse) -> APIStatusError:
+    request_id = resp.headers.get("request-id")
+    try:
+        raw = await resp.content.read(_MAX_ERROR_BODY)
+    except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+        raw = b""
+    body: Any
+    try:
+        body = msgspec.json.decode(raw) if raw else None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        body = raw.decode("utf-8", "replace")
+    if 300 <= resp.status < 400:
+        # Never followed (see module docstring); reported as an error with the target's host only.
+        location = resp.headers.get("location", "")
+        body = body or f"redirect to {_host_of(location)} not followed"
+    return error_for_status(resp.status, body, headers=resp.headers, request_id=request_id)
+
+
+def _host_of(url: str) -> str:
+    try:
+        return URL(url).host or "(relative)"
+    except (ValueError, TypeError):
+        return "(unparseable)"
+
+
+def _describe(exc: BaseException) -> str:
+    # aiohttp error texts never include request headers, so the API key cannot leak from here.
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if str(exc) else text
