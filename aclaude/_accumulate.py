@@ -376,6 +376,6 @@ def derive_delta(state: AccumulatorState, event: RawContentBlockDeltaEvent) -> _
     elif dtype is SignatureDelta:
         if btype is ThinkingBlock:
             return SignatureEvent(signature=delta.signature)
-    elif dtype is CitationsDelta and btype is TextBlock:
+    elif dtype is CitationsDelta and isinstance(block, TextBlock):
         return CitationEvent(citation=delta.citation, snapshot=block.citations or [])
     return None

@@ -21,6 +21,7 @@ DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_API_VERSION = "2023-06-01"
 #: Connections in the pool: enough for 2,000 concurrent streams with room to spare.
 DEFAULT_MAX_CONNECTIONS = 4096
+DEFAULT_TIMEOUT = Timeout()
 
 _encode = msgspec.json.Encoder().encode
 
@@ -41,7 +42,7 @@ class Client:
         api_key: str | None = None,
         auth_token: str | None = None,
         base_url: str | None = None,
-        timeout: Timeout | float | None = Timeout(),
+        timeout: Timeout | float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, str] | None = None,

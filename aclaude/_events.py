@@ -9,7 +9,7 @@ citation types therefore never break a stream.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, ClassVar, TypeVar, cast, get_args
 
 import msgspec
 
@@ -89,7 +89,7 @@ class UnknownDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str
 
 
-Delta = Union[TextDelta, InputJSONDelta, CitationsDelta, ThinkingDelta, SignatureDelta]
+Delta = TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureDelta
 
 # -- events ----------------------------------------------------------------------------------
 
@@ -167,21 +167,21 @@ class UnknownEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str
 
 
-_KnownEvent = Union[
-    RawContentBlockDeltaEvent,
-    RawContentBlockStartEvent,
-    RawContentBlockStopEvent,
-    RawMessageStartEvent,
-    RawMessageDeltaEvent,
-    RawMessageStopEvent,
-    PingEvent,
-    ErrorEvent,
-]
-RawMessageStreamEvent = Union[_KnownEvent, UnknownEvent]
+_KnownEvent = (
+    RawContentBlockDeltaEvent
+    | RawContentBlockStartEvent
+    | RawContentBlockStopEvent
+    | RawMessageStartEvent
+    | RawMessageDeltaEvent
+    | RawMessageStopEvent
+    | PingEvent
+    | ErrorEvent
+)
+RawMessageStreamEvent = _KnownEvent | UnknownEvent
 
 # The hot path: one decoder, built once at import (msgspec "performance tips").
 _decoder: msgspec.json.Decoder[_KnownEvent] = msgspec.json.Decoder(_KnownEvent)
-_KNOWN_EVENT_TYPES = frozenset(t.type for t in _KnownEvent.__args__)
+_KNOWN_EVENT_TYPES = frozenset(t.type for t in get_args(_KnownEvent))
 
 
 def decode_event(data: bytes) -> RawMessageStreamEvent:
@@ -229,11 +229,10 @@ def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
         except (TypeError, ValueError):
             # A key that cannot be a field name (not an identifier, or a keyword-only clash):
             # keep the type only rather than fail the stream.
-            return base(type=str(obj.get("type")))  # type: ignore[call-arg]
+            return base(type=str(obj.get("type")))
         if len(_unknown_types) < _UNKNOWN_TYPE_CACHE_MAX:
             _unknown_types[cache_key] = cls
-    result: _S = cls(**obj)
-    return result
+    return cast(_S, cls(**obj))
 
 
 def _typed_or_unknown(obj: Any, known: Any, unknown: type[_S], known_tags: frozenset[str]) -> Any:
@@ -252,7 +251,7 @@ def _convert(obj: Any, typ: Any) -> Any:
 
 
 def _tags(union: Any) -> frozenset[str]:
-    return frozenset(t.__struct_config__.tag for t in union.__args__)
+    return frozenset(t.__struct_config__.tag for t in get_args(union))
 
 
 _BLOCK_TAGS = _tags(KnownContentBlock)

@@ -3,7 +3,7 @@ boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ..
 ``except aclaude.APIError`` catches everything a call can fail with::
 
     APIError                                  base; ``request_id``, ``partial_message``, ``events_received``
-    ├── APIStatusError                        the API said no: HTTP status >= 400, or an ``event: error`` in a stream
+    ├── APIStatusError                        the API said no: HTTP status >= 400, or ``event: error``
     │   ├── BadRequestError                   400  invalid_request_error
     │   ├── AuthenticationError               401  authentication_error
     │   ├── PermissionDeniedError             403  permission_error

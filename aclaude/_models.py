@@ -19,7 +19,7 @@ this keeps them out of the cyclic garbage collector's way.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Union
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
@@ -116,13 +116,13 @@ class UnknownCitation(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str
 
 
-Citation = Union[
-    CitationCharLocation,
-    CitationPageLocation,
-    CitationContentBlockLocation,
-    CitationsWebSearchResultLocation,
-    CitationsSearchResultLocation,
-]
+Citation = (
+    CitationCharLocation
+    | CitationPageLocation
+    | CitationContentBlockLocation
+    | CitationsWebSearchResultLocation
+    | CitationsSearchResultLocation
+)
 
 # -- content blocks --------------------------------------------------------------------------
 
@@ -130,7 +130,8 @@ Citation = Union[
 class TextBlock(_Block, tag="text", kw_only=True):
     type: ClassVar[str] = "text"
     text: str
-    citations: list[Citation] | None = None  # may also hold UnknownCitation at run time
+    # may also hold UnknownCitation at run time
+    citations: list[Citation] | None = None
 
 
 class ThinkingBlock(_Block, tag="thinking", kw_only=True):
@@ -187,7 +188,9 @@ class BashCodeExecutionToolResultBlock(_Block, tag="bash_code_execution_tool_res
     content: Any
 
 
-class TextEditorCodeExecutionToolResultBlock(_Block, tag="text_editor_code_execution_tool_result", kw_only=True):
+class TextEditorCodeExecutionToolResultBlock(
+    _Block, tag="text_editor_code_execution_tool_result", kw_only=True
+):
     type: ClassVar[str] = "text_editor_code_execution_tool_result"
     tool_use_id: str
     content: Any
@@ -214,20 +217,20 @@ class UnknownContentBlock(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str
 
 
-KnownContentBlock = Union[
-    TextBlock,
-    ThinkingBlock,
-    RedactedThinkingBlock,
-    ToolUseBlock,
-    ServerToolUseBlock,
-    WebSearchToolResultBlock,
-    WebFetchToolResultBlock,
-    CodeExecutionToolResultBlock,
-    BashCodeExecutionToolResultBlock,
-    TextEditorCodeExecutionToolResultBlock,
-    ToolSearchToolResultBlock,
-    ContainerUploadBlock,
-]
+KnownContentBlock = (
+    TextBlock
+    | ThinkingBlock
+    | RedactedThinkingBlock
+    | ToolUseBlock
+    | ServerToolUseBlock
+    | WebSearchToolResultBlock
+    | WebFetchToolResultBlock
+    | CodeExecutionToolResultBlock
+    | BashCodeExecutionToolResultBlock
+    | TextEditorCodeExecutionToolResultBlock
+    | ToolSearchToolResultBlock
+    | ContainerUploadBlock
+)
 # Annotations use the known union (msgspec decodes it in C); at run time a block may also be an
 # UnknownContentBlock, put there by the decoder's slow path.
 ContentBlock = KnownContentBlock

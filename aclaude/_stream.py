@@ -49,8 +49,8 @@ from ._events import (
     decode_event,
 )
 from ._exceptions import (
-    APIError,
     APIConnectionError,
+    APIError,
     APIResponseValidationError,
     IncompleteStreamError,
     error_for_stream_event,
@@ -428,7 +428,7 @@ class MessageStream:
                         for awaitable in pending:
                             await awaitable
                 if type(event) is RawContentBlockDeltaEvent:
-                    delta: Any = event.delta  # type: ignore[union-attr]
+                    delta: Any = event.delta
                     if type(delta) is TextDelta:
                         yield delta.text
         except BaseException as exc:

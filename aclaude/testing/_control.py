@@ -1,0 +1,108 @@
+"""Per-request control headers (``x-fake-*``): how a client steers the fake server from the
+outside, e.g. a benchmark in another process that cannot call ``enqueue``.
+
+Every header is optional. A malformed value is the caller's bug, so it is answered with a 400
+``invalid_request_error`` naming the header rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from ._replies import Chunking
+
+__all__ = ["CONTROL_HEADERS", "Control", "parse_chunking", "parse_control"]
+
+CONTROL_HEADERS = (
+    "x-fake-deltas",
+    "x-fake-delta-bytes",
+    "x-fake-chunking",
+    "x-fake-hold",
+    "x-fake-delay",
+    "x-fake-echo",
+    "x-fake-truncate-after",
+    "x-fake-drop-after",
+    "x-fake-error-after",
+    "x-fake-error-type",
+)
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Control:
+    """The control headers of one request; ``None`` means "not sent"."""
+
+    deltas: int | None = None
+    delta_bytes: int | None = None
+    chunking: Chunking = None
+    hold: float | None = None
+    delay: float | None = None
+    echo: bool = False
+    truncate_after: int | None = None
+    drop_after: int | None = None
+    error_after: int | None = None
+    error_type: str | None = None
+
+
+def parse_chunking(value: str) -> int | Literal["event"]:
+    """``"event"`` or a positive byte count."""
+    if value.strip().lower() == "event":
+        return "event"
+    size = int(value)
+    if size < 1:
+        raise ValueError("must be 'event' or a positive integer")
+    return size
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must be >= 0")
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be >= 1")
+    return number
+
+
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not number >= 0:  # also rejects NaN
+        raise ValueError("must be a number of seconds >= 0")
+    return number
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _get(headers: Mapping[str, str], name: str, parse: Callable[[str], _T]) -> _T | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise ValueError(f"invalid {name} header {value!r}: {exc}") from None
+
+
+def parse_control(headers: Mapping[str, str]) -> Control:
+    """Read the ``x-fake-*`` headers (``headers`` must be case-insensitive, like aiohttp's)."""
+    return Control(
+        deltas=_get(headers, "x-fake-deltas", _non_negative_int),
+        delta_bytes=_get(headers, "x-fake-delta-bytes", _positive_int),
+        chunking=_get(headers, "x-fake-chunking", parse_chunking),
+        hold=_get(headers, "x-fake-hold", _seconds),
+        delay=_get(headers, "x-fake-delay", _seconds),
+        echo=bool(_get(headers, "x-fake-echo", _flag)),
+        truncate_after=_get(headers, "x-fake-truncate-after", _non_negative_int),
+        drop_after=_get(headers, "x-fake-drop-after", _non_negative_int),
+        error_after=_get(headers, "x-fake-error-after", _non_negative_int),
+        error_type=headers.get("x-fake-error-type"),
+    )

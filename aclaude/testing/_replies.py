@@ -1,0 +1,372 @@
+"""``Reply``: an immutable description of one scripted response.
+
+A test enqueues replies on the server; each request to the path pops the next one. A reply says
+*what* to send (blocks, literal events, literal bytes, an HTTP error...) and *how* to send it
+(chunking, delays, and the stream faults: an error event, a clean truncation, or a dropped
+connection after N events). Rendering happens per request in ``_respond``, so one Reply value
+can be enqueued any number of times.
+
+Stream options left as ``None`` defer to the request's ``x-fake-*`` control headers and then to
+the server's defaults; a value set on the Reply always wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal, TypeAlias
+
+from ._blocks import DEFAULT_SIGNATURE, Block, TextBlock, ThinkingBlock, ToolUseBlock
+
+__all__ = ["Chunking", "Reply", "ReplyKind"]
+
+ReplyKind: TypeAlias = Literal["message", "events", "raw", "error", "json", "disconnect"]
+
+#: ``"event"``: one HTTP chunk (one write) per SSE event; an int: the body cut into pieces of
+#: that many bytes regardless of event, line or UTF-8 boundaries; ``None``: not set here.
+Chunking: TypeAlias = int | Literal["event"] | None
+
+
+def _check_count(name: str, value: int | None) -> None:
+    if value is not None and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted response. Build it with the classmethods (``Reply.text(...)`` etc.).
+
+    Stream options (streamed replies only; ignored for JSON bodies):
+
+    - ``error_event_after``: send N events, then ``event: error`` (``error_type`` /
+      ``error_message``), then end the body cleanly. N=0 sends the error first.
+    - ``truncate_after``: send N events, then end the body cleanly (no ``message_stop``).
+    - ``drop_after``: send N events, then close the TCP connection without ending the chunked
+      body, so the client sees a broken transfer.
+    - ``chunking``: ``"event"`` or a byte count (see ``Chunking``).
+    - ``delay_between``: seconds to sleep between writes.
+    - ``hold_after_start``: seconds to wait after the first event (message_start), or until the
+      client goes away.
+    - ``delay_headers``: seconds to wait before sending the status line and headers.
+    """
+
+    kind: ReplyKind
+    blocks: tuple[Block, ...] = ()
+    event_list: tuple[Mapping[str, Any], ...] = ()
+    body: bytes = b""
+    json_body: Any = None
+    status: int = 200
+    headers: Mapping[str, str] | None = None
+    content_type: str | None = None
+    model: str | None = None
+    stop_reason: str | None = "end_turn"
+    stop_sequence: str | None = None
+    usage: Mapping[str, Any] | None = None
+    ping: bool = True
+    error_type: str = "overloaded_error"
+    error_message: str = "Overloaded"
+    error_event_after: int | None = None
+    truncate_after: int | None = None
+    drop_after: int | None = None
+    chunking: Chunking = None
+    delay_between: float | None = None
+    hold_after_start: float | None = None
+    delay_headers: float = 0.0
+    abort: bool = False
+
+    def __post_init__(self) -> None:
+        ends = [n for n in (self.error_event_after, self.truncate_after, self.drop_after) if n is not None]
+        if len(ends) > 1:
+            raise ValueError("set at most one of error_event_after, truncate_after, drop_after")
+        _check_count("error_event_after", self.error_event_after)
+        _check_count("truncate_after", self.truncate_after)
+        _check_count("drop_after", self.drop_after)
+        if isinstance(self.chunking, int) and self.chunking < 1:
+            raise ValueError(f"chunking must be 'event' or >= 1, got {self.chunking}")
+
+    # -- message replies -------------------------------------------------------------------
+
+    @classmethod
+    def text(
+        cls,
+        text: str,
+        *,
+        chunk_chars: int | None = None,
+        model: str | None = None,
+        stop_reason: str | None = "end_turn",
+        usage: Mapping[str, Any] | None = None,
+        error_event_after: int | None = None,
+        error_type: str = "overloaded_error",
+        error_message: str = "Overloaded",
+        truncate_after: int | None = None,
+        drop_after: int | None = None,
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        hold_after_start: float | None = None,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """A one-text-block message, streamed in pieces of ``chunk_chars`` characters
+        (``None``: word-ish pieces like the API's tokens)."""
+        return cls(
+            kind="message",
+            blocks=(TextBlock(text, chunk_chars),),
+            model=model,
+            stop_reason=stop_reason,
+            usage=usage,
+            error_event_after=error_event_after,
+            error_type=error_type,
+            error_message=error_message,
+            truncate_after=truncate_after,
+            drop_after=drop_after,
+            chunking=chunking,
+            delay_between=delay_between,
+            hold_after_start=hold_after_start,
+            delay_headers=delay_headers,
+        )
+
+    @classmethod
+    def tool_use(
+        cls,
+        name: str,
+        input: Mapping[str, Any],
+        *,
+        text_before: str | None = None,
+        id: str | None = None,
+        chunk_chars: int | None = None,
+        model: str | None = None,
+        usage: Mapping[str, Any] | None = None,
+        error_event_after: int | None = None,
+        error_type: str = "overloaded_error",
+        error_message: str = "Overloaded",
+        truncate_after: int | None = None,
+        drop_after: int | None = None,
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        hold_after_start: float | None = None,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """A tool call (optionally after a text block), ``stop_reason="tool_use"``. For several
+        calls in one turn use ``Reply.message([ToolUseBlock(...), ToolUseBlock(...)])``."""
+        blocks: list[Block] = []
+        if text_before is not None:
+            blocks.append(TextBlock(text_before))
+        blocks.append(ToolUseBlock(name, input, id=id, chunk_chars=chunk_chars))
+        return cls(
+            kind="message",
+            blocks=tuple(blocks),
+            model=model,
+            stop_reason="tool_use",
+            usage=usage,
+            error_event_after=error_event_after,
+            error_type=error_type,
+            error_message=error_message,
+            truncate_after=truncate_after,
+            drop_after=drop_after,
+            chunking=chunking,
+            delay_between=delay_between,
+            hold_after_start=hold_after_start,
+            delay_headers=delay_headers,
+        )
+
+    @classmethod
+    def thinking(
+        cls,
+        thinking: str,
+        text: str,
+        signature: str = DEFAULT_SIGNATURE,
+        *,
+        chunk_chars: int | None = None,
+        model: str | None = None,
+        usage: Mapping[str, Any] | None = None,
+        error_event_after: int | None = None,
+        error_type: str = "overloaded_error",
+        error_message: str = "Overloaded",
+        truncate_after: int | None = None,
+        drop_after: int | None = None,
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        hold_after_start: float | None = None,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """A thinking block (``thinking_delta``s and one ``signature_delta``), then a text block."""
+        return cls(
+            kind="message",
+            blocks=(ThinkingBlock(thinking, signature, chunk_chars), TextBlock(text, chunk_chars)),
+            model=model,
+            usage=usage,
+            error_event_after=error_event_after,
+            error_type=error_type,
+            error_message=error_message,
+            truncate_after=truncate_after,
+            drop_after=drop_after,
+            chunking=chunking,
+            delay_between=delay_between,
+            hold_after_start=hold_after_start,
+            delay_headers=delay_headers,
+        )
+
+    @classmethod
+    def message(
+        cls,
+        blocks: Sequence[Block],
+        *,
+        model: str | None = None,
+        stop_reason: str | None = None,
+        stop_sequence: str | None = None,
+        usage: Mapping[str, Any] | None = None,
+        ping: bool = True,
+        error_event_after: int | None = None,
+        error_type: str = "overloaded_error",
+        error_message: str = "Overloaded",
+        truncate_after: int | None = None,
+        drop_after: int | None = None,
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        hold_after_start: float | None = None,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """Any mix of blocks (``TextBlock``, ``ToolUseBlock``, ``ThinkingBlock``,
+        ``RedactedThinkingBlock``, ``CustomBlock``), indexed in order. ``stop_reason`` defaults
+        to ``"tool_use"`` if a tool_use block is present, else ``"end_turn"``."""
+        if stop_reason is None:
+            stop_reason = "tool_use" if any(isinstance(b, ToolUseBlock) for b in blocks) else "end_turn"
+        return cls(
+            kind="message",
+            blocks=tuple(blocks),
+            model=model,
+            stop_reason=stop_reason,
+            stop_sequence=stop_sequence,
+            usage=usage,
+            ping=ping,
+            error_event_after=error_event_after,
+            error_type=error_type,
+            error_message=error_message,
+            truncate_after=truncate_after,
+            drop_after=drop_after,
+            chunking=chunking,
+            delay_between=delay_between,
+            hold_after_start=hold_after_start,
+            delay_headers=delay_headers,
+        )
+
+    # -- literal replies ---------------------------------------------------------------------
+
+    @classmethod
+    def events(
+        cls,
+        events: Sequence[Mapping[str, Any]],
+        *,
+        error_event_after: int | None = None,
+        error_type: str = "overloaded_error",
+        error_message: str = "Overloaded",
+        truncate_after: int | None = None,
+        drop_after: int | None = None,
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        hold_after_start: float | None = None,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """Exactly these events, each sent as ``event: <its type>\\ndata: <json>\\n\\n`` (unknown
+        types and odd orders welcome). A non-streaming request gets them folded into a Message."""
+        for event in events:
+            if not isinstance(event.get("type"), str):
+                raise ValueError(f"every event needs a string 'type' field, got {event!r}")
+        return cls(
+            kind="events",
+            event_list=tuple(events),
+            error_event_after=error_event_after,
+            error_type=error_type,
+            error_message=error_message,
+            truncate_after=truncate_after,
+            drop_after=drop_after,
+            chunking=chunking,
+            delay_between=delay_between,
+            hold_after_start=hold_after_start,
+            delay_headers=delay_headers,
+        )
+
+    @classmethod
+    def raw(
+        cls,
+        body: bytes,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        content_type: str | None = "text/event-stream",
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        abort: bool = False,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """These exact bytes as the body (BOMs, CR line ends, comments, garbage...), chunked
+        encoding. ``chunking``: an int cuts it into pieces (``"event"``/unset: one write).
+        ``abort=True`` closes the connection after the bytes instead of ending the body."""
+        return cls(
+            kind="raw",
+            body=bytes(body),
+            status=status,
+            headers=headers,
+            content_type=content_type,
+            chunking=chunking,
+            delay_between=delay_between,
+            abort=abort,
+            delay_headers=delay_headers,
+        )
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        error_type: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        delay_headers: float = 0.0,
+    ) -> Reply:
+        """An HTTP error with the API's body ``{"type":"error","error":{...},"request_id":...}``.
+        Put ``retry-after`` / ``x-should-retry`` in ``headers`` to test retry policies."""
+        return cls(
+            kind="error",
+            status=status,
+            error_type=error_type,
+            error_message=message,
+            headers=headers,
+            delay_headers=delay_headers,
+        )
+
+    @classmethod
+    def json(cls, body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+        """Any JSON body (for endpoints other than messages: models, batches, count_tokens...)."""
+        return cls(kind="json", json_body=body, status=status, headers=headers)
+
+    @classmethod
+    def disconnect(cls, *, delay_headers: float = 0.0) -> Reply:
+        """Close the connection without sending a status line (reset before headers)."""
+        return cls(kind="disconnect", delay_headers=delay_headers)
+
+    def with_options(
+        self,
+        *,
+        error_event_after: int | None = None,
+        error_type: str | None = None,
+        error_message: str | None = None,
+        truncate_after: int | None = None,
+        drop_after: int | None = None,
+        chunking: Chunking = None,
+        delay_between: float | None = None,
+        hold_after_start: float | None = None,
+        delay_headers: float | None = None,
+    ) -> Reply:
+        """A copy with the given stream options set (options passed as ``None`` are kept)."""
+        changes: dict[str, Any] = {
+            "error_event_after": error_event_after,
+            "error_type": error_type,
+            "error_message": error_message,
+            "truncate_after": truncate_after,
+            "drop_after": drop_after,
+            "chunking": chunking,
+            "delay_between": delay_between,
+            "hold_after_start": hold_after_start,
+            "delay_headers": delay_headers,
+        }
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

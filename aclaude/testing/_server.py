@@ -1,0 +1,206 @@
+"""``FakeAnthropic``: the embedded fake Messages API server (aiohttp, loopback, real HTTP).
+
+Routing is generic on purpose: any method and path first pops that path's queue of scripted
+replies, so tests can script endpoints this module knows nothing about. Only when a path's
+queue is empty do the built-in answers apply: a generated reply for ``POST /v1/messages``, a
+token estimate for ``POST /v1/messages/count_tokens``, and the API's 404 error otherwise.
+
+Shutdown is deliberate: in-flight handlers (held or slow streams) are cancelled first, then the
+runner is cleaned up, so ``close()`` is quick and leaves no tasks or sockets behind, which the
+test suite checks by running with warnings as errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ._control import parse_control
+from ._ids import new_id
+from ._message import DEFAULT_MODEL, estimate_input_tokens
+from ._recorded import RecordedRequest
+from ._replies import Chunking, Reply
+from ._respond import Context, Defaults, json_error, json_response, respond_generated, respond_scripted
+
+__all__ = ["FakeAnthropic"]
+
+MESSAGES_PATH = "/v1/messages"
+
+# Request bodies can be large (long prompts, documents); the real API accepts up to 32 MB.
+_MAX_REQUEST_BYTES = 64 * 1024 * 1024
+# Benchmarks open 1,000+ connections at once; a short accept backlog would turn that burst into
+# SYN retries (a one-second stall) and skew every measurement.
+_BACKLOG = 4096
+# How long close() waits for cancelled handlers, and aiohttp for anything left after that.
+_SHUTDOWN_TIMEOUT = 1.0
+
+
+class FakeAnthropic:
+    """A fake Anthropic API on ``host:port`` (port 0: an ephemeral port, see ``url``).
+
+    ``deltas`` / ``delta_bytes`` shape generated replies, ``chunking`` is the default write
+    granularity (``"event"`` or a byte count), ``model`` the model named when a request has
+    none. ``record=False`` keeps ``requests`` empty (long-running servers, benchmarks).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        deltas: int = 20,
+        delta_bytes: int = 12,
+        chunking: Chunking = "event",
+        model: str = DEFAULT_MODEL,
+        record: bool = True,
+    ) -> None:
+        if deltas < 0 or delta_bytes < 1:
+            raise ValueError("deltas must be >= 0 and delta_bytes >= 1")
+        self.host = host
+        self._requested_port = port
+        self._defaults = Defaults(deltas=deltas, delta_bytes=delta_bytes, chunking=chunking, model=model)
+        self._record = record
+        self._queues: dict[str, collections.deque[Reply]] = {}
+        self._requests: list[RecordedRequest] = []
+        self._active: set[asyncio.Task[Any]] = set()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind and start serving; ``url`` is valid afterwards."""
+        if self._runner is not None:
+            raise RuntimeError("FakeAnthropic is already started")
+        app = web.Application(client_max_size=_MAX_REQUEST_BYTES)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # handler_cancellation: a client that disconnects cancels its handler, which is how a
+        # held stream (x-fake-hold) learns that its client is gone. access_log=None: logging
+        # each request costs CPU the benchmarks would measure.
+        runner = web.AppRunner(
+            app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self._requested_port, backlog=_BACKLOG)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def close(self) -> None:
+        """Stop serving: cancel in-flight responses, close every connection. Idempotent."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        active = list(self._active)
+        for task in active:
+            task.cancel()
+        if active:
+            await asyncio.wait(active, timeout=_SHUTDOWN_TIMEOUT)
+        await runner.cleanup()
+
+    async def __aenter__(self) -> FakeAnthropic:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # -- public state ------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port (useful with ``port=0``)."""
+        if self._port is None:
+            raise RuntimeError("FakeAnthropic is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """Base URL for clients, e.g. ``http://127.0.0.1:54321`` (no trailing slash, no /v1)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first."""
+        return self._requests
+
+    def enqueue(self, *replies: Reply, path: str = MESSAGES_PATH) -> None:
+        """Queue scripted replies (FIFO) for requests to ``path``, whatever their method."""
+        self._queues.setdefault(path, collections.deque()).extend(replies)
+
+    def queued(self, path: str = MESSAGES_PATH) -> int:
+        """How many scripted replies for ``path`` are still waiting."""
+        return len(self._queues.get(path, ()))
+
+    def reset(self) -> None:
+        """Forget queued replies and recorded requests."""
+        self._queues.clear()
+        self._requests.clear()
+
+    # -- request handling --------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
+        try:
+            return await self._dispatch(request)
+        finally:
+            if task is not None:
+                self._active.discard(task)
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        try:
+            decoded: Any = msgspec.json.decode(body) if body else None
+        except msgspec.DecodeError:
+            decoded = None
+        if self._record:
+            self._requests.append(
+                RecordedRequest(
+                    method=request.method,
+                    path=request.path,
+                    query=dict(request.query),
+                    headers=request.headers,
+                    body=body,
+                    json=decoded,
+                )
+            )
+        request_id = new_id("req")
+        try:
+            control = parse_control(request.headers)
+        except ValueError as exc:
+            ctx = Context(request, decoded, parse_control({}), self._defaults, request_id)
+            return json_error(ctx, 400, "invalid_request_error", str(exc))
+        ctx = Context(request, decoded, control, self._defaults, request_id)
+
+        queue = self._queues.get(request.path)
+        if queue:
+            return await respond_scripted(queue.popleft(), ctx)
+        builtin = _BUILTIN.get((request.method, request.path))
+        if builtin is not None:
+            return await builtin(ctx)
+        return json_error(ctx, 404, "not_found_error", f"Not found: {request.method} {request.path}")
+
+
+async def _count_tokens(ctx: Context) -> web.StreamResponse:
+    return json_response(ctx, {"input_tokens": estimate_input_tokens(ctx.json)})
+
+
+_BUILTIN: dict[tuple[str, str], Callable[[Context], Awaitable[web.StreamResponse]]] = {
+    ("POST", MESSAGES_PATH): respond_generated,
+    ("POST", MESSAGES_PATH + "/count_tokens"): _count_tokens,
+}
