@@ -19,6 +19,7 @@ from ._accumulate import (
     ThinkingEvent,
 )
 from ._client import Client
+from ._event_stream import EventStream
 from ._events import (
     CitationsDelta,
     ErrorEvent,
@@ -78,7 +79,8 @@ from ._models import (
     WebFetchToolResultBlock,
     WebSearchToolResultBlock,
 )
-from ._stream import EventStream, MessageStream, MessageStreamManager
+from ._ratelimit import RateLimits
+from ._stream import MessageStream, MessageStreamManager
 from ._transport import Timeout
 from ._version import __version__
 
@@ -131,6 +133,7 @@ __all__ = [
     "PermissionDeniedError",
     "PingEvent",
     "RateLimitError",
+    "RateLimits",
     "RawContentBlockDeltaEvent",
     "RawContentBlockStartEvent",
     "RawContentBlockStopEvent",

@@ -2,38 +2,51 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import aiohttp
 import msgspec
 
+from ._event_stream import EventStream
+from ._exceptions import APIError, APIResponseValidationError
+from ._logging import configure_logger, redact_headers
+from ._retry import retrying
 from ._sse import DEFAULT_MAX_EVENT_BYTES
 from ._transport import Response, Timeout, open_response
 from ._version import __version__
 from .resources.messages import Messages
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "Client"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client"]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_API_VERSION = "2023-06-01"
 #: Connections in the pool: enough for 2,000 concurrent streams with room to spare.
 DEFAULT_MAX_CONNECTIONS = 4096
 DEFAULT_TIMEOUT = Timeout()
+RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
+_T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
+_NOT_GIVEN: Any = object()
 
 
 class Client:
     """An asyncio client for the Anthropic API.
 
-    ``api_key`` defaults to ``ANTHROPIC_API_KEY``, ``auth_token`` (sent as a Bearer token) to
-    ``ANTHROPIC_AUTH_TOKEN`` and ``base_url`` to ``ANTHROPIC_BASE_URL``. Use it as
-    ``async with Client() as client:`` or call ``await client.close()``. One client holds one
-    connection pool (``max_connections``); pass ``session=`` to use your own aiohttp session
-    (the client then never closes it).
+    ``api_key`` defaults to ``ANTHROPIC_API_KEY``; ``auth_token`` (sent as a Bearer token) to
+    ``ANTHROPIC_AUTH_TOKEN``; ``base_url`` to ``ANTHROPIC_BASE_URL``. Use it as
+    ``async with Client() as client:`` or call ``await client.close()``.
+
+    One client holds one connection pool of ``max_connections``; ``max_in_flight`` optionally
+    caps the requests in flight (streams count until they end). Pass ``session=`` (or
+    ``connector=``) to use your own aiohttp objects: the client never closes what it did not
+    create. ``trust_env=True`` takes proxies from the environment (off by default).
     """
 
     def __init__(
@@ -47,8 +60,13 @@ class Client:
         default_headers: Mapping[str, str] | None = None,
         default_query: Mapping[str, str] | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_in_flight: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        connector: aiohttp.BaseConnector | None = None,
+        trust_env: bool = False,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        log_level: str | None = None,
+        logger: logging.Logger | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("ANTHROPIC_API_KEY")
@@ -56,18 +74,25 @@ class Client:
             auth_token = os.environ.get("ANTHROPIC_AUTH_TOKEN")
         if base_url is None:
             base_url = os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
-        self._api_key = api_key
-        self._auth_token = auth_token
+        self._api_key = api_key or None
+        self._auth_token = auth_token or None
         self.base_url = base_url.rstrip("/")
         self.timeout = Timeout.coerce(timeout)
         self.max_retries = max_retries
         self.max_connections = max_connections
         self.max_event_bytes = max_event_bytes
+        self.trust_env = trust_env
+        self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
         self._session = session
+        self._connector = connector
         self._owns_session = session is None
+        self._max_in_flight = max_in_flight
+        self._in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
         self._closed = False
-        self._headers = self._build_headers(default_headers)
+        self._log_level = log_level
+        self._log = configure_logger(log_level, logger)
+        self._headers = self._build_headers()
         self.messages = Messages(self)
 
     def __repr__(self) -> str:
@@ -75,7 +100,7 @@ class Client:
         auth = "api_key=***" if self._api_key else ("auth_token=***" if self._auth_token else "no key")
         return f"<aclaude.Client base_url={self.base_url!r} {auth}>"
 
-    def _build_headers(self, default_headers: Mapping[str, str] | None) -> dict[str, str]:
+    def _build_headers(self) -> dict[str, str]:
         headers = {
             "anthropic-version": DEFAULT_API_VERSION,
             "content-type": "application/json",
@@ -86,9 +111,44 @@ class Client:
             headers["x-api-key"] = self._api_key
         if self._auth_token:
             headers["authorization"] = f"Bearer {self._auth_token}"
-        if default_headers:
-            headers.update({k.lower(): v for k, v in default_headers.items()})
+        headers.update({k.lower(): v for k, v in self._default_headers.items()})
         return headers
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = _NOT_GIVEN,
+        auth_token: str | None = _NOT_GIVEN,
+        base_url: str | None = _NOT_GIVEN,
+        timeout: Timeout | float | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
+        default_query: Mapping[str, str] | None = _NOT_GIVEN,
+        max_event_bytes: int = _NOT_GIVEN,
+    ) -> Client:
+        """A client with some options changed, sharing this one's connection pool.
+
+        The copy never closes the pool: close the original when done.
+        """
+
+        def pick(value: Any, current: Any) -> Any:
+            return current if value is _NOT_GIVEN else value
+
+        copy = Client(
+            api_key=pick(api_key, self._api_key) or "",
+            auth_token=pick(auth_token, self._auth_token) or "",
+            base_url=pick(base_url, self.base_url),
+            timeout=pick(timeout, self.timeout),
+            max_retries=pick(max_retries, self.max_retries),
+            default_headers=pick(default_headers, self._default_headers),
+            default_query=pick(default_query, self._default_query),
+            max_connections=self.max_connections,
+            session=self._get_session(),
+            max_event_bytes=pick(max_event_bytes, self.max_event_bytes),
+            logger=self._log,
+        )
+        copy._in_flight = self._in_flight
+        return copy
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -120,20 +180,21 @@ class Client:
         session = self._session
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).
-            connector = aiohttp.TCPConnector(limit=self.max_connections, limit_per_host=0)
+            connector = self._connector or aiohttp.TCPConnector(
+                limit=self.max_connections, limit_per_host=0
+            )
             session = aiohttp.ClientSession(
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=None),  # per-request limits come from Timeout
-                auto_decompress=True,
-                trust_env=False,
+                connector_owner=self._connector is None,
+                # aiohttp's default 300 s total limit would cut long streams: limits come from
+                # Timeout, per request.
+                timeout=aiohttp.ClientTimeout(total=None),
+                trust_env=self.trust_env,
             )
             self._session = session
         return session
 
     # -- requests --------------------------------------------------------------------------
-
-    def _url(self, path: str) -> str:
-        return self.base_url + path
 
     async def _open(
         self,
@@ -144,20 +205,184 @@ class Client:
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: Timeout | float | None = None,
+        retry_count: int = 0,
     ) -> Response:
-        """Send a request; return the open response (status < 400) or raise the typed error."""
+        """Send one attempt; return the open response (status < 400) or raise the typed error."""
         headers = self._headers
-        if extra_headers:
-            headers = {**headers, **{k.lower(): v for k, v in extra_headers.items()}}
+        if extra_headers or retry_count:
+            headers = {**headers, **{k.lower(): v for k, v in (extra_headers or {}).items()}}
+            headers[RETRY_COUNT_HEADER] = str(retry_count)
         params = self._default_query
         if extra_query:
             params = {**(params or {}), **extra_query}
-        return await open_response(
-            self._get_session(),
-            method,
-            self._url(path),
-            headers=headers,
-            body=_encode(body) if body is not None else None,
-            params=params,
-            timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
+        log = self._log
+        debug = log.isEnabledFor(logging.DEBUG)
+        if debug:
+            log.debug(
+                "request %s %s retry=%d headers=%s", method, path, retry_count, redact_headers(headers)
+            )
+        started = time.monotonic()
+        semaphore = self._in_flight
+        if semaphore is not None:
+            await semaphore.acquire()
+        try:
+            response = await open_response(
+                self._get_session(),
+                method,
+                self.base_url + path,
+                headers=headers,
+                body=_encode(body) if body is not None else None,
+                params=params,
+                timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
+                on_release=semaphore.release if semaphore is not None else None,
+            )
+        except APIError as exc:
+            if semaphore is not None:
+                semaphore.release()
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request %s %s failed: %s (request_id=%s)",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    exc.request_id,
+                )
+            raise
+        except BaseException:
+            if semaphore is not None:
+                semaphore.release()
+            raise
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "response %s %s %d request_id=%s in %.0f ms",
+                method,
+                path,
+                response.status,
+                response.request_id,
+                (time.monotonic() - started) * 1000,
+            )
+        return response
+
+    def _event_stream(
+        self,
+        path: str,
+        body: Any,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> EventStream:
+        """A (not yet sent) streaming POST."""
+
+        async def opener(retry_count: int) -> Response:
+            return await self._open(
+                "POST",
+                path,
+                body=body,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                retry_count=retry_count,
+            )
+
+        limits = self.timeout if timeout is None else Timeout.coerce(timeout)
+        return EventStream(
+            opener,
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            idle_timeout=limits.read,
+            max_event_bytes=self.max_event_bytes,
         )
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: Any = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> _T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: None = None,
+        body: Any = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> Any: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        body: Any = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> Any:
+        """Any JSON endpoint, with this client's headers, retries and errors.
+
+        Returns the decoded JSON body, converted to ``cast_to`` (a msgspec Struct type, dict ...)
+        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands.
+        """
+        retries = self.max_retries if max_retries is None else max_retries
+        raw = b""
+        request_id: str | None = None
+        async for attempt in retrying(retries):
+            with attempt:
+                response = await self._open(
+                    method,
+                    path if path.startswith("/") else "/" + path,
+                    body=body,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    timeout=timeout,
+                    retry_count=attempt.retry_state.attempt_number - 1,
+                )
+                request_id = response.request_id
+                try:
+                    raw = await response.read()
+                finally:
+                    response.release()
+        if not raw:
+            return None
+        try:
+            return msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            raise APIResponseValidationError(
+                f"response body is not the expected JSON: {exc}", request_id=request_id
+            ) from exc
+
+    async def get(self, path: str, **kwargs: Any) -> Any:
+        """``GET path`` (see ``request``)."""
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> Any:
+        """``POST path`` with ``body=`` as JSON (see ``request``)."""
+        return await self.request("POST", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> Any:
+        """``PUT path`` (see ``request``)."""
+        return await self.request("PUT", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> Any:
+        """``PATCH path`` (see ``request``)."""
+        return await self.request("PATCH", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> Any:
+        """``DELETE path`` (see ``request``)."""
+        return await self.request("DELETE", path, **kwargs)

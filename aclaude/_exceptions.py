@@ -122,6 +122,14 @@ class APIStatusError(APIError):
         self.type = error_type
         self.headers = headers if headers is not None else {}
 
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait before retrying (``retry-after-ms`` /
+        ``retry-after``), or None. Set when aclaude gave up because the wait was too long."""
+        from ._retry import parse_retry_after  # local: _retry depends on this module
+
+        return parse_retry_after(self.headers)
+
 
 class BadRequestError(APIStatusError):
     """400: the request was malformed or invalid."""

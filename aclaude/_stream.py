@@ -1,30 +1,17 @@
-"""From bytes to events, and from events to a message.
+"""``MessageStream``: what ``messages.stream()`` gives.
 
-``EventStream`` is what ``messages.create(stream=True)`` returns: the one I/O loop of the
-streaming path (bytes -> SSE decoder -> typed events), strict about how a stream may end.
-``MessageStream`` is what ``messages.stream()`` gives: it wires the pure accumulator
-(``_accumulate``) to callbacks, derived events, ``text_stream`` and the final message.
-
-How a stream may end:
-
-* ``message_stop`` arrived: success. The body is read to its end so the connection can go back
-  to the pool; a connection that drops after ``message_stop`` loses nothing and is ignored.
-* the body ended cleanly (or the connection dropped) first: ``IncompleteStreamError`` with
-  ``events_received`` (and ``partial_message`` in ``MessageStream``). Never a partial message
-  passed off as complete.
-* ``event: error``: the typed ``APIStatusError`` subclass for its error type.
-* any exit before the end (break, ``close()``, a callback raising, task cancelled): the
-  connection is closed at once, not returned to the pool with unread data in it.
+It wires the pure accumulator (``_accumulate``) to the events of an ``EventStream``: callbacks,
+derived events, ``text_stream`` and the final message. Every error it raises carries the
+message accumulated so far as ``partial_message``; any exit before the end (break, a callback
+raising, cancellation) closes the connection at once.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
-
-import msgspec
 
 from ._accumulate import (
     AccumulatorState,
@@ -35,9 +22,9 @@ from ._accumulate import (
     derive_delta,
     materialize,
 )
+from ._event_stream import EventStream
 from ._events import (
     CitationsDelta,
-    ErrorEvent,
     InputJSONDelta,
     RawContentBlockDeltaEvent,
     RawContentBlockStopEvent,
@@ -46,163 +33,15 @@ from ._events import (
     SignatureDelta,
     TextDelta,
     ThinkingDelta,
-    decode_event,
 )
 from ._exceptions import (
-    APIConnectionError,
     APIError,
-    APIResponseValidationError,
     IncompleteStreamError,
-    error_for_stream_event,
 )
 from ._models import Message, TextBlock, ThinkingBlock
-from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
 from ._transport import Response
 
-__all__ = ["EventStream", "MessageStream", "MessageStreamManager"]
-
-Opener = Callable[[], Awaitable[Response]]
-
-
-class EventStream:
-    """An async iterator of typed stream events for one request.
-
-    Iterate it directly (the request is sent on first use), or ``await`` it first to send the
-    request and get status errors before iterating, as with the official SDK. Use it as an
-    ``async with`` block, or call ``close()``, to release the connection if you stop early.
-    """
-
-    __slots__ = ("_iterator", "_max_event_bytes", "_opener", "_response", "events_received")
-
-    def __init__(self, opener: Opener, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> None:
-        self._opener: Opener | None = opener
-        self._response: Response | None = None
-        self._iterator: AsyncIterator[RawMessageStreamEvent] | None = None
-        self._max_event_bytes = max_event_bytes
-        #: Events decoded so far (updated when the stream ends).
-        self.events_received = 0
-
-    # -- opening ---------------------------------------------------------------------------
-
-    async def _open(self) -> Response:
-        if self._response is None:
-            opener, self._opener = self._opener, None
-            if opener is None:
-                raise RuntimeError("this stream was closed before it was opened")
-            self._response = await opener()
-        return self._response
-
-    async def _opened(self) -> EventStream:
-        await self._open()
-        return self
-
-    def __await__(self) -> Generator[Any, None, EventStream]:
-        return self._opened().__await__()
-
-    async def __aenter__(self) -> EventStream:
-        await self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    # -- response metadata -----------------------------------------------------------------
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``request-id`` response header (None before the response arrived)."""
-        return self._response.request_id if self._response is not None else None
-
-    @property
-    def response(self) -> Response | None:
-        """The HTTP response (status and headers), once it arrived."""
-        return self._response
-
-    # -- iteration -------------------------------------------------------------------------
-
-    def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
-        if self._iterator is None:
-            self._iterator = self._iterate()
-        return self._iterator
-
-    async def __anext__(self) -> RawMessageStreamEvent:
-        return await self.__aiter__().__anext__()
-
-    async def close(self) -> None:
-        """Stop the stream and drop its connection (no-op once it has ended)."""
-        self._opener = None
-        iterator, self._iterator = self._iterator, None
-        if iterator is not None:
-            await iterator.aclose()  # type: ignore[attr-defined]
-        if self._response is not None:
-            self._response.close()
-
-    async def _iterate(self) -> AsyncIterator[RawMessageStreamEvent]:
-        response = await self._open()
-        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
-        feed = decoder.feed
-        decode = decode_event
-        count = 0
-        done = False  # message_stop seen
-        read_to_end = False
-        try:
-            try:
-                async for chunk in response.iter_bytes():
-                    for _name, data in feed(chunk):
-                        event = decode(data)
-                        count += 1
-                        etype = type(event)
-                        if etype is RawMessageStopEvent:
-                            done = True
-                        elif etype is ErrorEvent:
-                            raise error_for_stream_event(
-                                msgspec.to_builtins(event),
-                                request_id=response.request_id,
-                                events_received=count,
-                            )
-                        yield event
-                read_to_end = True
-                leftover = decoder.close()
-            except SSEError as exc:
-                raise APIResponseValidationError(
-                    str(exc), request_id=response.request_id, events_received=count
-                ) from exc
-            except APIConnectionError as exc:  # from the transport: dropped, reset, idle timeout
-                if done:  # the message is complete; a drop after message_stop loses nothing
-                    return
-                if type(exc) is APIConnectionError:
-                    raise IncompleteStreamError(
-                        f"connection dropped after {count} events, before message_stop: {exc}",
-                        clean_eof=False,
-                        request_id=response.request_id,
-                        events_received=count,
-                    ) from exc
-                exc.events_received = count
-                raise
-            except APIError as exc:
-                if not exc.events_received:
-                    exc.events_received = count
-                raise
-            if not done:
-                detail = " (an unfinished event was discarded)" if leftover else ""
-                raise IncompleteStreamError(
-                    f"stream ended after {count} events without message_stop{detail}",
-                    clean_eof=True,
-                    request_id=response.request_id,
-                    events_received=count,
-                )
-        finally:
-            self.events_received = count
-            if read_to_end:
-                response.release()
-            else:
-                response.close()
-
+__all__ = ["MessageStream", "MessageStreamManager"]
 
 Listener = Callable[..., Any]
 

@@ -12,7 +12,7 @@ would hand it the API key.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -25,6 +25,7 @@ from ._exceptions import (
     APITimeoutError,
     error_for_status,
 )
+from ._ratelimit import RateLimits
 
 __all__ = ["Response", "Timeout", "open_response"]
 
@@ -67,13 +68,21 @@ class Response:
     ``close()`` (drop the connection: used when the body was not read to the end).
     """
 
-    __slots__ = ("_resp", "headers", "request_id", "status")
+    __slots__ = ("_on_release", "_resp", "headers", "request_id", "status")
 
-    def __init__(self, resp: aiohttp.ClientResponse) -> None:
+    def __init__(
+        self, resp: aiohttp.ClientResponse, on_release: Callable[[], None] | None = None
+    ) -> None:
         self._resp = resp
+        self._on_release = on_release
         self.status = resp.status
         self.headers: Mapping[str, str] = resp.headers
         self.request_id: str | None = resp.headers.get("request-id")
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """The ``anthropic-ratelimit-*`` (and ``retry-after``) headers, typed."""
+        return RateLimits.from_headers(self.headers)
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body as it arrives: every chunk the socket delivered, joined per wake-up."""
@@ -101,9 +110,16 @@ class Response:
 
     def release(self) -> None:
         self._resp.release()
+        self._done()
 
     def close(self) -> None:
         self._resp.close()
+        self._done()
+
+    def _done(self) -> None:
+        on_release, self._on_release = self._on_release, None
+        if on_release is not None:
+            on_release()
 
 
 async def open_response(
@@ -115,6 +131,7 @@ async def open_response(
     body: bytes | None,
     params: Mapping[str, str] | None,
     timeout: Timeout,
+    on_release: Callable[[], None] | None = None,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
@@ -135,7 +152,7 @@ async def open_response(
     except (aiohttp.ClientError, OSError) as exc:
         raise APIConnectionError(f"connection error: {_describe(exc)}") from exc
     if resp.status < 300:
-        return Response(resp)
+        return Response(resp, on_release)
     try:
         raise await _status_error(resp)
     finally:

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._accumulate import AccumulatorState, accumulate, materialize
+from .._event_stream import EventStream
 from .._exceptions import APIError, IncompleteStreamError
 from .._models import Message
-from .._stream import EventStream, MessageStreamManager
-from .._transport import Response, Timeout
+from .._stream import MessageStreamManager
+from .._transport import Timeout
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -27,7 +28,7 @@ class Messages:
     """The Messages API. Parameters are the API's JSON fields as keyword arguments (``model``,
     ``max_tokens``, ``messages``, ``system``, ``tools``, ``temperature`` ...), as plain
     dicts/lists or msgspec Structs. Per call: ``extra_headers``, ``extra_query``,
-    ``extra_body`` (merged into the JSON body) and ``timeout``.
+    ``extra_body`` (merged into the JSON body), ``timeout`` and ``max_retries``.
     """
 
     def __init__(self, client: Client) -> None:
@@ -42,6 +43,7 @@ class Messages:
         extra_query: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: Timeout | float | None = ...,
+        max_retries: int | None = ...,
         **params: Any,
     ) -> EventStream: ...
 
@@ -54,6 +56,7 @@ class Messages:
         extra_query: Mapping[str, str] | None = ...,
         extra_body: Mapping[str, Any] | None = ...,
         timeout: Timeout | float | None = ...,
+        max_retries: int | None = ...,
         **params: Any,
     ) -> Message: ...
 
@@ -65,6 +68,7 @@ class Messages:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
         **params: Any,
     ) -> Any:
         """Create a message.
@@ -73,7 +77,9 @@ class Messages:
         request is sent on first iteration, or when awaited). Without: a coroutine that returns
         the complete ``Message`` (internally a drained stream).
         """
-        events = self._event_stream(params, extra_headers, extra_query, extra_body, timeout)
+        events = self._event_stream(
+            params, extra_headers, extra_query, extra_body, timeout, max_retries
+        )
         if stream:
             return events
         return _drain(events)
@@ -85,12 +91,15 @@ class Messages:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
         **params: Any,
     ) -> MessageStreamManager:
         """``async with client.messages.stream(...) as stream:`` a ``MessageStream`` with
         callbacks (``stream.on("text", ...)``), ``text_stream`` and ``get_final_message()``."""
         params.pop("stream", None)
-        events = self._event_stream(params, extra_headers, extra_query, extra_body, timeout)
+        events = self._event_stream(
+            params, extra_headers, extra_query, extra_body, timeout, max_retries
+        )
         return MessageStreamManager(events)
 
     def _event_stream(
@@ -100,23 +109,19 @@ class Messages:
         extra_query: Mapping[str, str] | None,
         extra_body: Mapping[str, Any] | None,
         timeout: Timeout | float | None,
+        max_retries: int | None,
     ) -> EventStream:
         body = {**params, "stream": True}
         if extra_body:
             body.update(extra_body)
-        client = self._client
-
-        async def opener() -> Response:
-            return await client._open(
-                "POST",
-                "/v1/messages",
-                body=body,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-            )
-
-        return EventStream(opener, max_event_bytes=client.max_event_bytes)
+        return self._client._event_stream(
+            "/v1/messages",
+            body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
 
 
 async def _drain(events: EventStream) -> Message:

@@ -17,7 +17,8 @@ headers. Point any client at ``server.url``::
 
 With nothing queued, ``POST /v1/messages`` gets a generated lorem reply whose shape the
 request's headers control: ``x-fake-deltas``, ``x-fake-delta-bytes``, ``x-fake-chunking``
-(``event`` or a byte count), ``x-fake-hold`` (seconds to pause after message_start),
+(``event`` or a byte count), ``x-fake-hold`` (seconds to pause after message_start and the
+first content_block_start),
 ``x-fake-delay``, ``x-fake-echo``, ``x-fake-truncate-after``, ``x-fake-drop-after``,
 ``x-fake-error-after`` and ``x-fake-error-type``.
 

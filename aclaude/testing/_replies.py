@@ -45,8 +45,8 @@ class Reply:
       body, so the client sees a broken transfer.
     - ``chunking``: ``"event"`` or a byte count (see ``Chunking``).
     - ``delay_between``: seconds to sleep between writes.
-    - ``hold_after_start``: seconds to wait after the first event (message_start), or until the
-      client goes away.
+    - ``hold_after_start``: seconds to wait after message_start and the first
+      content_block_start, or until the client goes away.
     - ``delay_headers``: seconds to wait before sending the status line and headers.
     """
 

@@ -106,6 +106,10 @@ def _chunk_size(reply: Reply | None, ctx: Context, *, default: Chunking) -> int 
     return None
 
 
+def _seconds(own: float | None, header: float | None) -> float:
+    return own if own is not None else header if header is not None else 0.0
+
+
 def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
     """Apply the stream options (faults, chunking, pacing) to rendered events."""
     control = ctx.control
@@ -137,15 +141,12 @@ def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
         pieces = pieces[:drop_after]
         ending = "abort"
 
-    def pick(own: float | None, header: float | None) -> float:
-        return own if own is not None else header if header is not None else 0.0
-
     return StreamPlan(
         pieces=pieces,
         ending=ending,
         chunk_size=_chunk_size(reply, ctx, default=ctx.defaults.chunking),
-        delay_between=pick(reply.delay_between if reply else None, control.delay),
-        hold_after_first=pick(reply.hold_after_start if reply else None, control.hold),
+        delay_between=_seconds(reply.delay_between if reply else None, control.delay),
+        hold_after_first=_seconds(reply.hold_after_start if reply else None, control.hold),
     )
 
 
@@ -210,9 +211,7 @@ async def respond_scripted(reply: Reply, ctx: Context) -> web.StreamResponse:
             pieces=[reply.body],
             ending="abort" if reply.abort else "eof",
             chunk_size=_chunk_size(reply, ctx, default="event"),
-            delay_between=reply.delay_between
-            if reply.delay_between is not None
-            else (ctx.control.delay or 0.0),
+            delay_between=_seconds(reply.delay_between, ctx.control.delay),
         )
         return await send_stream(ctx.request, reply.status, headers, plan)
     if kind == "error":

@@ -79,9 +79,13 @@ async def send_stream(
         await resp.prepare(request)
         pieces = plan.pieces
         if plan.hold_after_first > 0 and pieces:
-            await _write_pieces(resp, pieces[:1], plan)
+            # Hold after message_start and the first content_block_start: a client may read
+            # ahead to the first content event before it shows anything (aclaude does, so it
+            # can retry an early error), and every client should be held in the same place.
+            head = 2 if len(pieces) > 2 else 1
+            await _write_pieces(resp, pieces[:head], plan)
             await asyncio.sleep(plan.hold_after_first)
-            pieces = pieces[1:]
+            pieces = pieces[head:]
         await _write_pieces(resp, pieces, plan)
         if plan.ending == "abort":
             # No terminating chunk: the client sees the connection end mid-body.

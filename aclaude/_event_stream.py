@@ -1,0 +1,321 @@
+"""``EventStream``: bytes off the wire -> SSE decoder -> typed events, with retries and strict ends.
+
+This is the one I/O loop of the streaming path (``messages.create(stream=True)`` returns it;
+``MessageStream`` and the non-streaming ``create()`` consume it).
+
+Retries happen only while nothing has been handed to the caller. Opening a stream therefore
+reads ahead until the first content event (``message_start`` and pings are held back, which
+costs no latency: content follows at once). A retryable failure in that window (an HTTP error
+status, a refused or reset connection, an ``event: error`` such as ``overloaded_error``, a
+stream that ends or drops) is retried by the policy in ``_retry``. After content was handed
+out nothing is retried: the typed error carries what arrived.
+
+How a stream may end:
+
+* ``message_stop`` arrived: success. The body is read to its end so the connection can go back
+  to the pool; a connection that drops after ``message_stop`` loses nothing and is ignored.
+* the body ended cleanly, or the connection dropped, first: ``IncompleteStreamError`` with
+  ``events_received``. Never a partial message passed off as complete.
+* ``event: error``: the typed ``APIStatusError`` subclass for its error type.
+* no event but pings for longer than the read timeout: ``APITimeoutError`` (a silent socket is
+  caught by the same limit at the socket level).
+* any exit before the end (break + ``close()``, a callback raising, task cancelled): the
+  connection is closed at once, not returned to the pool with unread data in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import Any
+
+import msgspec
+
+from ._events import (
+    ErrorEvent,
+    PingEvent,
+    RawMessageStartEvent,
+    RawMessageStopEvent,
+    RawMessageStreamEvent,
+    decode_event,
+)
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APITimeoutError,
+    IncompleteStreamError,
+    error_for_stream_event,
+)
+from ._retry import retrying
+from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from ._transport import Response
+
+__all__ = ["EventStream", "Opener"]
+
+#: Sends the request; its argument is the retry count (0 for the first attempt).
+Opener = Callable[[int], Awaitable[Response]]
+
+_HELD_BACK = (RawMessageStartEvent, PingEvent)  # not content: may be dropped on a retry
+
+
+class _Opened:
+    """A response whose first events have been read ahead."""
+
+    __slots__ = ("chunks", "decoder", "pending", "response")
+
+    def __init__(
+        self,
+        response: Response,
+        chunks: AsyncIterator[bytes],
+        decoder: SSEDecoder,
+        pending: list[RawMessageStreamEvent],
+    ) -> None:
+        self.response = response
+        self.chunks = chunks
+        self.decoder = decoder
+        self.pending = pending
+
+
+class EventStream:
+    """An async iterator of typed stream events for one request.
+
+    Iterate it directly (the request is sent on first use), or ``await`` it first to send the
+    request and get status errors before iterating, as with the official SDK. Use it as an
+    ``async with`` block, or call ``close()``, to release the connection if you stop early.
+    """
+
+    __slots__ = (
+        "_idle_timeout",
+        "_iterator",
+        "_max_event_bytes",
+        "_max_retries",
+        "_opened",
+        "_opener",
+        "events_received",
+    )
+
+    def __init__(
+        self,
+        opener: Opener,
+        *,
+        max_retries: int = 0,
+        idle_timeout: float | None = None,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        self._opener: Opener | None = opener
+        self._opened: _Opened | None = None
+        self._iterator: AsyncIterator[RawMessageStreamEvent] | None = None
+        self._max_retries = max_retries
+        self._idle_timeout = idle_timeout
+        self._max_event_bytes = max_event_bytes
+        #: Events decoded so far (updated when the stream ends).
+        self.events_received = 0
+
+    # -- opening ---------------------------------------------------------------------------
+
+    async def _open(self) -> _Opened:
+        if self._opened is not None:
+            return self._opened
+        opener, self._opener = self._opener, None
+        if opener is None:
+            raise RuntimeError("this stream was closed before it was opened")
+        async for attempt in retrying(self._max_retries):
+            with attempt:
+                self._opened = await self._attempt(opener, attempt.retry_state.attempt_number - 1)
+        assert self._opened is not None
+        return self._opened
+
+    async def _attempt(self, opener: Opener, retry_count: int) -> _Opened:
+        """Send the request and read until the first content event (or the end)."""
+        response = await opener(retry_count)
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        chunks = response.iter_bytes()
+        pending: list[RawMessageStreamEvent] = []
+        try:
+            content = False
+            async for chunk in chunks:
+                for _name, data in decoder.feed(chunk):
+                    event = decode_event(data)
+                    pending.append(event)
+                    if type(event) is ErrorEvent:
+                        raise error_for_stream_event(
+                            msgspec.to_builtins(event),
+                            request_id=response.request_id,
+                            events_received=len(pending),
+                        )
+                    if not isinstance(event, _HELD_BACK):
+                        content = True
+                if content:
+                    return _Opened(response, chunks, decoder, pending)
+            # The whole body arrived while reading ahead (a short stream).
+            leftover = decoder.close()
+            if not any(type(e) is RawMessageStopEvent for e in pending):
+                raise _incomplete(len(pending), leftover, response.request_id)
+            return _Opened(response, chunks, decoder, pending)
+        except SSEError as exc:
+            await _discard(chunks, response)
+            raise APIResponseValidationError(
+                str(exc), request_id=response.request_id, events_received=len(pending)
+            ) from exc
+        except APIConnectionError as exc:
+            await _discard(chunks, response)
+            if type(exc) is APIConnectionError and pending:
+                raise _dropped(len(pending), exc, response.request_id) from exc
+            exc.events_received = len(pending)
+            raise
+        except BaseException:
+            await _discard(chunks, response)
+            raise
+
+    async def _opened_self(self) -> EventStream:
+        await self._open()
+        return self
+
+    def __await__(self) -> Generator[Any, None, EventStream]:
+        return self._opened_self().__await__()
+
+    async def __aenter__(self) -> EventStream:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- response metadata -----------------------------------------------------------------
+
+    @property
+    def response(self) -> Response | None:
+        """The HTTP response (status, headers, rate limits), once it arrived."""
+        return self._opened.response if self._opened is not None else None
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``request-id`` response header (None before the response arrived)."""
+        return self._opened.response.request_id if self._opened is not None else None
+
+    # -- iteration -------------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
+        if self._iterator is None:
+            self._iterator = self._iterate()
+        return self._iterator
+
+    async def __anext__(self) -> RawMessageStreamEvent:
+        return await self.__aiter__().__anext__()
+
+    async def close(self) -> None:
+        """Stop the stream and drop its connection (no-op once it has ended)."""
+        self._opener = None
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            await iterator.aclose()  # type: ignore[attr-defined]
+        if self._opened is not None:
+            await _discard(self._opened.chunks, self._opened.response)
+
+    async def _iterate(self) -> AsyncIterator[RawMessageStreamEvent]:
+        opened = await self._open()
+        response = opened.response
+        feed = opened.decoder.feed
+        decode = decode_event
+        count = 0
+        pings = 0
+        done = False  # message_stop seen
+        read_to_end = False
+        idle = self._idle_timeout
+        clock = asyncio.get_running_loop().time
+        last_progress = clock()
+        progress_mark = 0
+        try:
+            try:
+                for event in opened.pending:
+                    count += 1
+                    if type(event) is RawMessageStopEvent:
+                        done = True
+                    yield event
+                opened.pending = []
+                async for chunk in opened.chunks:
+                    for _name, data in feed(chunk):
+                        event = decode(data)
+                        count += 1
+                        etype = type(event)
+                        if etype is RawMessageStopEvent:
+                            done = True
+                        elif etype is PingEvent:
+                            pings += 1
+                        elif etype is ErrorEvent:
+                            raise error_for_stream_event(
+                                msgspec.to_builtins(event),
+                                request_id=response.request_id,
+                                events_received=count,
+                            )
+                        yield event
+                    if idle is not None:
+                        # Pings (and comments) keep the socket busy but are not progress.
+                        if count - pings != progress_mark:
+                            progress_mark = count - pings
+                            last_progress = clock()
+                        elif clock() - last_progress > idle:
+                            raise APITimeoutError(
+                                f"no stream event but pings for {idle:g} s",
+                                request_id=response.request_id,
+                                events_received=count,
+                            )
+                read_to_end = True
+                leftover = opened.decoder.close()
+            except SSEError as exc:
+                raise APIResponseValidationError(
+                    str(exc), request_id=response.request_id, events_received=count
+                ) from exc
+            except APIConnectionError as exc:  # from the transport: dropped, reset, idle timeout
+                if done:  # the message is complete; a drop after message_stop loses nothing
+                    return
+                if type(exc) is APIConnectionError:
+                    raise _dropped(count, exc, response.request_id) from exc
+                exc.events_received = count
+                raise
+            except APIError as exc:
+                if not exc.events_received:
+                    exc.events_received = count
+                raise
+            if not done:
+                raise _incomplete(count, leftover, response.request_id)
+        finally:
+            self.events_received = count
+            if read_to_end:
+                response.release()
+            else:
+                response.close()
+
+
+def _incomplete(count: int, leftover: bool, request_id: str | None) -> IncompleteStreamError:
+    detail = " (an unfinished event was discarded)" if leftover else ""
+    return IncompleteStreamError(
+        f"stream ended after {count} events without message_stop{detail}",
+        clean_eof=True,
+        request_id=request_id,
+        events_received=count,
+    )
+
+
+def _dropped(count: int, exc: APIConnectionError, request_id: str | None) -> IncompleteStreamError:
+    return IncompleteStreamError(
+        f"connection dropped after {count} events, before message_stop: {exc.message}",
+        clean_eof=False,
+        request_id=request_id,
+        events_received=count,
+    )
+
+
+async def _discard(chunks: AsyncIterator[bytes], response: Response) -> None:
+    """Drop a response whose body will not be read to the end."""
+    try:
+        await chunks.aclose()  # type: ignore[attr-defined]
+    finally:
+        response.close()

@@ -1,0 +1,119 @@
+"""When and how long to retry, as a tenacity policy.
+
+Rules (the official SDK's, made stricter where it is silent):
+
+* Retry connection errors and timeouts (before anything was shown to the caller), and the
+  statuses 408, 409, 429 and >= 500 (529 included). Never 400, 401, 403, 404, 413, 422.
+* An ``x-should-retry: true|false`` response header overrides the status rule.
+* Wait what the server asks, ``retry-after-ms`` else ``retry-after`` (seconds or an HTTP-date),
+  when 0 < wait <= 60 s. A longer wait is not slept through silently: the typed error is
+  raised at once, its ``retry_after`` saying how long the server asked for.
+* Otherwise exponential backoff, min(0.5 * 2**n, 8) seconds, minus up to 25 % jitter so that
+  many clients that failed together do not come back together.
+* ``max_retries`` retries after the first attempt (default 2).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Mapping
+
+import tenacity
+
+from ._exceptions import APIConnectionError, APIStatusError, IncompleteStreamError
+
+__all__ = [
+    "INITIAL_RETRY_DELAY",
+    "MAX_RETRY_AFTER",
+    "MAX_RETRY_DELAY",
+    "backoff_delay",
+    "is_retryable",
+    "parse_retry_after",
+    "retrying",
+]
+
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+#: The longest server-requested wait that is honoured by sleeping; beyond it the error is raised.
+MAX_RETRY_AFTER = 60.0
+
+_RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
+    """Seconds the server asked us to wait, or None if it did not say (or said nonsense)."""
+    if not headers:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return float(value) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons returned None for garbage
+        return None
+    return when.timestamp() - (time.time() if now is None else now)
+
+
+def _should_retry_header(exc: APIStatusError) -> bool | None:
+    value = exc.headers.get("x-should-retry") if exc.headers else None
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` may be retried (attempts left and what was shown are checked elsewhere)."""
+    if isinstance(exc, APIStatusError):
+        if exc.retry_after is not None and exc.retry_after > MAX_RETRY_AFTER:
+            return False  # the caller should hear about a long wait, not sit in it
+        override = _should_retry_header(exc)
+        if override is not None:
+            return override
+        return exc.status_code in _RETRYABLE_STATUSES or exc.status_code >= 500
+    if isinstance(exc, IncompleteStreamError):
+        return True  # only consulted while nothing has been shown to the caller
+    return isinstance(exc, APIConnectionError)
+
+
+def backoff_delay(retries_done: int) -> float:
+    """Exponential backoff for retry number ``retries_done + 1``, with up to 25 % jitter."""
+    delay = min(INITIAL_RETRY_DELAY * 2.0**retries_done, MAX_RETRY_DELAY)
+    return delay * (1.0 - 0.25 * random.random())
+
+
+def _wait(state: tenacity.RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(exc, APIStatusError):
+        after = exc.retry_after
+        if after is not None and 0 < after <= MAX_RETRY_AFTER:
+            return after
+    return backoff_delay(state.attempt_number - 1)
+
+
+def retrying(max_retries: int) -> tenacity.AsyncRetrying:
+    """A tenacity controller for one call: ``async for attempt in retrying(n): with attempt: ...``.
+
+    ``attempt.retry_state.attempt_number - 1`` is the retry count (sent as a header).
+    """
+    return tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(max(0, max_retries) + 1),
+        wait=_wait,
+        retry=tenacity.retry_if_exception(is_retryable),
+        reraise=True,
+    )
