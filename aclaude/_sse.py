@@ -100,10 +100,14 @@ class SSEDecoder:
             chunk = self._strip_bom(chunk)
             if not self._started:
                 return []
+        if not chunk:  # an empty read changes nothing (and must not forget a pending CR)
+            return []
         if self._skip_lf:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+                if not chunk:
+                    return []
         if b"\r" in chunk:
             self._skip_lf = chunk[-1:] == b"\r"
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -150,6 +154,8 @@ class SSEDecoder:
         return pending[3:] if pending.startswith(_BOM) else pending
 
     def _hold_partial(self, piece: bytes) -> None:
+        if not piece:
+            return
         self._line_size += len(piece)
         if self._line_size > self._max_event_bytes:
             self._line_parts = []
