@@ -180,7 +180,7 @@ _KnownEvent = (
 RawMessageStreamEvent = _KnownEvent | UnknownEvent
 
 # The hot path: one decoder, built once at import (msgspec "performance tips").
-_decoder: msgspec.json.Decoder[_KnownEvent] = msgspec.json.Decoder(_KnownEvent)
+event_decoder: msgspec.json.Decoder[_KnownEvent] = msgspec.json.Decoder(_KnownEvent)
 _KNOWN_EVENT_TYPES = frozenset(t.type for t in get_args(_KnownEvent))
 
 
@@ -191,7 +191,7 @@ def decode_event(data: bytes) -> RawMessageStreamEvent:
     with the wrong shape.
     """
     try:
-        return _decoder.decode(data)
+        return event_decoder.decode(data)
     except msgspec.ValidationError:
         return _decode_slow(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:

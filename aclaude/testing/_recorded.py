@@ -13,7 +13,9 @@ __all__ = ["RecordedRequest"]
 class RecordedRequest:
     """One request as received. ``headers`` is case-insensitive (``headers["X-Api-Key"]`` and
     ``headers["x-api-key"]`` are the same); ``json`` is the decoded body, or ``None`` if the body
-    was empty or not JSON."""
+    was empty or not JSON. ``received_at`` is ``time.monotonic()`` when the request's body had
+    been read (the clock of asyncio's default loop), so tests can measure a client's waits
+    between attempts from the server's side."""
 
     method: str
     path: str
@@ -21,6 +23,7 @@ class RecordedRequest:
     headers: Mapping[str, str]
     body: bytes
     json: Any
+    received_at: float = 0.0
 
     @property
     def stream(self) -> bool:

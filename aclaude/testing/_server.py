@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -69,6 +70,8 @@ class FakeAnthropic:
         self._queues: dict[str, collections.deque[Reply]] = {}
         self._requests: list[RecordedRequest] = []
         self._active: set[asyncio.Task[Any]] = set()
+        self._in_flight = 0
+        self._peak_in_flight = 0
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -137,6 +140,18 @@ class FakeAnthropic:
         """Every request received so far, oldest first."""
         return self._requests
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered right now (a stream counts until its last byte is written
+        or its client went away)."""
+        return self._in_flight
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests answered at the same time since start (or the last ``reset()``):
+        how a test checks a client's concurrency cap from the server's side."""
+        return self._peak_in_flight
+
     def enqueue(self, *replies: Reply, path: str = MESSAGES_PATH) -> None:
         """Queue scripted replies (FIFO) for requests to ``path``, whatever their method."""
         self._queues.setdefault(path, collections.deque()).extend(replies)
@@ -146,9 +161,10 @@ class FakeAnthropic:
         return len(self._queues.get(path, ()))
 
     def reset(self) -> None:
-        """Forget queued replies and recorded requests."""
+        """Forget queued replies and recorded requests; restart ``peak_in_flight``."""
         self._queues.clear()
         self._requests.clear()
+        self._peak_in_flight = self._in_flight
 
     # -- request handling --------------------------------------------------------------------
 
@@ -156,9 +172,13 @@ class FakeAnthropic:
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
+        self._in_flight += 1
+        if self._in_flight > self._peak_in_flight:
+            self._peak_in_flight = self._in_flight
         try:
             return await self._dispatch(request)
         finally:
+            self._in_flight -= 1
             if task is not None:
                 self._active.discard(task)
 
@@ -177,6 +197,7 @@ class FakeAnthropic:
                     headers=request.headers,
                     body=body,
                     json=decoded,
+                    received_at=time.monotonic(),
                 )
             )
         request_id = new_id("req")
