@@ -1,0 +1,35 @@
+"""Stream one reply. Uses the real API when ANTHROPIC_API_KEY is set, else the embedded fake API.
+
+    python examples/quickstart.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+
+import aclaude
+from aclaude.testing import FakeAnthropic
+
+
+async def main() -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        options = {}
+        if not os.environ.get("ANTHROPIC_API_KEY"):
+            server = await stack.enter_async_context(FakeAnthropic())
+            options = {"api_key": "sk-ant-fake", "base_url": server.url}
+        client = await stack.enter_async_context(aclaude.Client(**options))
+        async with client.messages.stream(
+            model="claude-sonnet-4-5",
+            max_tokens=256,
+            messages=[{"role": "user", "content": "Say hello in five words."}],
+        ) as stream:
+            async for text in stream.text_stream:
+                print(text, end="", flush=True)
+            message = await stream.get_final_message()
+        print(f"\n[{message.usage.input_tokens} in, {message.usage.output_tokens} out]")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
