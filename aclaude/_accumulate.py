@@ -168,7 +168,9 @@ def accumulate(state: AccumulatorState, event: RawMessageStreamEvent) -> Accumul
         msg: Message = event.message  # type: ignore[union-attr]
         # Copy what we will mutate, so the event the caller saw keeps its own values.
         state.message = msgspec.structs.replace(
-            msg, content=list(msg.content), usage=msgspec.structs.replace(msg.usage)
+            msg,
+            content=[_own_copy(block) for block in msg.content],
+            usage=msgspec.structs.replace(msg.usage),
         )
         for i, block in enumerate(state.message.content):
             state.blocks[i] = block
@@ -184,17 +186,25 @@ def _need_message(state: AccumulatorState, what: str) -> Message:
     return state.message
 
 
+def _own_copy(block: Any) -> Any:
+    """A shallow copy of a block (and of its citations list) that accumulation may mutate."""
+    copy = msgspec.structs.replace(block)
+    if type(copy) is TextBlock and copy.citations:
+        copy.citations = list(copy.citations)
+    return copy
+
+
 def _block_start(state: AccumulatorState, event: RawContentBlockStartEvent) -> None:
     message = _need_message(state, "content_block_start")
-    block: Any = msgspec.structs.replace(event.content_block)  # shallow copy: ours to mutate
+    block: Any = _own_copy(event.content_block)
     btype = type(block)
+    # Every open block gets a parts list, so "is this block open?" has one answer for all
+    # types; only text, thinking and tool blocks ever collect parts.
     if btype is TextBlock:
-        if block.citations:
-            block.citations = list(block.citations)
         state.parts[event.index] = [block.text] if block.text else []
     elif btype is ThinkingBlock:
         state.parts[event.index] = [block.thinking] if block.thinking else []
-    elif btype in _TOOL_BLOCKS:
+    else:
         state.parts[event.index] = []
     message.content.append(block)
     state.blocks[event.index] = block
@@ -244,8 +254,12 @@ def _block_stop(state: AccumulatorState, index: int) -> None:
         block.text = "".join(parts)
     elif btype is ThinkingBlock:
         block.thinking = "".join(parts)
-    elif parts:  # tool input: parse the whole JSON once, now that it is complete
+    elif btype in _TOOL_BLOCKS:
+        # Tool input: parse the whole JSON once, now that it is complete. A tool called
+        # without arguments streams only empty pieces: its input stays the start's {}.
         raw = "".join(parts)
+        if not raw:
+            return
         try:
             block.input = msgspec.json.decode(raw)
         except msgspec.DecodeError as exc:

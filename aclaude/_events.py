@@ -204,6 +204,8 @@ def decode_event(data: bytes) -> RawMessageStreamEvent:
 
 _S = TypeVar("_S", bound=msgspec.Struct)
 _unknown_types: dict[tuple[type[Any], tuple[str, ...]], type[Any]] = {}
+# Names a generated field must not take: they would shadow the struct's own machinery.
+_RESERVED = frozenset({"type", "to_param", "request_id"})
 _UNKNOWN_TYPE_CACHE_MAX = 512
 
 
@@ -217,22 +219,30 @@ def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
     cache_key = (base, keys)
     cls = _unknown_types.get(cache_key)
     if cls is None:
-        try:
-            cls = msgspec.defstruct(
-                base.__name__,
-                [(k, Any, None) for k in keys],
-                bases=(base,),
-                kw_only=True,
-                omit_defaults=True,
-                module=base.__module__,
-            )
-        except (TypeError, ValueError):
-            # A key that cannot be a field name (not an identifier, or a keyword-only clash):
-            # keep the type only rather than fail the stream.
-            return base(type=str(obj.get("type")))
+        # A key that cannot be an attribute name ("frame-rate", "0") gets a safe field name,
+        # renamed back to the key on the wire: nothing is lost either way. (Keywords such as
+        # "class" are fine: getattr(block, "class") works.)
+        fields: list[tuple[str, Any, Any]] = []
+        rename: dict[str, str] = {}
+        for i, key in enumerate(keys):
+            name = key if key.isidentifier() else f"field_{i}"
+            if name in _RESERVED or name.startswith("__"):
+                name = f"field_{i}"
+            fields.append((name, Any, None))
+            if name != key:
+                rename[name] = key
+        cls = msgspec.defstruct(
+            base.__name__,
+            fields,
+            bases=(base,),
+            kw_only=True,
+            omit_defaults=True,
+            rename=rename or None,
+            module=base.__module__,
+        )
         if len(_unknown_types) < _UNKNOWN_TYPE_CACHE_MAX:
             _unknown_types[cache_key] = cls
-    return cast(_S, cls(**obj))
+    return cast(_S, msgspec.convert(obj, cls))
 
 
 def _typed_or_unknown(obj: Any, known: Any, unknown: type[_S], known_tags: frozenset[str]) -> Any:
@@ -296,12 +306,16 @@ def _decode_slow(data: bytes) -> RawMessageStreamEvent:
         return RawContentBlockStartEvent(index=_index(obj), content_block=block)
     if etype == "content_block_delta":
         return RawContentBlockDeltaEvent(index=_index(obj), delta=_delta(obj.get("delta")))
-    if etype == "message_start" and isinstance(obj.get("message"), dict):
+    if (
+        etype == "message_start"
+        and isinstance(obj.get("message"), dict)
+        and isinstance(obj["message"].get("content"), list)
+    ):
         message = dict(obj["message"])
-        content = message.get("content") or []
+        content = message["content"]
         message["content"] = []
         msg = _convert(message, Message)
-        msg.content = [_block(b) for b in content] if isinstance(content, list) else []
+        msg.content = [_block(b) for b in content]
         return RawMessageStartEvent(message=msg)
     result: RawMessageStreamEvent = _convert(obj, _KnownEvent)  # genuinely malformed: raises
     return result

@@ -71,6 +71,7 @@ class SSEDecoder:
 
     __slots__ = (
         "_data",
+        "_data_size",
         "_event",
         "_line_parts",
         "_line_size",
@@ -90,6 +91,7 @@ class SSEDecoder:
         self._line_size = 0
         self._event: bytes | None = None  # current event's `event:` field, raw
         self._data: list[bytes] = []  # current event's data lines
+        self._data_size = 0  # their bytes, counting the LF that will join each
         self.events_dispatched = 0
         self.last_event_id: str | None = None
         self.retry: int | None = None
@@ -144,6 +146,7 @@ class SSEDecoder:
         self._line_parts = []
         self._line_size = 0
         self._data = []
+        self._data_size = 0
         self._event = None
         return had_partial
 
@@ -210,37 +213,44 @@ class SSEDecoder:
     def _process_lines(self, lines: list[bytes]) -> list[tuple[str, bytes]]:
         out: list[tuple[str, bytes]] = []
         data = self._data
+        size = self._data_size
+        cap = self._max_event_bytes
         event = self._event
         for line in lines:
             if not line:
                 # Blank line: dispatch (an event with no data lines is dropped, per spec).
                 if data:
                     payload = data[0] if len(data) == 1 else b"\n".join(data)
-                    if len(payload) > self._max_event_bytes:
-                        raise SSEError(f"event data exceeds {self._max_event_bytes} bytes")
                     if not event:
                         name = "message"
                     else:
                         name = _KNOWN_NAMES.get(event) or event.decode("utf-8", "replace")
                     out.append((name, payload))
                     data = []
+                    size = 0
                 event = None
             elif line.startswith(b"data:"):
-                data.append(line[6:] if line[5:6] == b" " else line[5:])
+                value = line[6:] if line[5:6] == b" " else line[5:]
+                # Count each line with its joining LF, so that even empty data lines are bounded.
+                size += len(value) + 1
+                if size > cap + 1:
+                    raise SSEError(f"event data exceeds {cap} bytes")
+                data.append(value)
             elif line.startswith(b"event:"):
                 event = line[7:] if line[6:7] == b" " else line[6:]
             elif line[0] == 0x3A:  # ":" comment (keep-alive)
                 continue
             elif line == b"data":  # a field name without a colon has an empty value
+                size += 1
+                if size > cap + 1:
+                    raise SSEError(f"event data exceeds {cap} bytes")
                 data.append(b"")
             elif line == b"event":
                 event = b""
             else:
                 self._other_field(line)
-        if data and sum(map(len, data)) > self._max_event_bytes:
-            # An event still open at the end of a chunk: bound what it may hold.
-            raise SSEError(f"event data exceeds {self._max_event_bytes} bytes")
         self._data = data
+        self._data_size = size
         self._event = event
         return out
 
