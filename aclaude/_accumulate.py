@@ -189,7 +189,7 @@ def _need_message(state: AccumulatorState, what: str) -> Message:
 def _own_copy(block: Any) -> Any:
     """A shallow copy of a block (and of its citations list) that accumulation may mutate."""
     copy = msgspec.structs.replace(block)
-    if type(copy) is TextBlock and copy.citations:
+    if type(copy) is TextBlock and copy.citations is not None:
         copy.citations = list(copy.citations)
     return copy
 

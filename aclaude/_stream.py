@@ -291,11 +291,13 @@ class MessageStream:
 
     async def _abort(self, exc: BaseException) -> None:
         """Close the connection at once; record and report an API error."""
+        if isinstance(exc, GeneratorExit):
+            # An abandoned iterator (break out of text_stream ...): the stream itself goes on,
+            # another consumer may pick it up; the `async with` exit closes it.
+            return
         await self._events.close()
         if isinstance(exc, APIError):
             await self._fail(exc)
-        elif isinstance(exc, GeneratorExit):
-            return
 
     async def _fail(self, exc: APIError) -> None:
         if self._ended:
@@ -337,16 +339,25 @@ def _call(
     args: tuple[Any, ...],
     pending: list[Awaitable[Any]] | None,
 ) -> list[Awaitable[Any]] | None:
-    """Call each listener; collect the awaitables of async ones (awaited by the caller)."""
+    """Call each listener; collect the awaitables of async ones (awaited by the caller, in
+    order). Once one listener is waiting, later ones are deferred behind it, so sync and
+    async listeners always run in registration (and event) order."""
     if not listeners:
         return pending
     for listener, is_async in listeners:
+        if pending:
+            pending.append(_deferred(listener, args))
+            continue
         result = listener(*args)
         if is_async or (result is not None and inspect.isawaitable(result)):
-            if pending is None:
-                pending = []
-            pending.append(result)
+            pending = [result]
     return pending
+
+
+async def _deferred(listener: Listener, args: tuple[Any, ...]) -> None:
+    result = listener(*args)
+    if result is not None and inspect.isawaitable(result):
+        await result
 
 
 class MessageStreamManager:
@@ -356,6 +367,16 @@ class MessageStreamManager:
 
     def __init__(self, events: EventStream) -> None:
         self._stream = MessageStream(events)
+
+    def on(self, event: str, listener: Listener) -> MessageStreamManager:
+        """Register a listener before the request is sent (the only way to see ``connect``);
+        see ``MessageStream.on``."""
+        self._stream.on(event, listener)
+        return self
+
+    def off(self, event: str, listener: Listener) -> MessageStreamManager:
+        self._stream.off(event, listener)
+        return self
 
     async def __aenter__(self) -> MessageStream:
         return await self._stream.__aenter__()

@@ -1,0 +1,60 @@
+"""Shared fixtures: a fake Anthropic API on loopback and clients pointed at it.
+
+Every network test talks to ``127.0.0.1`` only, through ``aclaude.testing.FakeAnthropic``, with
+the fake key below. The environment is cleaned of ``ANTHROPIC_*`` variables so that a developer's
+real key or base URL can never leak into a test (tests that need them set them explicitly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+import aclaude
+from aclaude.testing import FakeAnthropic
+
+API_KEY = "sk-ant-test-not-a-real-key"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+#: Request parameters shared by the tests (the fake server answers whatever they are).
+PARAMS: dict[str, object] = {
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 1024,
+    "messages": [{"role": "user", "content": "Hello, Claude"}],
+}
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def api_key() -> str:
+    return API_KEY
+
+
+@pytest.fixture
+def params() -> dict[str, object]:
+    """Fresh request parameters (tests may mutate their copy)."""
+    return {**PARAMS, "messages": [dict(m) for m in PARAMS["messages"]]}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES_DIR
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeAnthropic]:
+    async with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def client(server: FakeAnthropic) -> AsyncIterator[aclaude.Client]:
+    """An aclaude client for ``server``; no retries, so each scripted reply is one attempt."""
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as c:
+        yield c

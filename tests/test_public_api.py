@@ -1,0 +1,241 @@
+"""The public surface: ``aclaude.__all__``, the names DESIGN §2 promises, the exception tree,
+and the typing marker."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import aclaude
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+REQUIRED = [
+    # client
+    "Client",
+    "AsyncAnthropic",
+    "Timeout",
+    "__version__",
+    # streams and their events
+    "EventStream",
+    "MessageStream",
+    "MessageStreamManager",
+    "RawMessageStreamEvent",
+    "RawMessageStartEvent",
+    "RawMessageDeltaEvent",
+    "RawMessageStopEvent",
+    "RawContentBlockStartEvent",
+    "RawContentBlockDeltaEvent",
+    "RawContentBlockStopEvent",
+    "MessageStartEvent",
+    "MessageDeltaEvent",
+    "MessageStopEvent",
+    "ContentBlockStartEvent",
+    "ContentBlockDeltaEvent",
+    "ContentBlockStopEvent",
+    "PingEvent",
+    "ErrorEvent",
+    "UnknownEvent",
+    "TextDelta",
+    "InputJSONDelta",
+    "CitationsDelta",
+    "ThinkingDelta",
+    "SignatureDelta",
+    "UnknownDelta",
+    "TextEvent",
+    "TextSnapshot",
+    "InputJsonEvent",
+    "ThinkingEvent",
+    "SignatureEvent",
+    "CitationEvent",
+    # models
+    "Message",
+    "Usage",
+    "ContentBlock",
+    "TextBlock",
+    "ToolUseBlock",
+    "ThinkingBlock",
+    "RedactedThinkingBlock",
+    "ServerToolUseBlock",
+    "WebSearchToolResultBlock",
+    "UnknownContentBlock",
+    "UnknownCitation",
+    # errors (DESIGN §2)
+    "APIError",
+    "APIStatusError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIResponseValidationError",
+    "IncompleteStreamError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RequestTooLargeError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "GatewayTimeoutError",
+    "OverloadedError",
+]
+
+# (class, its parent) as drawn in aclaude/_exceptions.py and DESIGN §2.
+HIERARCHY = [
+    ("APIError", "Exception"),
+    ("APIStatusError", "APIError"),
+    ("BadRequestError", "APIStatusError"),
+    ("AuthenticationError", "APIStatusError"),
+    ("PermissionDeniedError", "APIStatusError"),
+    ("NotFoundError", "APIStatusError"),
+    ("ConflictError", "APIStatusError"),
+    ("RequestTooLargeError", "APIStatusError"),
+    ("UnprocessableEntityError", "APIStatusError"),
+    ("RateLimitError", "APIStatusError"),
+    ("InternalServerError", "APIStatusError"),
+    ("ServiceUnavailableError", "InternalServerError"),
+    ("GatewayTimeoutError", "InternalServerError"),
+    ("OverloadedError", "InternalServerError"),
+    ("APIConnectionError", "APIError"),
+    ("APITimeoutError", "APIConnectionError"),
+    ("IncompleteStreamError", "APIConnectionError"),
+    ("APIResponseValidationError", "APIError"),
+]
+
+
+def _cls(name: str) -> type:
+    return Exception if name == "Exception" else getattr(aclaude, name)
+
+
+def test_all_is_sorted_and_unique() -> None:
+    names = list(aclaude.__all__)
+    assert names == sorted(names)
+    assert len(names) == len(set(names))
+
+
+def test_every_name_in_all_exists() -> None:
+    missing = [name for name in aclaude.__all__ if not hasattr(aclaude, name)]
+    assert missing == []
+
+
+def test_star_import_gives_exactly_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from aclaude import *", namespace)
+    assert set(namespace) - {"__builtins__"} == set(aclaude.__all__)
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_required_public_name(name: str) -> None:
+    assert name in aclaude.__all__
+    assert getattr(aclaude, name) is not None
+
+
+def test_official_sdk_names_are_aliases() -> None:
+    assert aclaude.AsyncAnthropic is aclaude.Client
+    assert aclaude.MessageStartEvent is aclaude.RawMessageStartEvent
+    assert aclaude.MessageDeltaEvent is aclaude.RawMessageDeltaEvent
+    assert aclaude.ContentBlockStartEvent is aclaude.RawContentBlockStartEvent
+    assert aclaude.ContentBlockDeltaEvent is aclaude.RawContentBlockDeltaEvent
+    # The derived stop events are the raw ones with more data: an isinstance check on the raw
+    # type keeps working.
+    assert issubclass(aclaude.ContentBlockStopEvent, aclaude.RawContentBlockStopEvent)
+    assert issubclass(aclaude.MessageStopEvent, aclaude.RawMessageStopEvent)
+
+
+@pytest.mark.parametrize(("name", "parent"), HIERARCHY, ids=[h[0] for h in HIERARCHY])
+def test_exception_hierarchy(name: str, parent: str) -> None:
+    cls = _cls(name)
+    assert cls.__bases__ == (_cls(parent),)
+    assert issubclass(cls, aclaude.APIError) or name == "APIError"
+
+
+def test_exception_branches_are_disjoint() -> None:
+    branches = [aclaude.APIStatusError, aclaude.APIConnectionError, aclaude.APIResponseValidationError]
+    for a in branches:
+        for b in branches:
+            assert (a is b) == issubclass(a, b)
+    assert not issubclass(aclaude.IncompleteStreamError, aclaude.APITimeoutError)
+    assert not issubclass(aclaude.APITimeoutError, aclaude.IncompleteStreamError)
+
+
+def test_every_exported_error_is_in_the_tree() -> None:
+    exported = {
+        name
+        for name in aclaude.__all__
+        if inspect.isclass(getattr(aclaude, name)) and issubclass(getattr(aclaude, name), BaseException)
+    }
+    assert exported == {name for name, _ in HIERARCHY}
+
+
+def test_error_names_match_the_official_sdk() -> None:
+    """Moving a service over is a rename: ``except anthropic.X`` becomes ``except aclaude.X``."""
+    anthropic = pytest.importorskip("anthropic")
+    aclaude_only = {"IncompleteStreamError"}
+    for name, _ in HIERARCHY:
+        if name not in aclaude_only:
+            assert hasattr(anthropic, name), name
+
+
+def test_status_error_attributes() -> None:
+    exc = aclaude.RateLimitError(
+        "Error code: 429",
+        status_code=429,
+        body={"type": "error"},
+        error_type="rate_limit_error",
+        request_id="req_01X",
+    )
+    assert (exc.status_code, exc.body, exc.type) == (429, {"type": "error"}, "rate_limit_error")
+    assert exc.request_id == "req_01X"
+    assert exc.partial_message is None and exc.events_received == 0
+    incomplete = aclaude.IncompleteStreamError("ended", clean_eof=True, events_received=3)
+    assert incomplete.clean_eof is True and incomplete.events_received == 3
+
+
+def test_py_typed_ships() -> None:
+    marker = importlib.resources.files("aclaude").joinpath("py.typed")
+    assert marker.is_file()
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert "py.typed" in pyproject["tool"]["setuptools"]["package-data"]["aclaude"]
+
+
+def test_version_matches_the_distribution() -> None:
+    assert aclaude.__version__ == importlib.metadata.version("aclaude")
+
+
+def test_import_does_not_pull_in_the_official_sdk_or_the_fake_server() -> None:
+    code = (
+        "import sys, aclaude\n"
+        "names = ('anthropic', 'httpx', 'pydantic', 'aclaude.testing', 'aiohttp.web')\n"
+        "bad = [m for m in names if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_public_methods_have_docstrings() -> None:
+    client = aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url="http://127.0.0.1:9")
+    methods = [
+        aclaude.Client,
+        aclaude.Client.close,
+        client.messages.create,
+        client.messages.stream,
+        aclaude.EventStream,
+        aclaude.EventStream.close,
+        aclaude.MessageStream,
+        aclaude.MessageStream.on,
+        aclaude.MessageStream.get_final_message,
+        aclaude.MessageStream.get_final_text,
+        aclaude.MessageStream.until_done,
+        aclaude.MessageStream.close,
+        aclaude.Message,
+    ]
+    assert [m for m in methods if not inspect.getdoc(m)] == []
