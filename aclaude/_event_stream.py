@@ -26,7 +26,8 @@ How a stream may end:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+import collections
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any
 
@@ -64,7 +65,7 @@ _HELD_BACK = (RawMessageStartEvent, PingEvent)  # not content: may be dropped on
 class _Opened:
     """A response whose first events have been read ahead."""
 
-    __slots__ = ("chunks", "decoder", "pending", "response")
+    __slots__ = ("chunks", "decoder", "pending", "pending_data", "response")
 
     def __init__(
         self,
@@ -72,11 +73,14 @@ class _Opened:
         chunks: AsyncIterator[bytes],
         decoder: SSEDecoder,
         pending: list[RawMessageStreamEvent],
+        pending_data: list[bytes],
     ) -> None:
         self.response = response
         self.chunks = chunks
-        self.decoder = decoder
+        self.decoder: SSEDecoder | _DataTap = decoder
         self.pending = pending
+        # The SSE data of the read-ahead events (a handful per request), for raw_events().
+        self.pending_data = pending_data
 
 
 class EventStream:
@@ -134,27 +138,35 @@ class EventStream:
         decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
         chunks = response.iter_bytes()
         pending: list[RawMessageStreamEvent] = []
+        pending_data: list[bytes] = []
         try:
             content = False
             async for chunk in chunks:
                 for _name, data in decoder.feed(chunk):
                     event = decode_event(data)
-                    pending.append(event)
-                    if type(event) is ErrorEvent:
+                    if type(event) is ErrorEvent and not content:
+                        # Nothing but message_start/pings before it: retryable, as if the
+                        # request had failed with the matching HTTP status.
                         raise error_for_stream_event(
                             msgspec.to_builtins(event),
                             request_id=response.request_id,
-                            events_received=len(pending),
+                            events_received=len(pending) + 1,
                         )
+                    pending.append(event)
+                    pending_data.append(data)
+                    if type(event) is ErrorEvent:
+                        # After content in the same read: not retryable. _iterate hands out
+                        # the content first, then raises it (with the partial message kept).
+                        break
                     if not isinstance(event, _HELD_BACK):
                         content = True
                 if content:
-                    return _Opened(response, chunks, decoder, pending)
+                    return _Opened(response, chunks, decoder, pending, pending_data)
             # The whole body arrived while reading ahead (a short stream).
             leftover = decoder.close()
             if not any(type(e) is RawMessageStopEvent for e in pending):
                 raise _incomplete(len(pending), leftover, response.request_id)
-            return _Opened(response, chunks, decoder, pending)
+            return _Opened(response, chunks, decoder, pending, pending_data)
         except SSEError as exc:
             await _discard(chunks, response)
             raise APIResponseValidationError(
@@ -211,6 +223,34 @@ class EventStream:
     async def __anext__(self) -> RawMessageStreamEvent:
         return await self.__aiter__().__anext__()
 
+    def raw_events(self) -> AsyncGenerator[tuple[RawMessageStreamEvent, bytes], None]:
+        """The events paired with their SSE ``data`` bytes exactly as received.
+
+        For relays and proxies that forward JSON without re-encoding it: ``data`` is the
+        payload the API sent (same bytes, same field order), ``event`` its decoded form, so
+        the stream keeps every guarantee of plain iteration (retries before content, typed
+        errors, strict ends, the idle timeout). Use it instead of iterating the stream, and
+        before iterating the stream any other way (opening it first, with ``await`` or
+        ``async with``, is fine). Close the stream (``async with``) when you stop early.
+        """
+        if self._iterator is not None:
+            raise RuntimeError("raw_events() must be called before the stream is iterated")
+        return self._iterate_raw()
+
+    async def _iterate_raw(self) -> AsyncGenerator[tuple[RawMessageStreamEvent, bytes], None]:
+        opened = await self._open()
+        if self._iterator is not None:
+            raise RuntimeError("raw_events() must be called before the stream is iterated")
+        # _iterate yields exactly one event per decoded (name, data) pair, in decoder order
+        # (an error event raises instead), so a FIFO of their data pairs up with the events.
+        # It holds at most one chunk's worth of data ahead of the consumer.
+        tap = collections.deque(opened.pending_data)
+        opened.pending_data = []
+        opened.decoder = _DataTap(opened.decoder, tap)
+        pop = tap.popleft
+        async for event in self:
+            yield event, pop()
+
     async def close(self) -> None:
         """Stop the stream and drop its connection (no-op once it has ended)."""
         self._opener = None
@@ -239,6 +279,12 @@ class EventStream:
                     count += 1
                     if type(event) is RawMessageStopEvent:
                         done = True
+                    elif type(event) is ErrorEvent:
+                        raise error_for_stream_event(
+                            msgspec.to_builtins(event),
+                            request_id=response.request_id,
+                            events_received=count,
+                        )
                     yield event
                 opened.pending = []
                 async for chunk in opened.chunks:
@@ -296,6 +342,25 @@ class EventStream:
                 response.release()
             else:
                 response.close()
+
+
+class _DataTap:
+    """Wraps an ``SSEDecoder``: the same events, with their data also appended to a FIFO."""
+
+    __slots__ = ("_decoder", "_tap")
+
+    def __init__(self, decoder: SSEDecoder | _DataTap, tap: collections.deque[bytes]) -> None:
+        self._decoder = decoder
+        self._tap = tap
+
+    def feed(self, chunk: bytes) -> list[tuple[str, bytes]]:
+        events = self._decoder.feed(chunk)
+        if events:
+            self._tap.extend([data for _name, data in events])
+        return events
+
+    def close(self) -> bool:
+        return self._decoder.close()
 
 
 def _incomplete(count: int, leftover: bool, request_id: str | None) -> IncompleteStreamError:
