@@ -7,8 +7,9 @@ Retries happen only while nothing has been handed to the caller. Opening a strea
 reads ahead until the first content event (``message_start`` and pings are held back, which
 costs no latency: content follows at once). A retryable failure in that window (an HTTP error
 status, a refused or reset connection, an ``event: error`` such as ``overloaded_error``, a
-stream that ends or drops) is retried by the policy in ``_retry``. After content was handed
-out nothing is retried: the typed error carries what arrived.
+stream that ends or drops) is retried by the policy in ``_retry``; when no retry is left, the
+error carries what did arrive (``partial_message``). After content was handed out nothing is
+retried: the typed error carries what arrived.
 
 How a stream may end:
 
@@ -50,6 +51,8 @@ from ._exceptions import (
     IncompleteStreamError,
     error_for_stream_event,
 )
+from ._accumulate import AccumulatorState, accumulate, materialize
+from ._models import Message
 from ._retry import retrying
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
 from ._transport import Response
@@ -144,20 +147,18 @@ class EventStream:
             async for chunk in chunks:
                 for _name, data in decoder.feed(chunk):
                     event = decode_event(data)
-                    if type(event) is ErrorEvent and not content:
-                        # Nothing but message_start/pings before it: retryable, as if the
-                        # request had failed with the matching HTTP status.
+                    if type(event) is ErrorEvent:
+                        # Nothing has been handed to the caller yet (even if content arrived in
+                        # this same read): retryable, like the matching HTTP status. If no retry
+                        # is left, the error carries what did arrive.
                         raise error_for_stream_event(
                             msgspec.to_builtins(event),
                             request_id=response.request_id,
+                            partial_message=_partial(pending),
                             events_received=len(pending) + 1,
                         )
                     pending.append(event)
                     pending_data.append(data)
-                    if type(event) is ErrorEvent:
-                        # After content in the same read: not retryable. _iterate hands out
-                        # the content first, then raises it (with the partial message kept).
-                        break
                     if not isinstance(event, _HELD_BACK):
                         content = True
                 if content:
@@ -165,7 +166,9 @@ class EventStream:
             # The whole body arrived while reading ahead (a short stream).
             leftover = decoder.close()
             if not any(type(e) is RawMessageStopEvent for e in pending):
-                raise _incomplete(len(pending), leftover, response.request_id)
+                exc = _incomplete(len(pending), leftover, response.request_id)
+                exc.partial_message = _partial(pending)
+                raise exc
             return _Opened(response, chunks, decoder, pending, pending_data)
         except SSEError as exc:
             await _discard(chunks, response)
@@ -175,7 +178,9 @@ class EventStream:
         except APIConnectionError as exc:
             await _discard(chunks, response)
             if type(exc) is APIConnectionError and pending:
-                raise _dropped(len(pending), exc, response.request_id) from exc
+                dropped = _dropped(len(pending), exc, response.request_id)
+                dropped.partial_message = _partial(pending)
+                raise dropped from exc
             exc.events_received = len(pending)
             raise
         except BaseException:
@@ -361,6 +366,18 @@ class _DataTap:
 
     def close(self) -> bool:
         return self._decoder.close()
+
+
+def _partial(events: list[RawMessageStreamEvent]) -> Message | None:
+    """The message the read-ahead events make (for an error raised before they were handed
+    out); None if they do not make one."""
+    state = AccumulatorState()
+    try:
+        for event in events:
+            accumulate(state, event)
+    except APIError:
+        return None
+    return materialize(state)
 
 
 def _incomplete(count: int, leftover: bool, request_id: str | None) -> IncompleteStreamError:

@@ -659,18 +659,32 @@ CONTENT_THEN_ERROR = sse(
 )
 
 
-@pytest.mark.parametrize("max_retries", [0, 1])
 @pytest.mark.parametrize("call_name", sorted(ACCUMULATING))
-async def test_error_event_after_content_in_one_read(
-    server: FakeAnthropic, call_name: str, max_retries: int
+async def test_error_event_after_content_in_one_read_without_retries(
+    server: FakeAnthropic, call_name: str
 ) -> None:
-    # The whole body in one write: the client reads content and error together.
-    server.enqueue(Reply.raw(CONTENT_THEN_ERROR), Reply.text("a second, paid generation"))
-    async with make_client(server, max_retries=max_retries) as client:
+    # The whole body in one write: the client reads content and error together, before it
+    # handed anything out. With no retry left, the error carries the content that arrived.
+    server.enqueue(Reply.raw(CONTENT_THEN_ERROR))
+    async with make_client(server, max_retries=0) as client:
         exc = await raises_from(CALLS[call_name], client, aclaude.OverloadedError)
     assert len(server.requests) == 1
     assert exc.events_received == 4
     assert exc.partial_message.content[0].text == "Already said"
+
+
+async def test_error_event_after_content_in_one_read_is_retried(server: FakeAnthropic) -> None:
+    # Nothing had been handed to the caller, so the failure is retried like an HTTP 529, and
+    # the caller sees one clean stream (issue 3: "before any content event was handed to the
+    # caller is retried").
+    server.enqueue(Reply.raw(CONTENT_THEN_ERROR), Reply.text("the answer"))
+    async with make_client(server, max_retries=1) as client, asyncio.timeout(TIMEOUT):
+        async with client.messages.stream(**PARAMS) as stream:
+            kinds = [event.type async for event in stream]
+            message = await stream.get_final_message()
+    assert len(server.requests) == 2
+    assert kinds.count("message_start") == 1
+    assert message.content[0].text == "the answer"
 
 
 @pytest.mark.parametrize("call_name", list(CALLS))
