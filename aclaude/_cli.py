@@ -1,10 +1,10 @@
 """The command line: ``aclaude chat "prompt"`` streams a reply; ``aclaude serve-mock`` runs the
 embedded fake API.
 
-With no API key configured (``ANTHROPIC_API_KEY`` / ``ANTHROPIC_AUTH_TOKEN``), or with
-``--mock``, ``chat`` talks to the embedded fake API started in this process, and says so in one
-line on stderr. Failures (no or rejected key, unreachable host, bad model ...) print one line on
-stderr and exit non-zero; never a traceback.
+With no API key configured (``ANTHROPIC_API_KEY`` / ``ANTHROPIC_AUTH_TOKEN``) and no base URL,
+or with ``--mock``, ``chat`` talks to the embedded fake API started in this process, and says so
+in one line on stderr. Failures (no or rejected key, unreachable host, bad model ...) print one
+line on stderr and exit non-zero; never a traceback.
 """
 
 from __future__ import annotations
@@ -15,18 +15,28 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any, TextIO
 
-import msgspec
-
 from ._client import Client
+from ._event_stream import EventStream
 from ._events import RawContentBlockDeltaEvent, RawMessageDeltaEvent, RawMessageStartEvent, TextDelta
-from ._exceptions import APIConnectionError, APIError, APIStatusError, AuthenticationError
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    IncompleteStreamError,
+    NotFoundError,
+)
 
 __all__ = ["main"]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
+MOCK_API_KEY = "sk-ant-mock"
+# The fake API answers at once; pacing its deltas lets a person see the reply stream in.
+MOCK_HEADERS = {"x-fake-delay": "0.02"}
 
 # Exit statuses: 0 ok, 1 API error, 2 usage, 3 authentication, 4 connection, 130 interrupted.
 EXIT_API, EXIT_USAGE, EXIT_AUTH, EXIT_CONNECTION, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
@@ -39,24 +49,36 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="send one prompt and stream the reply")
     chat.add_argument("prompt", help="the user message ('-' reads it from stdin)")
-    chat.add_argument("--model", "-m", default=os.environ.get("ACLAUDE_MODEL", DEFAULT_MODEL))
-    chat.add_argument("--max-tokens", type=int, default=1024)
+    chat.add_argument(
+        "--model",
+        "-m",
+        default=os.environ.get("ACLAUDE_MODEL", DEFAULT_MODEL),
+        help="model name (default: $ACLAUDE_MODEL or %(default)s)",
+    )
+    chat.add_argument("--max-tokens", type=int, default=1024, help="default: %(default)s")
     chat.add_argument("--system", "-s", default=None, help="system prompt")
-    chat.add_argument("--temperature", "-t", type=float, default=None)
+    chat.add_argument("--temperature", "-t", type=float, default=None, help="0.0 to 1.0")
     chat.add_argument("--json", action="store_true", help="print the events as JSON lines")
     chat.add_argument("--mock", action="store_true", help="use the embedded fake API")
     chat.add_argument("--base-url", default=None, help="API base URL (default: ANTHROPIC_BASE_URL)")
-    mock = sub.add_parser("serve-mock", help="run the embedded fake API server")
-    mock.add_argument("args", nargs=argparse.REMAINDER, help="options of python -m aclaude.testing")
+    # Listed for --help only: main() hands everything after "serve-mock" to the fake server's
+    # own parser (argparse's REMAINDER cannot take "--port 0" as the first arguments).
+    sub.add_parser(
+        "serve-mock",
+        help="run the embedded fake API server (options: aclaude serve-mock --help)",
+        add_help=False,
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "serve-mock":
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve-mock"]:
         from .testing.__main__ import main as serve_main
 
-        return serve_main(list(args.args), prog="aclaude serve-mock")
+        return serve_main(argv[1:], prog="aclaude serve-mock")
+    args = _parser().parse_args(argv)
     if args.prompt == "-":
         args.prompt = sys.stdin.read()
     try:
@@ -64,21 +86,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aclaude: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`aclaude chat ... | head`): stop quietly. Point stdout at
+        # devnull so that the interpreter's final flush does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_API
 
 
 async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     has_key = bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
+    base_url = args.base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
     async with contextlib.AsyncExitStack() as stack:
-        base_url = args.base_url
-        api_key = None
+        options: dict[str, Any] = {"base_url": base_url}
         if args.mock or (not has_key and base_url is None):
             from .testing import FakeAnthropic
 
             server = await stack.enter_async_context(FakeAnthropic())
-            base_url, api_key = server.url, "sk-ant-mock"
+            options = {"base_url": server.url, "api_key": MOCK_API_KEY, "default_headers": MOCK_HEADERS}
             reason = "--mock" if args.mock else "no ANTHROPIC_API_KEY set"
             print(f"aclaude: {reason}: using the embedded fake API at {server.url}", file=err)
-        client = await stack.enter_async_context(Client(api_key=api_key, base_url=base_url))
+        client = await stack.enter_async_context(Client(**options))
         params: dict[str, Any] = {
             "model": args.model,
             "max_tokens": args.max_tokens,
@@ -88,52 +116,102 @@ async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             params["system"] = args.system
         if args.temperature is not None:
             params["temperature"] = args.temperature
+        printer = _Printer(out, as_json=args.json)
         try:
-            return await _run(client, params, args.json, out, err)
-        except AuthenticationError as exc:
-            print(f"aclaude: the API key was rejected ({exc.type or exc.status_code})", file=err)
-            return EXIT_AUTH
-        except APIStatusError as exc:
-            print(f"aclaude: {exc.message}", file=err)
-            return EXIT_API
-        except APIConnectionError as exc:
-            print(f"aclaude: cannot reach {client.base_url}: {exc.message}", file=err)
-            return EXIT_CONNECTION
+            await printer.run(client.messages.create(stream=True, **params))
         except APIError as exc:
-            print(f"aclaude: {exc.message}", file=err)
-            return EXIT_API
+            printer.end_line()  # the error line must not start after partial text
+            message, status = _describe_error(exc, client.base_url, has_key or bool(args.mock))
+            print(f"aclaude: {message}", file=err)
+            return status
+        print(printer.summary(), file=err)
+        return 0
 
 
-async def _run(client: Client, params: dict[str, Any], as_json: bool, out: TextIO, err: TextIO) -> int:
-    started = time.perf_counter()
-    first_token: float | None = None
-    usage_in = usage_out = 0
-    events: AsyncIterator[Any] = client.messages.create(stream=True, **params)
-    encode = msgspec.json.encode
-    async for event in events:
-        etype = type(event)
-        if etype is RawContentBlockDeltaEvent and type(event.delta) is TextDelta:
-            if first_token is None:
-                first_token = time.perf_counter()
-            if not as_json:
-                out.write(event.delta.text)
+def _describe_error(exc: APIError, base_url: str, sent_key: bool) -> tuple[str, int]:
+    """One line for a failure, and the exit status."""
+    if isinstance(exc, AuthenticationError):
+        if not sent_key:
+            return "no API key: set ANTHROPIC_API_KEY (the API answered 401)", EXIT_AUTH
+        return f"the API key was rejected ({_status_detail(exc)})", EXIT_AUTH
+    if isinstance(exc, NotFoundError):
+        return f"not found, check --model ({_status_detail(exc)})", EXIT_API
+    if isinstance(exc, APIStatusError):
+        return f"the API answered with an error ({_status_detail(exc)})", EXIT_API
+    if isinstance(exc, IncompleteStreamError):
+        return f"the reply was cut off: {exc.message}", EXIT_CONNECTION
+    if isinstance(exc, APITimeoutError):
+        return f"timed out talking to {base_url}: {exc.message}", EXIT_CONNECTION
+    if isinstance(exc, APIConnectionError):
+        return f"cannot reach {base_url}: {exc.message}", EXIT_CONNECTION
+    return exc.message, EXIT_API
+
+
+def _status_detail(exc: APIStatusError) -> str:
+    """``401 authentication_error: invalid x-api-key`` from the error body, tolerating any shape."""
+    error = exc.body.get("error") if isinstance(exc.body, dict) else None
+    text = error.get("message") if isinstance(error, dict) else None
+    detail = f"{exc.status_code} {exc.type or 'error'}"
+    if isinstance(text, str) and text:
+        detail += f": {text}"
+    if exc.request_id:
+        detail += f", request_id {exc.request_id}"
+    return detail
+
+
+class _Printer:
+    """Writes the stream to ``out`` (text as it arrives, or JSON lines) and keeps the numbers
+    for the usage line."""
+
+    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+        self._out = out
+        self._as_json = as_json
+        self._started = time.perf_counter()
+        self._first_token: float | None = None
+        self._ended_at: float | None = None
+        self._open_line = False
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    async def run(self, events: EventStream) -> None:
+        out, as_json = self._out, self._as_json
+        async with events:
+            # raw_events: --json prints each event's JSON as the API sent it, not re-encoded.
+            async for event, data in events.raw_events():
+                etype = type(event)
+                if etype is RawContentBlockDeltaEvent and type(event.delta) is TextDelta:  # type: ignore[union-attr]
+                    if self._first_token is None:
+                        self._first_token = time.perf_counter()
+                    if not as_json:
+                        out.write(event.delta.text)  # type: ignore[union-attr]
+                        self._open_line = True
+                elif etype is RawMessageStartEvent:
+                    self.input_tokens = event.message.usage.input_tokens  # type: ignore[union-attr]
+                elif etype is RawMessageDeltaEvent:
+                    self.output_tokens = event.usage.output_tokens  # type: ignore[union-attr]
+                if as_json:
+                    # A newline can only be whitespace between JSON tokens: one event, one line.
+                    out.write(data.decode().replace("\n", " ") + "\n")
                 out.flush()
-        elif etype is RawMessageStartEvent:
-            usage_in = event.message.usage.input_tokens
-        elif etype is RawMessageDeltaEvent:
-            usage_out = event.usage.output_tokens
-        if as_json:
-            out.write(encode(event).decode() + "\n")
-            out.flush()
-    elapsed = time.perf_counter() - started
-    if not as_json:
-        out.write("\n")
-    ttft = f"{(first_token - started) * 1000:.0f} ms" if first_token is not None else "n/a"
-    generating = elapsed - (first_token - started) if first_token is not None else elapsed
-    rate = f"{usage_out / generating:.0f} tokens/s" if generating > 0 else "n/a"
-    print(
-        f"[{usage_in} input + {usage_out} output tokens, first token {ttft}, {rate}, "
-        f"{elapsed:.2f} s]",
-        file=err,
-    )
-    return 0
+        self._ended_at = time.perf_counter()
+        self.end_line()
+
+    def end_line(self) -> None:
+        if self._open_line:
+            self._out.write("\n")
+            self._out.flush()
+            self._open_line = False
+
+    def summary(self) -> str:
+        """``[12 input + 40 output tokens, first token 310 ms, 85 tokens/s, 0.78 s]``"""
+        ended = self._ended_at if self._ended_at is not None else time.perf_counter()
+        elapsed = ended - self._started
+        first = self._first_token
+        ttft = f"{(first - self._started) * 1000:.0f} ms" if first is not None else "n/a"
+        # Tokens/s over the generation only: the wait for the first token is not throughput.
+        generating = ended - first if first is not None else elapsed
+        rate = f"{self.output_tokens / generating:.0f} tokens/s" if generating > 0 else "n/a"
+        return (
+            f"[{self.input_tokens} input + {self.output_tokens} output tokens, "
+            f"first token {ttft}, {rate}, {elapsed:.2f} s]"
+        )

@@ -34,6 +34,7 @@ from typing import Any
 
 import msgspec
 
+from ._accumulate import AccumulatorState, accumulate, materialize
 from ._events import (
     ErrorEvent,
     PingEvent,
@@ -51,7 +52,6 @@ from ._exceptions import (
     IncompleteStreamError,
     error_for_stream_event,
 )
-from ._accumulate import AccumulatorState, accumulate, materialize
 from ._models import Message
 from ._retry import retrying
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError

@@ -1,0 +1,345 @@
+"""A websocket relay: browsers send a prompt, the reply's text deltas come back as they arrive.
+
+    from aiohttp import web
+    import aclaude
+    from aclaude.relay import create_relay_app
+
+    async def app_factory() -> web.Application:
+        client = aclaude.Client()
+        app = create_relay_app(client, model="claude-sonnet-4-5", max_tokens=1024)
+        app.on_cleanup.append(lambda _app: client.close())
+        return app
+
+    web.run_app(app_factory(), host="127.0.0.1", port=8080)   # open http://127.0.0.1:8080/
+
+``GET /`` serves a small page (``aclaude/relay_static/index.html``); ``GET /ws`` is the
+websocket. Protocol: the browser sends ``{"prompt": "..."}`` (one prompt at a time per socket);
+the relay answers with text frames, each a JSON array of events: the API's own
+``content_block_delta`` (text deltas only), ``message_delta`` and ``message_stop`` events, or
+``{"type": "error", "error": {"type": ..., "message": ...}}`` (the API's error event shape).
+
+Three properties, and how they are kept:
+
+* **No re-encoding.** The API's events are forwarded as the bytes that arrived
+  (``EventStream.raw_events()``); a frame is those bytes joined with commas inside ``[...]``.
+  Events are still decoded, because the client needs them to enforce the stream's guarantees
+  (typed errors, strict ends, retries before content), but nothing is encoded again: the relay
+  pays no second JSON encoder per delta and cannot alter a field it does not know.
+* **Backpressure.** An upstream reader and a websocket writer share a byte-bounded buffer of
+  ``max_pending_bytes`` per connection (a single larger event still passes, alone). The writer
+  awaits aiohttp's send and then the transport's drain, so a slow browser holds the writer, the
+  buffer fills, and the reader stops reading upstream; the upstream socket then fills and the
+  API's server is paused by TCP. Nothing grows without bound: per connection the relay holds at
+  most ``max_pending_bytes`` plus the socket buffers asyncio and aiohttp bound on each side
+  (tens of KiB). ``RelayStats`` (``app[RELAY_STATS]``) shows the numbers.
+* **Cancellation.** When the websocket closes (tab closed, network gone, heartbeat missed, or
+  the server shutting down), the stream's task is cancelled and the upstream request is closed
+  at once: the connection is dropped, so the API stops generating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.resources
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from ._client import Client
+from ._event_stream import EventStream
+from ._events import (
+    RawContentBlockDeltaEvent,
+    RawMessageDeltaEvent,
+    RawMessageStopEvent,
+    TextDelta,
+)
+from ._exceptions import APIConnectionError, APIError
+
+__all__ = ["DEFAULT_MAX_PENDING_BYTES", "RELAY_STATS", "RelayStats", "create_relay_app"]
+
+#: Per connection: events read from the API but not yet taken by the browser's socket.
+DEFAULT_MAX_PENDING_BYTES = 256 * 1024
+DEFAULT_MODEL = "claude-sonnet-4-5"
+# A prompt is one user message: far below aiohttp's 4 MiB default for incoming frames.
+_MAX_PROMPT_FRAME = 1024 * 1024
+_FORWARDED = (RawMessageDeltaEvent, RawMessageStopEvent)
+
+_log = logging.getLogger("aclaude.relay")
+_encode = msgspec.json.encode
+
+
+@dataclass
+class RelayStats:
+    """Counters of one relay app, for metrics and tests (``app[RELAY_STATS]``)."""
+
+    #: Websockets open now.
+    connections: int = 0
+    #: Upstream streams open now, started in total, and closed early because the websocket went.
+    streams_open: int = 0
+    streams_started: int = 0
+    streams_cancelled: int = 0
+    #: Bytes held now in the relay's buffers, summed over connections.
+    buffered_bytes: int = 0
+    #: The most bytes one connection ever held (never above ``max_pending_bytes`` unless a
+    #: single event is larger).
+    peak_buffered_bytes: int = 0
+    #: Events and data bytes read from the API, frames and bytes sent to browsers.
+    upstream_events: int = 0
+    upstream_bytes: int = 0
+    frames_sent: int = 0
+    bytes_sent: int = 0
+
+
+@dataclass(frozen=True)
+class _Config:
+    client: Client
+    params: dict[str, Any]
+    max_pending_bytes: int
+    heartbeat: float | None
+    page: bytes
+
+
+#: ``app[RELAY_STATS]``: the ``RelayStats`` of an app made by ``create_relay_app``.
+RELAY_STATS = web.AppKey("aclaude_relay_stats", RelayStats)
+_CONFIG = web.AppKey("aclaude_relay_config", _Config)
+_SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("aclaude_relay_sockets")
+
+
+def create_relay_app(
+    client: Client,
+    *,
+    model: str = DEFAULT_MODEL,
+    max_tokens: int = 1024,
+    max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
+    system: str | None = None,
+    heartbeat: float | None = 30.0,
+) -> web.Application:
+    """An aiohttp app serving the relay page at ``/`` and its websocket at ``/ws``.
+
+    Each prompt becomes ``client.messages.create(model=..., max_tokens=..., system=...,
+    messages=[{"role": "user", "content": prompt}], stream=True)``. The app does not close
+    ``client``: its owner does (for example in ``app.on_cleanup``). ``heartbeat`` pings idle
+    browsers so that a vanished one is noticed (and its stream stopped); None disables it.
+    """
+    if max_pending_bytes < 1:
+        raise ValueError("max_pending_bytes must be >= 1")
+    params: dict[str, Any] = {"model": model, "max_tokens": max_tokens}
+    if system is not None:
+        params["system"] = system
+    page = importlib.resources.files("aclaude").joinpath("relay_static/index.html").read_bytes()
+    app = web.Application()
+    app[RELAY_STATS] = RelayStats()
+    app[_CONFIG] = _Config(client, params, max_pending_bytes, heartbeat, page)
+    app[_SOCKETS] = set()
+    app.router.add_get("/", _page)
+    app.router.add_get("/ws", _websocket)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _page(request: web.Request) -> web.Response:
+    return web.Response(
+        body=request.app[_CONFIG].page,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"cache-control": "no-cache"},
+    )
+
+
+async def _close_sockets(app: web.Application) -> None:
+    # Open websockets would otherwise keep the server's shutdown waiting on their handlers.
+    sockets = app[_SOCKETS]
+    for ws in list(sockets):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+async def _websocket(request: web.Request) -> web.WebSocketResponse:
+    config = request.app[_CONFIG]
+    stats = request.app[RELAY_STATS]
+    # No compression: frames are small and latency-bound, and a deflate context costs hundreds
+    # of KiB per connection, which a relay holding thousands of sockets cannot afford.
+    ws = web.WebSocketResponse(
+        heartbeat=config.heartbeat, compress=False, max_msg_size=_MAX_PROMPT_FRAME
+    )
+    await ws.prepare(request)
+    sockets = request.app[_SOCKETS]
+    sockets.add(ws)
+    stats.connections += 1
+    relay: asyncio.Task[None] | None = None
+    try:
+        # The receive loop runs for the socket's whole life: it is how a closed tab is noticed
+        # even while the relay is blocked on a slow send or waiting for the API.
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            prompt = _prompt(msg.data)
+            if prompt is None:
+                await _send_error(ws, "invalid_request_error", 'expected {"prompt": "..."}')
+            elif relay is not None and not relay.done():
+                await _send_error(ws, "invalid_request_error", "a reply is still streaming")
+            else:
+                if relay is not None:
+                    _check(relay)
+                relay = asyncio.create_task(_relay(request, ws, prompt))
+    finally:
+        sockets.discard(ws)
+        stats.connections -= 1
+        if relay is not None:
+            relay.cancel()  # closes the upstream stream if it is still open
+            await asyncio.wait([relay])
+            _check(relay)
+    return ws
+
+
+def _prompt(data: str) -> str | None:
+    try:
+        message = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return None
+    prompt = message.get("prompt") if isinstance(message, dict) else None
+    return prompt if isinstance(prompt, str) and prompt.strip() else None
+
+
+def _check(task: asyncio.Task[None]) -> None:
+    """Log a relay task's unexpected failure (expected ones end the task quietly)."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        _log.error("relay failed", exc_info=exc)
+
+
+async def _send_error(ws: web.WebSocketResponse, error_type: str, message: str) -> None:
+    frame = _encode([{"type": "error", "error": {"type": error_type, "message": message}}])
+    with contextlib.suppress(ConnectionError):
+        await ws.send_frame(frame, WSMsgType.TEXT)
+
+
+async def _relay(request: web.Request, ws: web.WebSocketResponse, prompt: str) -> None:
+    """Stream one reply to ``ws``: a reader task fills the outbox, this task empties it."""
+    config = request.app[_CONFIG]
+    stats = request.app[RELAY_STATS]
+    stream = config.client.messages.create(
+        stream=True, messages=[{"role": "user", "content": prompt}], **config.params
+    )
+    outbox = _Outbox(config.max_pending_bytes, stats)
+    stats.streams_open += 1
+    stats.streams_started += 1
+    reader = asyncio.create_task(_pump(stream, outbox, stats))
+    drain = request.writer.drain
+    try:
+        while (batch := await outbox.take()) is not None:
+            frame = b"[" + b",".join(batch) + b"]"
+            size = sum(map(len, batch))
+            try:
+                await ws.send_frame(frame, WSMsgType.TEXT)
+                # send_frame waits for the transport only every 64 KiB; waiting after every
+                # frame keeps what sits in the transport within its own high-water mark.
+                await drain()
+            except ConnectionError:
+                return  # the browser went away; the receive loop notices and cleans up
+            finally:
+                outbox.sent(size)
+            stats.frames_sent += 1
+            stats.bytes_sent += len(frame)
+        await reader
+    finally:
+        if not reader.done():
+            reader.cancel()
+            stats.streams_cancelled += 1
+        try:
+            # The reader closes the stream in its own finally (a reader cancelled before its
+            # first step never opened it).
+            await asyncio.wait([reader])
+        finally:
+            outbox.discard()
+            stats.streams_open -= 1
+
+
+async def _pump(stream: EventStream, outbox: _Outbox, stats: RelayStats) -> None:
+    """Read the API's stream into the outbox, forwarding what the page needs, as received."""
+    events = stream.raw_events()
+    try:
+        async for event, data in events:
+            stats.upstream_events += 1
+            stats.upstream_bytes += len(data)
+            etype = type(event)
+            if etype is RawContentBlockDeltaEvent:
+                if type(event.delta) is TextDelta:  # type: ignore[union-attr]
+                    await outbox.put(data)
+            elif etype in _FORWARDED:
+                await outbox.put(data)
+    except APIError as exc:
+        # The page gets what the API said (or why it could not be reached), in the API's
+        # error event shape; exc.message never contains the key.
+        error_type = getattr(exc, "type", None) or (
+            "connection_error" if isinstance(exc, APIConnectionError) else "api_error"
+        )
+        await outbox.put(_encode({"type": "error", "error": {"type": error_type, "message": exc.message}}))
+    finally:
+        await events.aclose()  # a cancelled put leaves it suspended at a yield
+        await stream.close()
+        outbox.close()
+
+
+class _Outbox:
+    """A FIFO of event bytes from one reader to one writer, bounded in bytes.
+
+    ``put`` waits while the bytes held (queued, plus taken but not yet ``sent``) would exceed
+    ``limit``; an event larger than ``limit`` waits for an empty outbox and then passes alone,
+    so nothing can deadlock. ``take`` returns everything queued (one frame's worth), or None
+    once the outbox is closed and empty.
+    """
+
+    __slots__ = ("_closed", "_held", "_items", "_limit", "_space", "_stats", "_wakeup")
+
+    def __init__(self, limit: int, stats: RelayStats) -> None:
+        self._items: list[bytes] = []
+        self._held = 0
+        self._limit = limit
+        self._stats = stats
+        self._closed = False
+        self._space: asyncio.Future[None] | None = None  # the reader, waiting for room
+        self._wakeup: asyncio.Future[None] | None = None  # the writer, waiting for items
+
+    async def put(self, data: bytes) -> None:
+        size = len(data)
+        while self._held and self._held + size > self._limit:
+            self._space = asyncio.get_running_loop().create_future()
+            await self._space
+        self._items.append(data)
+        self._held += size
+        stats = self._stats
+        stats.buffered_bytes += size
+        if self._held > stats.peak_buffered_bytes:
+            stats.peak_buffered_bytes = self._held
+        _wake(self._wakeup)
+
+    async def take(self) -> list[bytes] | None:
+        while not self._items:
+            if self._closed:
+                return None
+            self._wakeup = asyncio.get_running_loop().create_future()
+            await self._wakeup
+        items, self._items = self._items, []
+        return items
+
+    def sent(self, size: int) -> None:
+        self._held -= size
+        self._stats.buffered_bytes -= size
+        _wake(self._space)
+
+    def close(self) -> None:
+        self._closed = True
+        _wake(self._wakeup)
+
+    def discard(self) -> None:
+        """Drop what is still queued (the writer stopped early)."""
+        self.sent(sum(map(len, self._items)))
+        self._items = []
+
+
+def _wake(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)

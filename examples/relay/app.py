@@ -1,0 +1,98 @@
+"""A websocket relay in front of the Messages API: open the page, type a prompt, watch the reply.
+
+    python examples/relay/app.py                 # http://127.0.0.1:8080/
+    python examples/relay/app.py --port 0        # any free port (printed)
+    python examples/relay/app.py --self-test     # start, one round trip over a websocket, exit
+
+Uses the real API when ANTHROPIC_API_KEY is set (and ANTHROPIC_BASE_URL, if set), else the
+embedded fake API, paced so that the text visibly streams in. See docs/relay.md.
+"""
+
+# example-test-args: --self-test
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+import aclaude
+from aclaude.relay import create_relay_app
+from aclaude.testing import FakeAnthropic
+
+
+async def serve(host: str, port: int, self_test: bool) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        options: dict[str, Any] = {}
+        if not os.environ.get("ANTHROPIC_API_KEY"):
+            fake = await stack.enter_async_context(FakeAnthropic())
+            # The fake API answers at once; a delay between deltas shows the streaming.
+            options = {
+                "api_key": "sk-ant-fake",
+                "base_url": fake.url,
+                "default_headers": {"x-fake-delay": "0.03", "x-fake-deltas": "60"},
+            }
+            print(f"no ANTHROPIC_API_KEY set: using the embedded fake API at {fake.url}", flush=True)
+        client = await stack.enter_async_context(aclaude.Client(**options))
+        runner = web.AppRunner(create_relay_app(client, max_tokens=1024))
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, host, port).start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        url = f"http://{bound_host}:{bound_port}/"
+        print(f"relay listening on {url}", flush=True)
+        if self_test:
+            await asyncio.wait_for(round_trip(url), timeout=30)
+        else:
+            await until_stopped()
+
+
+async def round_trip(url: str) -> None:
+    """What the page does: load it, open the websocket, send a prompt, print the streamed text."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url) as page:
+            assert page.status == 200 and 'id="output"' in await page.text()
+        async with session.ws_connect(url + "ws") as ws:
+            await ws.send_json({"prompt": "Say hello through the relay."})
+            async for msg in ws:
+                for event in msg.json():  # each frame: a JSON array of the API's events
+                    if event["type"] == "content_block_delta":
+                        print(event["delta"]["text"], end="", flush=True)
+                    elif event["type"] == "error":
+                        raise SystemExit(f"\nrelay error: {event['error']}")
+                    elif event["type"] == "message_stop":
+                        print("\n[self-test ok]")
+                        return
+    raise SystemExit("the relay closed the websocket before message_stop")
+
+
+async def until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C raises instead
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--self-test", action="store_true", help="one round trip, then exit")
+    args = parser.parse_args()
+    port = 0 if args.self_test else args.port
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args.host, port, args.self_test))
+
+
+if __name__ == "__main__":
+    main()
