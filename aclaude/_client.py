@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar, overload
 
@@ -20,7 +20,11 @@ from ._retry import retrying
 from ._sse import DEFAULT_MAX_EVENT_BYTES
 from ._transport import Response, Timeout, open_response
 from ._version import __version__
+from .resources.beta import Beta
+from .resources.completions import Completions
+from .resources.files import Files
 from .resources.messages import Messages
+from .resources.models import Models
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client"]
 
@@ -94,6 +98,10 @@ class Client:
         self._log = configure_logger(log_level, logger)
         self._headers = self._build_headers()
         self.messages = Messages(self)
+        self.models = Models(self)
+        self.completions = Completions(self)
+        self.files = Files(self)
+        self.beta = Beta(self)
 
     def __repr__(self) -> str:
         # Never the key: only whether one is set.
@@ -191,6 +199,10 @@ class Client:
                 timeout=aiohttp.ClientTimeout(total=None),
                 trust_env=self.trust_env,
             )
+            # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE ...) once when a
+            # pooled connection turns out to be closed; retries are ours to count and pace.
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
             self._session = session
         return session
 
@@ -206,8 +218,13 @@ class Client:
         extra_query: Mapping[str, str] | None = None,
         timeout: Timeout | float | None = None,
         retry_count: int = 0,
+        content: bytes | AsyncIterable[bytes] | None = None,
     ) -> Response:
-        """Send one attempt; return the open response (status < 400) or raise the typed error."""
+        """Send one attempt; return the open response (status < 400) or raise the typed error.
+
+        ``body`` is sent as JSON; ``content`` (used when there is no ``body``) as is: raw bytes
+        or a streamed body such as a multipart upload (its content-type in ``extra_headers``).
+        """
         headers = self._headers
         if extra_headers or retry_count:
             headers = {**headers, **{k.lower(): v for k, v in (extra_headers or {}).items()}}
@@ -231,7 +248,7 @@ class Client:
                 method,
                 self.base_url + path,
                 headers=headers,
-                body=_encode(body) if body is not None else None,
+                body=_encode(body) if body is not None else content,
                 params=params,
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,

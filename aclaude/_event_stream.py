@@ -142,9 +142,14 @@ class EventStream:
         chunks = response.iter_bytes()
         pending: list[RawMessageStreamEvent] = []
         pending_data: list[bytes] = []
+        idle = self._idle_timeout
+        clock = asyncio.get_running_loop().time
+        last_progress = clock()
         try:
             content = False
             async for chunk in chunks:
+                arrived = clock()
+                before = len(pending)
                 for _name, data in decoder.feed(chunk):
                     event = decode_event(data)
                     if type(event) is ErrorEvent:
@@ -163,6 +168,16 @@ class EventStream:
                         content = True
                 if content:
                     return _Opened(response, chunks, decoder, pending, pending_data)
+                if idle is not None:
+                    # message_start then only pings: the same idle limit as later on.
+                    if any(type(e) is not PingEvent for e in pending[before:]):
+                        last_progress = arrived
+                    elif arrived - last_progress > idle:
+                        raise APITimeoutError(
+                            f"no stream event but pings for {idle:g} s",
+                            request_id=response.request_id,
+                            events_received=len(pending),
+                        )
             # The whole body arrived while reading ahead (a short stream).
             leftover = decoder.close()
             if not any(type(e) is RawMessageStopEvent for e in pending):
@@ -182,6 +197,13 @@ class EventStream:
                 dropped.partial_message = _partial(pending)
                 raise dropped from exc
             exc.events_received = len(pending)
+            raise
+        except APIError as exc:  # undecodable data, a timeout of ours ...
+            await _discard(chunks, response)
+            if not exc.events_received:
+                exc.events_received = len(pending)
+            if exc.request_id is None:
+                exc.request_id = response.request_id
             raise
         except BaseException:
             await _discard(chunks, response)
@@ -293,6 +315,9 @@ class EventStream:
                     yield event
                 opened.pending = []
                 async for chunk in opened.chunks:
+                    # When the bytes came, not when the caller was done with them: a slow
+                    # consumer is not a silent server.
+                    arrived = clock()
                     for _name, data in feed(chunk):
                         try:
                             event = fast_decode(data)
@@ -315,8 +340,8 @@ class EventStream:
                         # Pings (and comments) keep the socket busy but are not progress.
                         if count - pings != progress_mark:
                             progress_mark = count - pings
-                            last_progress = clock()
-                        elif clock() - last_progress > idle:
+                            last_progress = arrived
+                        elif arrived - last_progress > idle:
                             raise APITimeoutError(
                                 f"no stream event but pings for {idle:g} s",
                                 request_id=response.request_id,
@@ -338,6 +363,8 @@ class EventStream:
             except APIError as exc:
                 if not exc.events_received:
                     exc.events_received = count
+                if exc.request_id is None:
+                    exc.request_id = response.request_id
                 raise
             if not done:
                 raise _incomplete(count, leftover, response.request_id)

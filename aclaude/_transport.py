@@ -12,7 +12,7 @@ would hand it the API key.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -95,7 +95,8 @@ class Response:
                 yield chunk
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise APITimeoutError(
-                "no data received within the read timeout", request_id=self.request_id
+                "timed out reading the response (read timeout or overall deadline)",
+                request_id=self.request_id,
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise APIConnectionError(
@@ -128,7 +129,7 @@ async def open_response(
     url: str,
     *,
     headers: Mapping[str, str],
-    body: bytes | None,
+    body: bytes | AsyncIterable[bytes] | None,
     params: Mapping[str, str] | None,
     timeout: Timeout,
     on_release: Callable[[], None] | None = None,

@@ -64,7 +64,9 @@ async def test_content_then_an_error_event_keeps_the_pairs_aligned(
     client: aclaude.Client, server: FakeAnthropic, params: dict[str, Any]
 ) -> None:
     events = text_stream(["a", "b", "c"])
-    server.enqueue(Reply.events(events, error_event_after=5))  # after the "a" and "b" deltas
+    # After the "a" and "b" deltas; spaced out so the content is handed out before the error
+    # arrives (an error read together with the first content is retried instead).
+    server.enqueue(Reply.events(events, error_event_after=5, delay_between=0.02))
     stream = client.messages.create(stream=True, **params)
     seen: list[bytes] = []
     with pytest.raises(aclaude.OverloadedError):

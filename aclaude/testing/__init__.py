@@ -15,12 +15,35 @@ headers. Point any client at ``server.url``::
         ...  # client = SomeClient(base_url=server.url, api_key="sk-test")
         assert server.requests[0].headers["x-api-key"] == "sk-test"
 
+Faults for reliability tests: ``error_event_after`` / ``truncate_after`` / ``drop_after`` (an
+error event, a clean EOF or a dropped connection after N events), ``delay_between``,
+``hold_after_start``, ``delay_headers`` (headers late or never), ``Reply.disconnect()`` (reset
+before the status line), ``Reply.raw(..., abort=True)`` (any bytes, then a drop),
+``Reply.error(status, type, message, headers={"retry-after": ...})``, ``Reply.redirect(url)``,
+and stalls, bounded by ``stall_for`` seconds::
+
+    Reply.text("Hi").with_options(stall_after=2, stall_with="pings")   # pings only, no progress
+    Reply.text("Hi").with_options(stall_after=2, stall_with="deltas")  # endless trickle
+    Reply.text("Hi").with_options(stall_after=0)                       # headers, then silence
+
+To observe a client from the server's side: ``server.requests[i].received_at`` (monotonic
+clock: the waits between retries), ``server.in_flight`` and ``server.peak_in_flight`` (its
+concurrency).
+
 With nothing queued, ``POST /v1/messages`` gets a generated lorem reply whose shape the
 request's headers control: ``x-fake-deltas``, ``x-fake-delta-bytes``, ``x-fake-chunking``
 (``event`` or a byte count), ``x-fake-hold`` (seconds to pause after message_start and the
 first content_block_start),
 ``x-fake-delay``, ``x-fake-echo``, ``x-fake-truncate-after``, ``x-fake-drop-after``,
 ``x-fake-error-after`` and ``x-fake-error-type``.
+
+The rest of the API is served too, statefully and with the API's pagination: models
+(``/v1/models``), token counting, Message Batches (results as streamed JSON Lines; seed any
+results with ``server.resources.batches.add([...])``; headers ``x-fake-results-bytes``,
+``x-fake-malformed-line`` and ``x-fake-batch-processing`` on create), Files (streamed multipart
+uploads; ``server.resources.files.add(content_or_size)`` for downloadable, tool-made files), legacy
+completions (``/v1/complete``), structured outputs (a reply valid against
+``output_config.format``), and ``anthropic-beta`` checks.
 
 From a shell (benchmarks run it in its own process)::
 

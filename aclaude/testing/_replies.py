@@ -18,9 +18,14 @@ from typing import Any, Literal, TypeAlias
 
 from ._blocks import DEFAULT_SIGNATURE, Block, TextBlock, ThinkingBlock, ToolUseBlock
 
-__all__ = ["Chunking", "Reply", "ReplyKind"]
+__all__ = ["Chunking", "Reply", "ReplyKind", "StallWith"]
 
 ReplyKind: TypeAlias = Literal["message", "events", "raw", "error", "json", "disconnect"]
+
+#: What a stalled stream keeps sending (see ``Reply.stall_after``): ``"nothing"`` (a silent
+#: socket), ``"pings"`` (keep-alive ``ping`` events, no progress) or ``"deltas"`` (a one-character
+#: ``text_delta`` of block 0 each time: an endless trickle).
+StallWith: TypeAlias = Literal["nothing", "pings", "deltas"]
 
 #: ``"event"``: one HTTP chunk (one write) per SSE event; an int: the body cut into pieces of
 #: that many bytes regardless of event, line or UTF-8 boundaries; ``None``: not set here.
@@ -48,12 +53,17 @@ class Reply:
     - ``hold_after_start``: seconds to wait after message_start and the first
       content_block_start, or until the client goes away.
     - ``delay_headers``: seconds to wait before sending the status line and headers.
+    - ``stall_after``: send N events, then stall: send ``stall_with`` (nothing, a ping or a
+      text delta of block 0) every ``stall_interval`` seconds, never finishing. Bounded: the
+      stall ends when the client goes away, or after ``stall_for`` seconds by closing the
+      connection mid-body (a dropped stream). Set these with ``with_options``.
     """
 
     kind: ReplyKind
     blocks: tuple[Block, ...] = ()
     event_list: tuple[Mapping[str, Any], ...] = ()
     body: bytes = b""
+    raw_pieces: tuple[bytes, ...] = ()
     json_body: Any = None
     status: int = 200
     headers: Mapping[str, str] | None = None
@@ -73,14 +83,29 @@ class Reply:
     hold_after_start: float | None = None
     delay_headers: float = 0.0
     abort: bool = False
+    stall_after: int | None = None
+    stall_with: StallWith = "nothing"
+    stall_interval: float = 0.05
+    stall_for: float = 10.0
 
     def __post_init__(self) -> None:
-        ends = [n for n in (self.error_event_after, self.truncate_after, self.drop_after) if n is not None]
+        ends = [
+            n
+            for n in (self.error_event_after, self.truncate_after, self.drop_after, self.stall_after)
+            if n is not None
+        ]
         if len(ends) > 1:
-            raise ValueError("set at most one of error_event_after, truncate_after, drop_after")
+            raise ValueError("set at most one of error_event_after, truncate_after, drop_after, stall_after")
         _check_count("error_event_after", self.error_event_after)
         _check_count("truncate_after", self.truncate_after)
         _check_count("drop_after", self.drop_after)
+        _check_count("stall_after", self.stall_after)
+        if self.stall_with not in ("nothing", "pings", "deltas"):
+            raise ValueError(f"stall_with must be 'nothing', 'pings' or 'deltas', got {self.stall_with!r}")
+        if not self.stall_interval > 0:
+            raise ValueError(f"stall_interval must be > 0, got {self.stall_interval}")
+        if not self.stall_for >= 0:
+            raise ValueError(f"stall_for must be >= 0, got {self.stall_for}")
         if isinstance(self.chunking, int) and self.chunking < 1:
             raise ValueError(f"chunking must be 'event' or >= 1, got {self.chunking}")
 
@@ -288,7 +313,7 @@ class Reply:
     @classmethod
     def raw(
         cls,
-        body: bytes,
+        body: bytes | Sequence[bytes],
         *,
         status: int = 200,
         headers: Mapping[str, str] | None = None,
@@ -300,10 +325,19 @@ class Reply:
     ) -> Reply:
         """These exact bytes as the body (BOMs, CR line ends, comments, garbage...), chunked
         encoding. ``chunking``: an int cuts it into pieces (``"event"``/unset: one write).
+        A list of byte strings is written one write per item, ``delay_between`` apart (so a
+        test decides what a client has seen before the next bytes exist).
         ``abort=True`` closes the connection after the bytes instead of ending the body."""
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            pieces: tuple[bytes, ...] = ()
+            whole = bytes(body)
+        else:
+            pieces = tuple(bytes(piece) for piece in body)
+            whole = b"".join(pieces)
         return cls(
             kind="raw",
-            body=bytes(body),
+            body=whole,
+            raw_pieces=pieces,
             status=status,
             headers=headers,
             content_type=content_type,
@@ -344,6 +378,14 @@ class Reply:
         """Close the connection without sending a status line (reset before headers)."""
         return cls(kind="disconnect", delay_headers=delay_headers)
 
+    @classmethod
+    def redirect(cls, location: str, *, status: int = 302) -> Reply:
+        """A redirect (``location`` header, empty body): a client must not follow it with its
+        credentials, least of all to another host."""
+        if not 300 <= status < 400:
+            raise ValueError(f"a redirect status is 3xx, got {status}")
+        return cls(kind="raw", status=status, headers={"location": location}, content_type=None)
+
     def with_options(
         self,
         *,
@@ -356,8 +398,17 @@ class Reply:
         delay_between: float | None = None,
         hold_after_start: float | None = None,
         delay_headers: float | None = None,
+        stall_after: int | None = None,
+        stall_with: StallWith | None = None,
+        stall_interval: float | None = None,
+        stall_for: float | None = None,
     ) -> Reply:
-        """A copy with the given stream options set (options passed as ``None`` are kept)."""
+        """A copy with the given stream options set (options passed as ``None`` are kept).
+
+        ``Reply.text("Hi").with_options(stall_after=2, stall_with="pings")``: message_start and
+        content_block_start, then pings only (for idle timeouts); ``stall_with="deltas"``: an
+        endless trickle (for overall deadlines); ``stall_after=0``: headers, then silence.
+        """
         changes: dict[str, Any] = {
             "error_event_after": error_event_after,
             "error_type": error_type,
@@ -368,5 +419,9 @@ class Reply:
             "delay_between": delay_between,
             "hold_after_start": hold_after_start,
             "delay_headers": delay_headers,
+            "stall_after": stall_after,
+            "stall_with": stall_with,
+            "stall_interval": stall_interval,
+            "stall_for": stall_for,
         }
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -33,9 +33,9 @@ from ._message import (
     message_start_event,
     start_usage,
 )
-from ._replies import Chunking, Reply
+from ._replies import Chunking, Reply, StallWith
 from ._sse_render import encode_json, render_event, render_events
-from ._writer import StreamPlan, send_stream
+from ._writer import Stall, StreamPlan, send_stream
 
 __all__ = ["Context", "Defaults", "json_error", "json_response", "respond_generated", "respond_scripted"]
 
@@ -45,6 +45,15 @@ _ERROR_MESSAGES = {
     "api_error": "Internal server error",
     "rate_limit_error": "Rate limited",
     "invalid_request_error": "Invalid request",
+}
+
+# What a stalled stream writes each interval (a delta of block 0: stall after its start).
+_STALL_FILLERS: dict[StallWith, bytes | None] = {
+    "nothing": None,
+    "pings": render_event(PING),
+    "deltas": render_event(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "."}}
+    ),
 }
 
 
@@ -114,9 +123,16 @@ def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
     """Apply the stream options (faults, chunking, pacing) to rendered events."""
     control = ctx.control
     ending: Literal["eof", "abort"] = "eof"
-    # The three "after N events" faults exclude each other; a Reply setting one overrides
-    # all three headers, so a scripted fault is never mixed with a header fault.
-    if reply is not None and any(
+    stall: Stall | None = None
+    # The "after N events" faults exclude each other; a Reply setting one overrides all the
+    # headers, so a scripted fault is never mixed with a header fault. Stalls are Reply-only.
+    if reply is not None and reply.stall_after is not None:
+        pieces = pieces[: reply.stall_after]
+        ending = "abort"  # if the stall runs its course: the client sees a dropped stream
+        stall = Stall(_STALL_FILLERS[reply.stall_with], reply.stall_interval, reply.stall_for)
+        error_after = truncate_after = drop_after = None
+        error_type, error_message = reply.error_type, reply.error_message
+    elif reply is not None and any(
         n is not None for n in (reply.error_event_after, reply.truncate_after, reply.drop_after)
     ):
         error_after, truncate_after, drop_after = (
@@ -147,6 +163,7 @@ def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
         chunk_size=_chunk_size(reply, ctx, default=ctx.defaults.chunking),
         delay_between=_seconds(reply.delay_between if reply else None, control.delay),
         hold_after_first=_seconds(reply.hold_after_start if reply else None, control.hold),
+        stall=stall,
     )
 
 
@@ -208,7 +225,7 @@ async def respond_scripted(reply: Reply, ctx: Context) -> web.StreamResponse:
             ctx.request_id, content_type=reply.content_type, extra=_sse_headers(reply.headers)
         )
         plan = StreamPlan(
-            pieces=[reply.body],
+            pieces=list(reply.raw_pieces) or [reply.body],
             ending="abort" if reply.abort else "eof",
             chunk_size=_chunk_size(reply, ctx, default="event"),
             delay_between=_seconds(reply.delay_between, ctx.control.delay),

@@ -27,6 +27,7 @@ from ._ids import new_id
 from ._message import DEFAULT_MODEL, estimate_input_tokens
 from ._recorded import RecordedRequest
 from ._replies import Chunking, Reply
+from ._resources import ResourceAPI
 from ._respond import Context, Defaults, json_error, json_response, respond_generated, respond_scripted
 
 __all__ = ["FakeAnthropic"]
@@ -74,6 +75,8 @@ class FakeAnthropic:
         self._peak_in_flight = 0
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        #: Models, batches, files, completions; ``resources.batches`` / ``resources.files`` hold state.
+        self.resources = ResourceAPI()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -183,7 +186,9 @@ class FakeAnthropic:
                 self._active.discard(task)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+        # A file upload is parsed by its handler as it arrives, never held whole here.
+        streamed = self.resources.streams_request_body(request.method, request.path)
+        body = b"" if streamed and not self._queues.get(request.path) else await request.read()
         try:
             decoded: Any = msgspec.json.decode(body) if body else None
         except msgspec.DecodeError:
@@ -211,6 +216,9 @@ class FakeAnthropic:
         queue = self._queues.get(request.path)
         if queue:
             return await respond_scripted(queue.popleft(), ctx)
+        routed = await self.resources.respond(ctx)
+        if routed is not None:
+            return routed
         builtin = _BUILTIN.get((request.method, request.path))
         if builtin is not None:
             return await builtin(ctx)

@@ -7,7 +7,7 @@ API which flushes per event. With a byte size the body is cut at arbitrary offse
 A client that goes away mid-stream is normal here (early ``break``, cancelled tasks, the
 memory benchmark dropping 2,000 streams at once): its ``ConnectionError`` ends the write
 silently. The server runs with aiohttp's ``handler_cancellation``, so a disconnect during a
-hold or a delay cancels this coroutine, which is just as silent.
+hold, a delay or a stall cancels this coroutine, which is just as silent.
 """
 
 from __future__ import annotations
@@ -20,11 +20,21 @@ from typing import Literal
 
 from aiohttp import web
 
-__all__ = ["StreamPlan", "send_stream"]
+__all__ = ["Stall", "StreamPlan", "send_stream"]
 
 # How long a drop waits for already-written bytes to leave the socket buffer before closing:
 # the client must receive exactly the events before the drop, then a broken connection.
 _FLUSH_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class Stall:
+    """After the pieces: write ``filler`` (if any) every ``interval`` seconds for ``duration``
+    seconds, then drop the connection. Never ends the body: a stalled stream has no end."""
+
+    filler: bytes | None
+    interval: float
+    duration: float
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,24 @@ class StreamPlan:
     chunk_size: int | None = None
     delay_between: float = 0.0
     hold_after_first: float = 0.0
+    stall: Stall | None = None
+
+
+async def _stall(resp: web.StreamResponse, stall: Stall) -> None:
+    # Bounded by the loop clock, not by a count of writes: a slow event loop must not stretch
+    # the stall past ``duration`` (tests rely on the server giving up on its own).
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + stall.duration
+    if stall.filler is None:
+        await asyncio.sleep(stall.duration)
+        return
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return
+        await asyncio.sleep(min(stall.interval, remaining))
+        if loop.time() < deadline:
+            await resp.write(stall.filler)
 
 
 async def _write_pieces(resp: web.StreamResponse, pieces: Sequence[bytes], plan: StreamPlan) -> None:
@@ -87,6 +115,8 @@ async def send_stream(
             await asyncio.sleep(plan.hold_after_first)
             pieces = pieces[head:]
         await _write_pieces(resp, pieces, plan)
+        if plan.stall is not None:
+            await _stall(resp, plan.stall)
         if plan.ending == "abort":
             # No terminating chunk: the client sees the connection end mid-body.
             await _flush_then_abort(request)
