@@ -18,7 +18,10 @@ from ._accumulate import (
     TextSnapshot,
     ThinkingEvent,
 )
+from ._batch_results import BatchResults
 from ._client import Client
+from ._completion_stream import CompletionStream
+from ._download import BinaryResponse
 from ._event_stream import EventStream
 from ._events import (
     CitationsDelta,
@@ -79,8 +82,28 @@ from ._models import (
     WebFetchToolResultBlock,
     WebSearchToolResultBlock,
 )
+from ._models_batches import (
+    DeletedMessageBatch,
+    MessageBatch,
+    MessageBatchCanceledResult,
+    MessageBatchErroredResult,
+    MessageBatchExpiredResult,
+    MessageBatchIndividualResponse,
+    MessageBatchRequestCounts,
+    MessageBatchResult,
+    MessageBatchSucceededResult,
+)
+from ._models_completions import Completion
+from ._models_files import DeletedFile, FileMetadata
+from ._models_models import ModelInfo
+from ._models_tokens import MessageTokensCount
+from ._multipart import UploadFile, to_file
+from ._pagination import AsyncPage, AsyncPaginator
+from ._parse import ParsedMessage
 from ._ratelimit import RateLimits
 from ._stream import MessageStream, MessageStreamManager
+from ._tool_runner import StreamingToolRunner, ToolRunner
+from ._tools import Tool, ToolResult, json_schema_tool, tool
 from ._transport import Timeout
 from ._version import __version__
 
@@ -100,27 +123,44 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncAnthropic",
+    "AsyncPage",
+    "AsyncPaginator",
     "AuthenticationError",
     "BadRequestError",
     "BashCodeExecutionToolResultBlock",
+    "BatchResults",
+    "BinaryResponse",
     "CitationEvent",
     "CitationsDelta",
     "Client",
     "CodeExecutionToolResultBlock",
+    "Completion",
+    "CompletionStream",
     "ConflictError",
     "ContainerUploadBlock",
     "ContentBlock",
     "ContentBlockDeltaEvent",
     "ContentBlockStartEvent",
     "ContentBlockStopEvent",
+    "DeletedFile",
+    "DeletedMessageBatch",
     "ErrorEvent",
     "EventStream",
+    "FileMetadata",
     "GatewayTimeoutError",
     "IncompleteStreamError",
     "InputJSONDelta",
     "InputJsonEvent",
     "InternalServerError",
     "Message",
+    "MessageBatch",
+    "MessageBatchCanceledResult",
+    "MessageBatchErroredResult",
+    "MessageBatchExpiredResult",
+    "MessageBatchIndividualResponse",
+    "MessageBatchRequestCounts",
+    "MessageBatchResult",
+    "MessageBatchSucceededResult",
     "MessageDelta",
     "MessageDeltaEvent",
     "MessageDeltaUsage",
@@ -128,8 +168,11 @@ __all__ = [
     "MessageStopEvent",
     "MessageStream",
     "MessageStreamManager",
+    "MessageTokensCount",
+    "ModelInfo",
     "NotFoundError",
     "OverloadedError",
+    "ParsedMessage",
     "PermissionDeniedError",
     "PingEvent",
     "RateLimitError",
@@ -147,6 +190,7 @@ __all__ = [
     "ServiceUnavailableError",
     "SignatureDelta",
     "SignatureEvent",
+    "StreamingToolRunner",
     "TextBlock",
     "TextDelta",
     "TextEditorCodeExecutionToolResultBlock",
@@ -156,6 +200,9 @@ __all__ = [
     "ThinkingDelta",
     "ThinkingEvent",
     "Timeout",
+    "Tool",
+    "ToolResult",
+    "ToolRunner",
     "ToolSearchToolResultBlock",
     "ToolUseBlock",
     "UnknownCitation",
@@ -163,8 +210,12 @@ __all__ = [
     "UnknownDelta",
     "UnknownEvent",
     "UnprocessableEntityError",
+    "UploadFile",
     "Usage",
     "WebFetchToolResultBlock",
     "WebSearchToolResultBlock",
     "__version__",
+    "json_schema_tool",
+    "to_file",
+    "tool",
 ]

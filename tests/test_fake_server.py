@@ -427,10 +427,11 @@ async def test_scripted_http_error(server: FakeAnthropic, session: aiohttp.Clien
 
 
 async def test_json_reply_on_any_path_and_404(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    server.enqueue(Reply.json({"data": [], "has_more": False}), path="/v1/models")
-    async with session.get(server.url + "/v1/models") as resp:
+    # (/v1/models has a built-in answer now; an endpoint the fake does not know still 404s.)
+    server.enqueue(Reply.json({"data": [], "has_more": False}), path="/v1/not-an-endpoint")
+    async with session.get(server.url + "/v1/not-an-endpoint") as resp:
         assert resp.status == 200 and await resp.json() == {"data": [], "has_more": False}
-    async with session.get(server.url + "/v1/models") as resp:
+    async with session.get(server.url + "/v1/not-an-endpoint") as resp:
         assert resp.status == 404
         body = await resp.json()
     assert body["type"] == "error" and body["error"]["type"] == "not_found_error"

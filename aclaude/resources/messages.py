@@ -8,15 +8,19 @@ failure semantics everywhere (an incomplete stream raises, it is never returned 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._accumulate import AccumulatorState, accumulate, materialize
 from .._event_stream import EventStream
 from .._exceptions import APIError, IncompleteStreamError
 from .._models import Message
+from .._parse import ParsedMessageStreamManager, apply_output_format
 from .._stream import MessageStreamManager
+from .._tool_runner import StreamingToolRunner, ToolParam, ToolRunner
 from .._transport import Timeout
+from ._messages_extra import MessagesExtras
+from .batches import Batches
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["Messages"]
 
 
-class Messages:
+class Messages(MessagesExtras):
     """The Messages API. Parameters are the API's JSON fields as keyword arguments (``model``,
     ``max_tokens``, ``messages``, ``system``, ``tools``, ``temperature`` ...), as plain
     dicts/lists or msgspec Structs. Per call: ``extra_headers``, ``extra_query``,
@@ -33,6 +37,7 @@ class Messages:
 
     def __init__(self, client: Client) -> None:
         self._client = client
+        self.batches = Batches(client)
 
     @overload
     def create(
@@ -95,12 +100,61 @@ class Messages:
         **params: Any,
     ) -> MessageStreamManager:
         """``async with client.messages.stream(...) as stream:`` a ``MessageStream`` with
-        callbacks (``stream.on("text", ...)``), ``text_stream`` and ``get_final_message()``."""
+        callbacks (``stream.on("text", ...)``), ``text_stream`` and ``get_final_message()``.
+        With ``output_format`` (as in ``parse()``) the final message is a ``ParsedMessage``."""
         params.pop("stream", None)
+        output_format = params.pop("output_format", None)
+        fmt = None
+        if output_format is not None:
+            params, fmt = apply_output_format(params, output_format)
         events = self._event_stream(
             params, extra_headers, extra_query, extra_body, timeout, max_retries
         )
+        if fmt is not None:
+            return ParsedMessageStreamManager(events, fmt)
         return MessageStreamManager(events)
+
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[ToolParam],
+        stream: Literal[False] = ...,
+        max_iterations: int | None = ...,
+        tool_timeout: float | None = ...,
+        **params: Any,
+    ) -> ToolRunner: ...
+
+    @overload
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[ToolParam],
+        stream: Literal[True],
+        max_iterations: int | None = ...,
+        tool_timeout: float | None = ...,
+        **params: Any,
+    ) -> StreamingToolRunner: ...
+
+    def tool_runner(
+        self,
+        *,
+        tools: Iterable[ToolParam],
+        stream: bool = False,
+        max_iterations: int | None = None,
+        tool_timeout: float | None = None,
+        **params: Any,
+    ) -> ToolRunner | StreamingToolRunner:
+        """Call the model, run the tools it asks for (a turn's calls concurrently), send the
+        results back, until it stops: an async iterator of each assistant ``Message`` (with
+        ``stream=True``: of each turn's ``MessageStream``); ``await runner.until_done()`` gives the
+        last one. ``tools``: ``aclaude.tool`` objects (run here) and plain definition dicts (sent
+        as given). ``tool_timeout``: seconds per call for tools without their own ``timeout``.
+        Other parameters are those of ``create()``, sent with every request."""
+        runner_cls = StreamingToolRunner if stream else ToolRunner
+        return runner_cls(
+            self, tools=tools, max_iterations=max_iterations, tool_timeout=tool_timeout, params=params
+        )
 
     def _event_stream(
         self,

@@ -1,0 +1,237 @@
+"""``CompletionStream``: the legacy Text Completions stream, with the messages stream's rules.
+
+Bytes off the wire -> SSE decoder (sans-IO) -> msgspec -> ``Completion`` pieces. The legacy API
+has no ``message_stop``: a stream is complete when a ``completion`` event carries a
+``stop_reason``. A body that ends before that raises ``IncompleteStreamError`` (never a
+truncated completion passed off as whole); ``event: error`` raises the typed error; pings are
+skipped; event types added later are skipped too (the legacy protocol has none to forward).
+
+As for messages, a failure is retried only while nothing has been handed to the caller: opening
+reads ahead to the first piece of text, so an early ``overloaded_error`` is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import Any
+
+import msgspec
+
+from ._exceptions import (
+    APIConnectionError,
+    APIResponseValidationError,
+    IncompleteStreamError,
+    error_for_stream_event,
+)
+from ._models_completions import Completion
+from ._retry import retrying
+from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from ._transport import Response
+
+__all__ = ["CompletionStream"]
+
+Opener = Callable[[int], Awaitable[Response]]
+
+_completion_decoder = msgspec.json.Decoder(Completion)
+
+
+class _Typed(msgspec.Struct):
+    type: str = ""
+
+
+_type_decoder = msgspec.json.Decoder(_Typed)
+
+
+def _decode(data: bytes, request_id: str | None, received: int) -> Completion | None:
+    """A completion piece, None for a ping or an unknown event; raises for ``error``."""
+    try:
+        kind = _type_decoder.decode(data).type
+        if kind == "completion":
+            return _completion_decoder.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        preview = data[:200].decode("utf-8", "replace")
+        raise APIResponseValidationError(
+            f"completion stream event is not valid: {exc}; data: {preview}",
+            request_id=request_id,
+            events_received=received,
+        ) from exc
+    if kind == "error":
+        raise error_for_stream_event(
+            msgspec.json.decode(data), request_id=request_id, events_received=received
+        )
+    return None
+
+
+class CompletionStream:
+    """An async iterator of ``Completion`` pieces (``piece.completion`` is the new text).
+
+    Iterate it (the request is sent on first use) or ``await`` it first to get status errors
+    before iterating. ``async with`` or ``close()`` releases the connection on an early stop.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "_decoder",
+        "_iterator",
+        "_max_event_bytes",
+        "_max_retries",
+        "_opener",
+        "_pending",
+        "_response",
+    )
+
+    def __init__(
+        self, opener: Opener, *, max_retries: int = 0, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ) -> None:
+        self._opener: Opener | None = opener
+        self._max_retries = max_retries
+        self._max_event_bytes = max_event_bytes
+        self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
+        self._response: Response | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._pending: list[Completion] = []
+        self._iterator: AsyncIterator[Completion] | None = None
+
+    async def _open(self) -> Response:
+        if self._response is not None:
+            return self._response
+        opener, self._opener = self._opener, None
+        if opener is None:
+            raise RuntimeError("this stream was closed before it was opened")
+        async for attempt in retrying(self._max_retries):
+            with attempt:
+                await self._attempt(opener, attempt.retry_state.attempt_number - 1)
+        assert self._response is not None
+        return self._response
+
+    async def _attempt(self, opener: Opener, retry_count: int) -> None:
+        """Send the request and read ahead to the first piece of text (or the end)."""
+        response = await opener(retry_count)
+        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        chunks = response.iter_bytes()
+        pending: list[Completion] = []
+        try:
+            async for chunk in chunks:
+                for _name, data in decoder.feed(chunk):
+                    piece = _decode(data, response.request_id, len(pending))
+                    if piece is not None:
+                        pending.append(piece)
+                if pending:
+                    break
+            else:
+                if not pending:  # the body ended before any text: retried like a drop
+                    raise IncompleteStreamError(
+                        "completion stream ended before any completion event",
+                        clean_eof=True,
+                        request_id=response.request_id,
+                    )
+        except SSEError as exc:
+            await _discard(chunks, response)
+            raise APIResponseValidationError(str(exc), request_id=response.request_id) from exc
+        except BaseException:
+            await _discard(chunks, response)
+            raise
+        self._response, self._chunks, self._decoder, self._pending = response, chunks, decoder, pending
+
+    def __await__(self) -> Generator[Any, None, CompletionStream]:
+        return self._opened_self().__await__()
+
+    async def _opened_self(self) -> CompletionStream:
+        await self._open()
+        return self
+
+    async def __aenter__(self) -> CompletionStream:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def response(self) -> Response | None:
+        return self._response
+
+    @property
+    def request_id(self) -> str | None:
+        return self._response.request_id if self._response is not None else None
+
+    def __aiter__(self) -> AsyncIterator[Completion]:
+        if self._iterator is None:
+            self._iterator = self._iterate()
+        return self._iterator
+
+    async def __anext__(self) -> Completion:
+        return await self.__aiter__().__anext__()
+
+    async def close(self) -> None:
+        """Stop the stream and drop its connection (no-op once it has ended)."""
+        self._opener = None
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            await iterator.aclose()  # type: ignore[attr-defined]
+        if self._response is not None and self._chunks is not None:
+            await _discard(self._chunks, self._response)
+
+    async def _iterate(self) -> AsyncIterator[Completion]:
+        response = await self._open()
+        chunks = self._chunks
+        assert chunks is not None
+        feed = self._decoder.feed
+        count = 0
+        done = False
+        read_to_end = False
+        try:
+            try:
+                pending, self._pending = self._pending, []
+                for first in pending:
+                    count += 1
+                    done = first.stop_reason is not None
+                    yield first
+                async for chunk in chunks:
+                    for _name, data in feed(chunk):
+                        piece = _decode(data, response.request_id, count)
+                        if piece is not None:
+                            count += 1
+                            done = piece.stop_reason is not None
+                            yield piece
+                read_to_end = True
+                self._decoder.close()
+            except SSEError as exc:
+                raise APIResponseValidationError(
+                    str(exc), request_id=response.request_id, events_received=count
+                ) from exc
+            except APIConnectionError as exc:
+                if done:
+                    return  # the completion is whole; a drop after its stop_reason loses nothing
+                raise IncompleteStreamError(
+                    f"connection dropped after {count} completion events, before a stop_reason: "
+                    f"{exc.message}",
+                    clean_eof=False,
+                    request_id=response.request_id,
+                    events_received=count,
+                ) from exc
+            if not done:
+                raise IncompleteStreamError(
+                    f"completion stream ended after {count} events without a stop_reason",
+                    clean_eof=True,
+                    request_id=response.request_id,
+                    events_received=count,
+                )
+        finally:
+            if read_to_end:
+                response.release()
+            else:
+                response.close()
+
+
+async def _discard(chunks: AsyncIterator[bytes], response: Response) -> None:
+    try:
+        await chunks.aclose()  # type: ignore[attr-defined]
+    finally:
+        response.close()

@@ -1,0 +1,176 @@
+"""Typed models of Message Batches (``client.messages.batches``) and the decoder of one results line.
+
+A results file can hold a hundred thousand lines, so ``decode_result_line`` takes one C call per
+line on the fast path (a module-level msgspec decoder). Only a line that the typed decode
+rejects takes the slow path, which tells a type this client does not know yet (a new content
+block inside a succeeded message, a new result type: passed through with every field kept, as
+in streams) from a line that is really broken (``APIResponseValidationError``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, ClassVar
+
+import msgspec
+
+from ._events import _block, decode_unknown
+from ._exceptions import APIResponseValidationError
+from ._jsonl import JSONLDecodeError
+from ._models import Message
+
+__all__ = [
+    "DeletedMessageBatch",
+    "MessageBatch",
+    "MessageBatchCanceledResult",
+    "MessageBatchErroredResult",
+    "MessageBatchExpiredResult",
+    "MessageBatchIndividualResponse",
+    "MessageBatchRequestCounts",
+    "MessageBatchResult",
+    "MessageBatchSucceededResult",
+    "BatchErrorObject",
+    "BatchErrorResponse",
+    "UnknownBatchResult",
+    "decode_result_line",
+]
+
+
+class _Model(msgspec.Struct, kw_only=True, omit_defaults=True):
+    pass
+
+
+class MessageBatchRequestCounts(_Model):
+    processing: int
+    succeeded: int
+    errored: int
+    canceled: int
+    expired: int
+
+
+class MessageBatch(_Model):
+    """A Message Batch. ``processing_status`` is ``"in_progress"``, ``"canceling"`` or ``"ended"``;
+    ``results_url`` is set once it has ended."""
+
+    id: str
+    type: str
+    processing_status: str
+    request_counts: MessageBatchRequestCounts
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+    ended_at: datetime.datetime | None = None
+    archived_at: datetime.datetime | None = None
+    cancel_initiated_at: datetime.datetime | None = None
+    results_url: str | None = None
+
+
+class DeletedMessageBatch(_Model):
+    id: str
+    type: str
+
+
+# -- one line of the results file --------------------------------------------------------------
+
+
+class BatchErrorObject(_Model):
+    """``{"type": "invalid_request_error", "message": ...}``: why one request failed."""
+
+    type: str
+    message: str | None = None
+    details: Any = None
+
+
+class BatchErrorResponse(_Model):
+    type: str
+    error: BatchErrorObject
+    request_id: str | None = None
+
+
+class _Result(_Model, tag_field="type"):
+    type: ClassVar[str]
+
+
+class MessageBatchSucceededResult(_Result, tag="succeeded"):
+    type: ClassVar[str] = "succeeded"
+    message: Message
+
+
+class MessageBatchErroredResult(_Result, tag="errored"):
+    type: ClassVar[str] = "errored"
+    error: BatchErrorResponse
+
+
+class MessageBatchCanceledResult(_Result, tag="canceled"):
+    type: ClassVar[str] = "canceled"
+
+
+class MessageBatchExpiredResult(_Result, tag="expired"):
+    type: ClassVar[str] = "expired"
+
+
+class UnknownBatchResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A result type this client does not know yet (every field kept)."""
+
+    type: str
+
+
+MessageBatchResult = (
+    MessageBatchSucceededResult
+    | MessageBatchErroredResult
+    | MessageBatchCanceledResult
+    | MessageBatchExpiredResult
+)
+_RESULT_TAGS = frozenset(("succeeded", "errored", "canceled", "expired"))
+
+
+class MessageBatchIndividualResponse(_Model):
+    """One line of the results file: a request's ``custom_id`` and its ``result`` (switch on
+    ``result.type``; an ``UnknownBatchResult`` at run time for a type added later)."""
+
+    custom_id: str
+    result: MessageBatchResult
+
+
+_decoder = msgspec.json.Decoder(MessageBatchIndividualResponse)
+
+
+def decode_result_line(line: bytes, line_number: int) -> MessageBatchIndividualResponse:
+    """Decode one JSONL line of a results file; errors name the line."""
+    try:
+        return _decoder.decode(line)
+    except msgspec.ValidationError:
+        return _decode_slow(line, line_number)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise _bad_line(line_number, f"is not valid JSON: {exc}", line) from exc
+
+
+def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualResponse:
+    obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
+    if not isinstance(obj, dict) or not isinstance(obj.get("custom_id"), str):
+        raise _bad_line(line_number, "has no string 'custom_id'", line)
+    result = obj.get("result")
+    if not isinstance(result, dict) or not isinstance(result.get("type"), str):
+        raise _bad_line(line_number, "has no 'result' object with a string 'type'", line)
+    rtype = result["type"]
+    typed: Any
+    try:
+        if rtype not in _RESULT_TAGS:
+            typed = decode_unknown(UnknownBatchResult, result)
+        elif rtype == "succeeded" and isinstance(result.get("message"), dict):
+            message = dict(result["message"])
+            content = message.get("content")
+            message["content"] = []
+            msg = msgspec.convert(message, Message)
+            # Content blocks of types added after this client was written pass through intact.
+            msg.content = [_block(b) for b in content] if isinstance(content, list) else []
+            typed = MessageBatchSucceededResult(message=msg)
+        else:
+            typed = msgspec.convert(result, MessageBatchResult)
+    except (msgspec.ValidationError, APIResponseValidationError) as exc:
+        raise _bad_line(line_number, f"has an invalid result: {exc}", line) from exc
+    return MessageBatchIndividualResponse(custom_id=obj["custom_id"], result=typed)
+
+
+def _bad_line(line_number: int, problem: str, line: bytes) -> APIResponseValidationError:
+    preview = line[:200].decode("utf-8", "replace") + ("..." if len(line) > 200 else "")
+    return JSONLDecodeError(f"batch results line {line_number} {problem}: {preview}", line_number=line_number)

@@ -1,0 +1,13 @@
+"""Typed model of ``messages.count_tokens()``."""
+
+from __future__ import annotations
+
+import msgspec
+
+__all__ = ["MessageTokensCount"]
+
+
+class MessageTokensCount(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Input tokens the request would use (messages, system prompt and tools)."""
+
+    input_tokens: int

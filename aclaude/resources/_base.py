@@ -1,0 +1,188 @@
+"""What the resource modules share: headers (``betas``, workspace), path ids, query strings,
+list endpoints, and opening a response whose body is streamed (downloads, batch results).
+
+JSON calls go through ``Client.request`` (one attempt per retry, body read whole, decoded by
+msgspec into the given type). Bodies that can be large are never read whole: they are opened
+here, with the same retry policy for the opening, and read chunk by chunk by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import quote, urlencode
+
+import msgspec
+
+from .._exceptions import APIResponseValidationError
+from .._pagination import AsyncPaginator, PageBody
+from .._retry import retrying
+from .._transport import Response, Timeout
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = [
+    "BETA_HEADER",
+    "RequestOptions",
+    "beta_header_value",
+    "decode_json",
+    "list_endpoint",
+    "merge_headers",
+    "open_with_retries",
+    "path_id",
+    "with_query",
+]
+
+_T = TypeVar("_T")
+
+BETA_HEADER = "anthropic-beta"
+WORKSPACE_HEADER = "anthropic-workspace-id"
+
+
+class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """The per-call options every method takes (as in the official SDK)."""
+
+    extra_headers: Mapping[str, str] | None = None
+    extra_query: Mapping[str, str] | None = None
+    extra_body: Mapping[str, Any] | None = None
+    timeout: Timeout | float | None = None
+    max_retries: int | None = None
+
+
+def beta_header_value(betas: Iterable[str] | None, defaults: Sequence[str] = ()) -> str | None:
+    """``betas`` (then ``defaults`` not already named) joined for the ``anthropic-beta`` header."""
+    names = list(betas or ())
+    if isinstance(betas, str):
+        raise TypeError("betas must be a list of strings, e.g. betas=['files-api-2025-04-14']")
+    names += [d for d in defaults if d not in names]
+    return ",".join(names) if names else None
+
+
+def merge_headers(
+    extra_headers: Mapping[str, str] | None,
+    *,
+    betas: Iterable[str] | None = None,
+    default_betas: Sequence[str] = (),
+    workspace_id: str | None = None,
+    **more: str | None,
+) -> dict[str, str] | None:
+    """The headers of one call: ``anthropic-beta`` from ``betas`` (+ ``default_betas``), the
+    workspace header, any other given header, then ``extra_headers`` (which win, as in the SDK)."""
+    headers: dict[str, str] = {}
+    beta = beta_header_value(betas, default_betas)
+    if beta:
+        headers[BETA_HEADER] = beta
+    if workspace_id:
+        headers[WORKSPACE_HEADER] = workspace_id
+    for name, value in more.items():
+        if value is not None:
+            headers[name.replace("_", "-")] = value
+    if extra_headers:
+        headers.update({k.lower(): v for k, v in extra_headers.items()})
+    return headers or None
+
+
+def path_id(name: str, value: str) -> str:
+    """``value`` checked (a non-empty string) and quoted for use as one path segment."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a non-empty string for {name}, got {value!r}")
+    return quote(value, safe="")
+
+
+def with_query(path: str, params: Mapping[str, Any]) -> str:
+    """``path`` with a query string; ``None`` values are left out, booleans are ``true``/
+    ``false`` and lists are repeated as ``key[]=a&key[]=b`` (the official SDK's "brackets")."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            pairs.extend((f"{key}[]", _query_value(v)) for v in value)
+        else:
+            pairs.append((key, _query_value(value)))
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def cursor_params(**params: Any) -> dict[str, str]:
+    """The page-selecting query parameters that are set (they change from page to page)."""
+    return {k: _query_value(v) for k, v in params.items() if v is not None}
+
+
+def list_endpoint(
+    client: Client,
+    path: str,
+    item_type: type[_T],
+    cursors: Mapping[str, str],
+    *,
+    headers: Mapping[str, str] | None,
+    options: RequestOptions,
+) -> AsyncPaginator[_T]:
+    """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters)."""
+    body_type = cast("type[PageBody[_T]]", PageBody[item_type])  # type: ignore[valid-type]
+    extra_query = dict(options.extra_query) if options.extra_query else {}
+
+    async def fetch(params: Mapping[str, str]) -> PageBody[_T]:
+        return await client.request(
+            "GET",
+            path,
+            cast_to=body_type,
+            extra_headers=headers,
+            extra_query={**params, **extra_query} or None,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+        )
+
+    return AsyncPaginator(fetch, cursors)
+
+
+async def open_with_retries(
+    client: Client,
+    method: str,
+    path: str,
+    *,
+    headers: Mapping[str, str] | None,
+    options: RequestOptions,
+) -> Response:
+    """Open a response whose body the caller streams; the opening is retried like any request.
+
+    The caller must finish the response with ``release()`` or ``close()``.
+    """
+    retries = client.max_retries if options.max_retries is None else options.max_retries
+    response: Response | None = None
+    async for attempt in retrying(retries):
+        with attempt:
+            response = await client._open(
+                method,
+                path,
+                extra_headers=headers,
+                extra_query=options.extra_query,
+                timeout=options.timeout,
+                retry_count=attempt.retry_state.attempt_number - 1,
+            )
+    assert response is not None
+    return response
+
+
+def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
+    """Decode a JSON body into ``cast_to``; a body of the wrong shape is a typed error."""
+    try:
+        return msgspec.json.decode(raw, type=cast_to)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise APIResponseValidationError(
+            f"response body is not the expected JSON: {exc}", request_id=request_id
+        ) from exc
+
+
+def json_body(params: Mapping[str, Any], extra_body: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The JSON body of a call: its parameters (``None`` left out) with ``extra_body`` merged."""
+    body = {k: v for k, v in params.items() if v is not None}
+    if extra_body:
+        body.update(extra_body)
+    return body

@@ -1,0 +1,242 @@
+"""``client.messages.batches`` (and ``client.beta.messages.batches``): the Message Batches API.
+
+Create a batch of up to 100,000 Messages requests, poll it, list, cancel and delete batches,
+and stream its results file (``results()``), decoded line by line as it downloads.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._batch_results import BatchResults
+from .._exceptions import APIError
+from .._jsonl import DEFAULT_MAX_LINE_BYTES
+from .._models_batches import DeletedMessageBatch, MessageBatch
+from .._pagination import AsyncPaginator
+from .._transport import Response, Timeout
+from ._base import (
+    RequestOptions,
+    cursor_params,
+    json_body,
+    list_endpoint,
+    merge_headers,
+    open_with_retries,
+    path_id,
+)
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = ["Batches"]
+
+_PATH = "/v1/messages/batches"
+_log = logging.getLogger("aclaude")
+
+
+class Batches:
+    """Message Batches: ``create``, ``retrieve``, ``list``, ``cancel``, ``delete``, ``results``.
+
+    Every method takes the official SDK's per-call options: ``betas``, ``workspace_id``,
+    ``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``, ``max_retries``.
+    """
+
+    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
+        self._client = client
+        self._default_betas = tuple(default_betas)
+
+    async def create(
+        self,
+        *,
+        requests: Iterable[Any],
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        user_profile_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> MessageBatch:
+        """Send a batch: ``requests`` is a list of ``{"custom_id": ..., "params": {...}}`` where
+        ``params`` are the keyword arguments of ``messages.create()`` (without ``stream``)."""
+        headers = merge_headers(
+            extra_headers,
+            betas=betas,
+            default_betas=self._default_betas,
+            workspace_id=workspace_id,
+            anthropic_user_profile_id=user_profile_id,
+        )
+        return await self._client.request(
+            "POST",
+            _PATH,
+            cast_to=MessageBatch,
+            body=json_body({"requests": list(requests)}, extra_body),
+            extra_headers=headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def retrieve(
+        self,
+        message_batch_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> MessageBatch:
+        """The batch's current state (poll this until ``processing_status == "ended"``)."""
+        return await self._client.request(
+            "GET",
+            f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
+            cast_to=MessageBatch,
+            extra_headers=self._headers(extra_headers, betas, workspace_id),
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def list(
+        self,
+        *,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        limit: int | None = None,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncPaginator[MessageBatch]:
+        """Batches of the workspace, most recent first: ``await`` for the first page,
+        ``async for`` for all of them."""
+        return list_endpoint(
+            self._client,
+            _PATH,
+            MessageBatch,
+            cursor_params(after_id=after_id, before_id=before_id, limit=limit),
+            headers=self._headers(extra_headers, betas, workspace_id),
+            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+        )
+
+    async def cancel(
+        self,
+        message_batch_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> MessageBatch:
+        """Start cancelling a batch that is still processing (it goes to ``canceling``)."""
+        return await self._client.request(
+            "POST",
+            f"{_PATH}/{path_id('message_batch_id', message_batch_id)}/cancel",
+            cast_to=MessageBatch,
+            body=dict(extra_body) if extra_body else None,
+            extra_headers=self._headers(extra_headers, betas, workspace_id),
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def delete(
+        self,
+        message_batch_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> DeletedMessageBatch:
+        """Delete a batch that has ended (cancel it first if it is still processing)."""
+        return await self._client.request(
+            "DELETE",
+            f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
+            cast_to=DeletedMessageBatch,
+            extra_headers=self._headers(extra_headers, betas, workspace_id),
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def results(
+        self,
+        message_batch_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    ) -> BatchResults:
+        """The results of an ended batch, streamed: ``async for result in ...results(id)``.
+
+        Each item is a ``MessageBatchIndividualResponse`` (``custom_id``, ``result`` of type
+        succeeded / errored / canceled / expired). The file is decoded line by line as it
+        arrives, in bounded memory whatever its size. Raises ``APIError`` if the batch has not
+        ended yet, ``NotFoundError`` for an unknown id, and ``JSONLDecodeError`` (naming the
+        line) for a malformed line, after every earlier result has been handed out.
+        """
+        batch_id = path_id("message_batch_id", message_batch_id)
+        headers = self._headers(extra_headers, betas, workspace_id)
+        options = RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries)
+
+        async def opener() -> Response:
+            batch = await self.retrieve(
+                message_batch_id,
+                betas=betas,
+                workspace_id=workspace_id,
+                extra_headers=extra_headers,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+            if not batch.results_url:
+                raise APIError(
+                    f"batch {message_batch_id} has no results yet (processing_status: "
+                    f"{batch.processing_status}); results are available once it has ended"
+                )
+            path = self._results_path(batch.results_url, batch_id)
+            download_headers = {"accept": "application/binary", **(headers or {})}
+            return await open_with_retries(
+                self._client, "GET", path, headers=download_headers, options=options
+            )
+
+        return BatchResults(opener, max_line_bytes=max_line_bytes)
+
+    def _results_path(self, results_url: str, batch_id: str) -> str:
+        """The path to request for ``results_url``, always on this client's base URL.
+
+        The API gives an absolute URL on its own host. It is followed only below the client's
+        base URL: anywhere else (another host, a proxy's upstream) would receive the API key,
+        so the documented path is requested from the base URL instead.
+        """
+        base = self._client.base_url
+        if results_url.startswith(base + "/"):
+            return results_url[len(base) :]
+        if results_url.startswith("/"):
+            return results_url
+        _log.debug("results_url is not below the base URL; using the documented results path")
+        return f"{_PATH}/{batch_id}/results"
+
+    def _headers(
+        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> dict[str, str] | None:
+        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)

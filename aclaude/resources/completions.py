@@ -1,0 +1,130 @@
+"""``client.completions``: the legacy Text Completions API (``POST /v1/complete``).
+
+As with messages there is one code path: every call asks for a stream. ``create()`` without
+``stream=True`` drains it and returns the whole ``Completion``, so a completion cut short
+raises ``IncompleteStreamError`` instead of being returned truncated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from .._completion_stream import CompletionStream
+from .._exceptions import IncompleteStreamError
+from .._models_completions import Completion
+from .._transport import Response, Timeout
+from ._base import merge_headers
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = ["Completions"]
+
+_PATH = "/v1/complete"
+
+
+class Completions:
+    """Legacy Text Completions. Parameters are the API's fields as keyword arguments:
+    ``model``, ``prompt`` (``"\\n\\nHuman: ...\\n\\nAssistant:"``), ``max_tokens_to_sample``,
+    ``stop_sequences``, ``temperature``, ``top_k``, ``top_p``, ``metadata``."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        betas: Iterable[str] | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: Timeout | float | None = ...,
+        max_retries: int | None = ...,
+        **params: Any,
+    ) -> CompletionStream: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        stream: Literal[False] = ...,
+        betas: Iterable[str] | None = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, str] | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
+        timeout: Timeout | float | None = ...,
+        max_retries: int | None = ...,
+        **params: Any,
+    ) -> Completion: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        betas: Iterable[str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        **params: Any,
+    ) -> Any:
+        """Create a completion.
+
+        With ``stream=True``: a ``CompletionStream`` of ``Completion`` pieces (each holds the
+        new text in ``completion``; the last one the ``stop_reason``). Without: a coroutine
+        returning the whole ``Completion`` (a drained stream).
+        """
+        body = {**params, "stream": True}
+        if extra_body:
+            body.update(extra_body)
+        headers = merge_headers(extra_headers, betas=betas)
+        client = self._client
+
+        async def opener(retry_count: int) -> Response:
+            return await client._open(
+                "POST",
+                _PATH,
+                body=body,
+                extra_headers=headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                retry_count=retry_count,
+            )
+
+        events = CompletionStream(
+            opener,
+            max_retries=client.max_retries if max_retries is None else max_retries,
+            max_event_bytes=client.max_event_bytes,
+        )
+        if stream:
+            return events
+        return _drain(events)
+
+
+async def _drain(events: CompletionStream) -> Completion:
+    """The pieces of a completion stream joined into one ``Completion``."""
+    first: Completion | None = None
+    last: Completion | None = None
+    parts: list[str] = []
+    try:
+        async for piece in events:
+            if first is None:
+                first = piece
+            last = piece
+            parts.append(piece.completion)
+    finally:
+        await events.close()
+    if first is None or last is None:  # pragma: no cover - CompletionStream raises first
+        raise IncompleteStreamError("completion stream ended without a completion", clean_eof=True)
+    return Completion(
+        id=first.id,
+        type=first.type,
+        completion="".join(parts),
+        model=first.model,
+        stop_reason=last.stop_reason,
+        stop=last.stop,
+    )

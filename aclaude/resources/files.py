@@ -1,0 +1,234 @@
+"""``client.beta.files`` (and ``client.files``): upload, list, metadata, download, delete.
+
+Uploads are streamed (``_multipart``): a path, bytes, a binary file object or an async
+iterator of bytes is sent as it is read, never held whole, and a source that cannot be read
+(a path that does not exist) fails before any request is sent. Downloads are streamed too
+(``BinaryResponse``: to a path, or chunk by chunk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from .._download import BinaryResponse
+from .._exceptions import APIConnectionError
+from .._models_files import DeletedFile, FileMetadata
+from .._multipart import FileInput, MultipartBody, prepare
+from .._pagination import AsyncPaginator
+from .._retry import retrying
+from .._transport import Response, Timeout
+from ._base import (
+    RequestOptions,
+    cursor_params,
+    decode_json,
+    list_endpoint,
+    merge_headers,
+    open_with_retries,
+    path_id,
+    with_query,
+)
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = ["FILES_BETA", "Files"]
+
+#: The beta the Files API was released under; ``client.beta.files`` sends it by default.
+FILES_BETA = "files-api-2025-04-14"
+_PATH = "/v1/files"
+
+
+class Files:
+    """The Files API: ``upload``, ``list``, ``retrieve_metadata``, ``download``, ``delete``.
+
+    ``client.beta.files`` sends ``anthropic-beta: files-api-2025-04-14`` (plus any ``betas``);
+    ``client.files`` sends only the ``betas`` given.
+    """
+
+    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
+        self._client = client
+        self._default_betas = tuple(default_betas)
+
+    async def upload(
+        self,
+        *,
+        file: FileInput,
+        expires_in_seconds: int | None = None,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> FileMetadata:
+        """Upload a file, streamed from a path (``pathlib.Path``), bytes, a binary file object,
+        an async iterator of bytes, or ``aclaude.to_file(content, filename, content_type)``.
+
+        Raises ``FileNotFoundError`` before sending anything if the path does not exist. Only
+        a source that can be read again (not an async iterator) is retried.
+        """
+        upload = prepare(file)
+        await upload.check()  # a missing file fails here, before any request
+        fields: list[tuple[str, str]] = []
+        if expires_in_seconds is not None:
+            fields.append(("expires_in_seconds", str(int(expires_in_seconds))))
+        for key, value in (extra_body or {}).items():
+            text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
+            fields.append((key, text))
+        body = MultipartBody("file", upload, fields)
+        headers = {**(self._headers(extra_headers, betas, workspace_id) or {}), **body.headers()}
+        retries = self._client.max_retries if max_retries is None else max_retries
+        source_errors: list[BaseException] = []
+        response: Response | None = None
+        async for attempt in retrying(retries if body.replayable else 0):
+            with attempt:
+                source_errors.clear()
+                try:
+                    response = await self._client._open(
+                        "POST",
+                        _PATH,
+                        extra_headers=headers,
+                        extra_query=extra_query,
+                        timeout=timeout,
+                        retry_count=attempt.retry_state.attempt_number - 1,
+                        content=_watched(body.stream(), source_errors),
+                    )
+                except APIConnectionError as exc:
+                    # The transport reports a failing body as a lost connection; the real cause
+                    # is the source (unreadable, changed size): raise that, and do not retry.
+                    if source_errors:
+                        raise source_errors[0] from exc
+                    raise
+        assert response is not None
+        try:
+            raw = await response.read()
+        finally:
+            response.release()
+        return decode_json(raw, FileMetadata, response.request_id)
+
+    def list(
+        self,
+        *,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        limit: int | None = None,
+        page: str | None = None,
+        ids: Iterable[str] | None = None,
+        scope_id: str | None = None,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncPaginator[FileMetadata]:
+        """Files, most recent first: ``await`` for the first page, ``async for`` for all.
+
+        Pages are followed by the ``next_page`` token (``page``) or, where the API gives ids
+        only, by ``after_id`` / ``before_id``. ``ids`` restricts the list to those files.
+        """
+        path = with_query(_PATH, {"ids": list(ids) if ids is not None else None, "scope_id": scope_id})
+        return list_endpoint(
+            self._client,
+            path,
+            FileMetadata,
+            cursor_params(after_id=after_id, before_id=before_id, limit=limit, page=page),
+            headers=self._headers(extra_headers, betas, workspace_id),
+            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+        )
+
+    async def retrieve_metadata(
+        self,
+        file_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> FileMetadata:
+        """A file's metadata (``NotFoundError`` for an unknown id)."""
+        return await self._client.request(
+            "GET",
+            f"{_PATH}/{path_id('file_id', file_id)}",
+            cast_to=FileMetadata,
+            extra_headers=self._headers(extra_headers, betas, workspace_id),
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    async def download(
+        self,
+        file_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> BinaryResponse:
+        """A file's content, not yet read: ``await (await files.download(id)).write_to_file(path)``
+        or ``async for chunk in (await files.download(id)).iter_bytes()``.
+
+        Only files a tool created are downloadable (``BadRequestError`` otherwise).
+        """
+        headers = {
+            "accept": "application/binary",
+            **(self._headers(extra_headers, betas, workspace_id) or {}),
+        }
+        response = await open_with_retries(
+            self._client,
+            "GET",
+            f"{_PATH}/{path_id('file_id', file_id)}/content",
+            headers=headers,
+            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+        )
+        return BinaryResponse(response)
+
+    async def delete(
+        self,
+        file_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> DeletedFile:
+        """Delete a file."""
+        return await self._client.request(
+            "DELETE",
+            f"{_PATH}/{path_id('file_id', file_id)}",
+            cast_to=DeletedFile,
+            extra_headers=self._headers(extra_headers, betas, workspace_id),
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def _headers(
+        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> dict[str, str] | None:
+        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
+
+
+async def _watched(chunks: AsyncIterator[bytes], errors: list[BaseException]) -> AsyncIterator[bytes]:
+    """``chunks``, noting in ``errors`` an exception of the source itself (not of the socket)."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        errors.append(exc)
+        raise

@@ -1,0 +1,82 @@
+"""``client.models`` (and ``client.beta.models``): list the models and retrieve one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .._models_models import ModelInfo
+from .._pagination import AsyncPaginator
+from .._transport import Timeout
+from ._base import RequestOptions, cursor_params, list_endpoint, merge_headers, path_id, with_query
+
+if TYPE_CHECKING:
+    from .._client import Client
+
+__all__ = ["Models"]
+
+
+class Models:
+    """The Models API: ``list()`` (newest first, paginated) and ``retrieve(model_id)``, which
+    also resolves an alias (``claude-sonnet-4-5``) to a model id."""
+
+    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
+        self._client = client
+        self._default_betas = tuple(default_betas)
+
+    async def retrieve(
+        self,
+        model_id: str,
+        *,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> ModelInfo:
+        """One model by id or alias (``NotFoundError`` if there is none)."""
+        return await self._client.request(
+            "GET",
+            f"/v1/models/{path_id('model_id', model_id)}",
+            cast_to=ModelInfo,
+            extra_headers=self._headers(extra_headers, betas, workspace_id),
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def list(
+        self,
+        *,
+        after_id: str | None = None,
+        before_id: str | None = None,
+        limit: int | None = None,
+        lifecycle: Iterable[str] | None = None,
+        betas: Iterable[str] | None = None,
+        workspace_id: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncPaginator[ModelInfo]:
+        """Models, most recent first: ``await`` for the first page, ``async for`` for all.
+
+        ``lifecycle`` filters by stage (``["active", "deprecated", "retired"]``).
+        """
+        path = with_query("/v1/models", {"lifecycle": list(lifecycle) if lifecycle is not None else None})
+        return list_endpoint(
+            self._client,
+            path,
+            ModelInfo,
+            cursor_params(after_id=after_id, before_id=before_id, limit=limit),
+            headers=self._headers(extra_headers, betas, workspace_id),
+            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+        )
+
+    def _headers(
+        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> dict[str, str] | None:
+        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)

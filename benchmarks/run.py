@@ -1,0 +1,755 @@
+"""aclaude vs the official anthropic SDK vs raw aiohttp, against the local fake server.
+
+    python benchmarks/run.py [--quick] [--only SCENARIO[,SCENARIO...]] [--json out.json]
+
+Scenarios (DESIGN.md §5 has the targets; benchmarks/README.md the method):
+
+  import           wall time of `import aclaude` vs `import anthropic`
+  ttfd             time to the first text delta, median of sequential requests
+  long             one stream of 200,000 deltas: client CPU per event
+  concurrent       1,000 concurrent streams of 200 deltas: client CPU per event
+  stream-flatness  messages.stream() CPU per event at 1k vs 200k events
+  nonstream        non-streaming create() at concurrency 100: client CPU per request
+  memory           RSS per open stream, 2,000 streams held after message_start
+
+The fake server (`python -m aclaude.testing --port 0`) runs in its own process and every
+measurement runs in a fresh worker process (_client_worker.py). Markdown goes to stdout,
+progress to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from _fake_server import FakeServer, count_events
+from _report import div, num, ratio, spread, table
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORKER = HERE / "_client_worker.py"
+
+CLIENTS = ("raw", "sdk", "sdk-aiohttp", "aclaude")
+# raw and aclaude run back to back: the targets compare these two, and on a shared machine the
+# background load drifts; measuring them minutes apart would put that drift into the ratio.
+RUN_ORDER = ("raw", "aclaude", "sdk", "sdk-aiohttp")
+# The official SDK is the reference, not the subject: it gets fewer repeats where time is short.
+REFERENCE_CLIENTS = ("sdk", "sdk-aiohttp")
+SCENARIOS = ("import", "ttfd", "long", "concurrent", "stream-flatness", "nonstream", "memory")
+MODE_LABELS = {
+    "create": "create(stream=True)",
+    "stream": "messages.stream() + on text + final",
+    "sse": "stream:true, bytes discarded",
+    "json": "JSON body read",
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    long_deltas: int = 200_000
+    concurrent_streams: int = 1_000
+    concurrent_deltas: int = 200
+    flat_deltas: int = 1_000
+    # The 1k side of flatness runs this many 1k-delta streams back to back: one 1k stream is
+    # a few milliseconds of CPU, too short to read reliably on a shared machine.
+    flat_streams: int = 30
+    nonstream_requests: int = 1_000
+    nonstream_concurrency: int = 100
+    nonstream_deltas: int = 200
+    memory_streams: int = 2_000
+    memory_hold: float = 30.0
+    memory_deltas: int = 10
+    ttfd_requests: int = 200
+    ttfd_deltas: int = 20
+    # CPU scenarios: measured runs inside one worker, best one reported. raw and aclaude are
+    # cheap and their per-event cost is the noisiest (see README), so they get the most.
+    cpu_runs: int = 5
+    sdk_cpu_runs: int = 3
+    # nonstream is bound by the server (1,000 requests take 5-10 s of wall time per run), so
+    # more runs buy little: at most this many for any client.
+    nonstream_runs: int = 3
+    # memory and ttfd: separate worker processes (RSS cannot be re-measured in one process).
+    # RSS per stream repeats to three digits; ttfd is noisy but each process is cheap.
+    memory_runs: int = 2
+    proc_runs: int = 3
+    sdk_proc_runs: int = 1
+    import_runs: int = 5
+    # A worker starts no further run once this many seconds of measuring would be exceeded:
+    # the SDK's slow cases then get one or two runs instead of pushing the total past 10 min.
+    budget: float = 20.0
+
+
+FULL = Sizes()
+QUICK = dataclasses.replace(
+    FULL,
+    long_deltas=20_000,
+    concurrent_streams=200,
+    flat_streams=20,
+    nonstream_requests=200,
+    memory_streams=500,
+    memory_runs=1,
+    ttfd_requests=100,
+    cpu_runs=3,
+    sdk_cpu_runs=1,
+    proc_runs=3,  # ttfd processes cost about a second each: keep the noise down
+    sdk_proc_runs=1,
+    import_runs=3,
+    budget=15.0,
+)
+
+
+@dataclass
+class Bench:
+    """Run state: where the server is, what was measured, and the worker results so far."""
+
+    sizes: Sizes
+    clients: tuple[str, ...]
+    env: dict[str, str]
+    aclaude_error: str | None
+    full_sdk: bool
+    url: str = ""
+    # Events the server sends for K deltas, modelled as K + base + per_delta * K (pings).
+    framing_base: float = 0.0
+    framing_per_delta: float = 0.0
+    figures: dict[str, float | None] = field(default_factory=dict)
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    _cache: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def run_order(self) -> tuple[str, ...]:
+        return tuple(c for c in RUN_ORDER if c in self.clients)
+
+    def cpu_runs(self, client: str) -> int:
+        return self.sizes.sdk_cpu_runs if client in REFERENCE_CLIENTS else self.sizes.cpu_runs
+
+    def proc_runs(self, client: str, scenario: str) -> int:
+        if client in REFERENCE_CLIENTS:
+            return self.sizes.sdk_proc_runs
+        return self.sizes.memory_runs if scenario == "memory" else self.sizes.proc_runs
+
+    def events_per_stream(self, deltas: int) -> float:
+        return deltas + self.framing_base + self.framing_per_delta * deltas
+
+    def progress(self, text: str, end: str = "\n") -> None:
+        print(f"[{time.perf_counter() - self.started:5.0f}s] {text}", end=end, file=sys.stderr, flush=True)
+
+    def worker(
+        self, client: str, scenario: str, *, timeout: float = 300, repeat: int = 0, **opts: Any
+    ) -> dict[str, Any]:
+        """Run one _client_worker.py process (memoised: stream-flatness reuses `long`).
+
+        `repeat` only tells repeated processes of the same measurement apart in the memo.
+        """
+        key = (client, scenario, repeat, tuple(sorted(opts.items())))
+        if key in self._cache:
+            return self._cache[key]
+        if client == "aclaude" and self.aclaude_error:
+            return {"ok": False, "error": f"not importable: {self.aclaude_error}"}
+        argv = [sys.executable, str(WORKER), client, scenario, self.url]
+        for name, value in opts.items():
+            argv += [f"--{name}", str(value)]
+        label = " · ".join(str(part) for part in (scenario, client, opts.get("mode")) if part)
+        self.progress(f"{label} ...", end="")
+        t0 = time.perf_counter()
+        result = _run_worker(argv, self.env, timeout)
+        status = "ok" if result["ok"] else f"FAILED: {result['error']}"
+        print(f" {time.perf_counter() - t0:.1f}s {status}", file=sys.stderr, flush=True)
+        result["argv"] = argv[2:]
+        self.workers.append(result)
+        self._cache[key] = result
+        return result
+
+
+def _run_worker(argv: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:  # subprocess.run has already killed the worker
+        return {"ok": False, "error": f"worker timed out after {timeout:.0f} s"}
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"ok": False, "error": f"exit {proc.returncode}: {tail[0]}"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    if not result["ok"]:
+        result["stderr_tail"] = proc.stderr.splitlines()[-15:]
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Result arithmetic
+
+
+def cpu_figures(bench: Bench, result: dict[str, Any], per: str) -> tuple[float | None, list[float]]:
+    """(best, all runs) in µs of CPU per event (per="event") or per request (per="request").
+
+    Best-of, not mean: on a shared machine noise only ever adds CPU time (cache and frequency
+    interference), so the lowest run is the closest to the client's own cost.
+    """
+    if not result.get("ok"):
+        return None, []
+    values = []
+    for run in result["runs"]:
+        units = run["streams"] * (bench.events_per_stream(result["deltas"]) if per == "event" else 1)
+        values.append(run["cpu_s"] * 1e6 / units)
+    return min(values), values
+
+
+def failure(result: dict[str, Any]) -> str:
+    error = str(result.get("error", "failed"))
+    return f"n/a ({error[:70]})"
+
+
+def modes_for(client: str) -> list[str]:
+    return ["create"] if client == "raw" else ["create", "stream"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios: each runs its workers, records figures and prints one Markdown section.
+
+
+def scenario_import(bench: Bench) -> None:
+    runs = bench.sizes.import_runs
+    statements = {"pass": "pass", "aiohttp": "import aiohttp", "anthropic": "import anthropic"}
+    if "aclaude" in bench.clients and not bench.aclaude_error:
+        statements["aclaude"] = "import aclaude"
+    bench.progress(f"import · {', '.join(statements.values())} (best of {runs}, interleaved)")
+    best = _best_walls(statements, runs, bench.env)
+    base = best["pass"] or 0.0
+    net = {name: None if t is None else max(t - base, 0.0) * 1000 for name, t in best.items()}
+    if "aclaude" in bench.clients and bench.aclaude_error:
+        net["aclaude"] = None
+    bench.figures.update({f"import:{name}": value for name, value in net.items()})
+    rows = []
+    for name, value in net.items():
+        if name == "pass":
+            continue
+        cell = num(value, "ms") if value is not None else f"n/a (not importable: {bench.aclaude_error})"
+        rows.append([f"`import {name}`", cell, ratio(div(value, net["anthropic"]))])
+    _section(
+        f"import — wall time, best of {runs}, minus `python -c pass` ({num(base * 1000, 'ms')})",
+        table(["statement", "net time", "÷ import anthropic"], rows),
+    )
+
+
+def _best_walls(statements: dict[str, str], runs: int, env: dict[str, str]) -> dict[str, float | None]:
+    """Best wall time of `python -c STMT` per statement; rounds interleave them so that a burst
+    of load on the machine hits every statement alike instead of one of them."""
+    times: dict[str, list[float]] = {name: [] for name in statements}
+    failed: set[str] = set()
+    for _ in range(runs):
+        for name, stmt in statements.items():
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-c", stmt],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                timeout=120,
+                stdin=subprocess.DEVNULL,
+            )
+            times[name].append(time.perf_counter() - t0)
+            if proc.returncode != 0:
+                failed.add(name)
+    return {name: None if name in failed else min(values) for name, values in times.items()}
+
+
+Measured = tuple[float | None, list[float], str]  # (headline figure, every run, error text)
+
+
+def _per_process(
+    bench: Bench, scenario: str, key: str, check: Callable[[dict[str, Any]], str], **opts: Any
+) -> dict[str, Measured]:
+    """Median of `key` over repeated worker processes, per client (memory and ttfd are one-shot
+    per process). Repeats interleave the clients (raw, aclaude, raw, aclaude, ...) so that drift
+    in the machine's load spreads over all of them."""
+    values: dict[str, list[float]] = {client: [] for client in bench.run_order}
+    errors: dict[str, str] = {}
+    for repeat in range(max(bench.proc_runs(client, scenario) for client in bench.run_order)):
+        for client in bench.run_order:
+            if client in errors or repeat >= bench.proc_runs(client, scenario):
+                continue
+            result = bench.worker(client, scenario, repeat=repeat, **opts)
+            error = failure(result) if not result["ok"] else check(result)
+            if error:
+                errors[client] = error
+            else:
+                values[client].append(result[key])
+    return {
+        client: (None, vals, errors[client]) if client in errors else (statistics.median(vals), vals, "")
+        for client, vals in values.items()
+    }
+
+
+def _print_per_client(bench: Bench, name: str, title: str, unit: str, results: dict[str, Measured]) -> None:
+    raw = bench.figures.get(f"{name}:raw")
+    rows = []
+    for client in bench.clients:
+        value, values, error = results[client]
+        rows.append([client, error or num(value, unit), spread(values), ratio(div(value, raw))])
+    _section(title, table(["client", f"median {unit}", "per process", "x raw"], rows))
+
+
+def scenario_ttfd(bench: Bench) -> None:
+    s = bench.sizes
+    results = _per_process(
+        bench,
+        "ttfd",
+        "median_ms",
+        lambda _: "",
+        requests=s.ttfd_requests,
+        deltas=s.ttfd_deltas,
+        mode="create",
+    )
+    for client, (value, _, _) in results.items():
+        bench.figures[f"ttfd:{client}"] = value
+    _print_per_client(
+        bench,
+        "ttfd",
+        f"ttfd — time to first text delta: median of {s.ttfd_requests} sequential requests per process "
+        f"(then the median over {s.proc_runs} processes; SDK {s.sdk_proc_runs})",
+        "ms",
+        results,
+    )
+
+
+def scenario_memory(bench: Bench) -> None:
+    s = bench.sizes
+
+    def check(result: dict[str, Any]) -> str:
+        # Streams opened after the first ones' hold ran out would be reading, not held.
+        if result["open_s"] > s.memory_hold * 0.8:
+            return f"n/a (opening took {result['open_s']:.0f} s, near the {s.memory_hold:.0f} s hold)"
+        return ""
+
+    results = _per_process(
+        bench,
+        "memory",
+        "kib_per_stream",
+        check,
+        streams=s.memory_streams,
+        hold=s.memory_hold,
+        deltas=s.memory_deltas,
+        timeout=300,
+    )
+    for client, (value, _, _) in results.items():
+        bench.figures[f"memory:{client}"] = value
+    _print_per_client(
+        bench,
+        "memory",
+        f"memory — RSS growth per open stream, {s.memory_streams:,} streams held after message_start "
+        f"(median over {s.memory_runs} processes; SDK {s.sdk_proc_runs})",
+        "KiB",
+        results,
+    )
+
+
+def scenario_long(bench: Bench) -> None:
+    s = bench.sizes
+    _cpu_stream_section(
+        bench,
+        "long",
+        f"long — one stream of {s.long_deltas:,} deltas of 12 bytes "
+        f"({bench.events_per_stream(s.long_deltas):,.0f} events): µs of client CPU per event",
+        lambda client, mode: _long_result(bench, client, mode),
+    )
+
+
+def _long_result(bench: Bench, client: str, mode: str) -> dict[str, Any]:
+    s = bench.sizes
+    slow_sdk = mode == "stream" and client in REFERENCE_CLIENTS
+    if slow_sdk and client == "sdk" and not bench.full_sdk and s.long_deltas > 50_000:
+        # The SDK's messages.stream() cost is its accumulator, not its transport, and one
+        # 200k-delta run takes ~2 minutes here: measure it on one transport unless asked.
+        return {"ok": False, "error": "skipped: same helper as sdk-aiohttp; --full-sdk runs it"}
+    return bench.worker(
+        client,
+        "long",
+        mode=mode,
+        deltas=s.long_deltas,
+        runs=bench.cpu_runs(client),
+        budget=s.budget,
+        timeout=900 if slow_sdk else 300,
+    )
+
+
+def scenario_concurrent(bench: Bench) -> None:
+    s = bench.sizes
+    _cpu_stream_section(
+        bench,
+        "concurrent",
+        f"concurrent — {s.concurrent_streams:,} concurrent streams x {s.concurrent_deltas} deltas "
+        f"({bench.events_per_stream(s.concurrent_deltas):,.0f} events each): µs of client CPU per event",
+        lambda client, mode: bench.worker(
+            client,
+            "concurrent",
+            mode=mode,
+            deltas=s.concurrent_deltas,
+            streams=s.concurrent_streams,
+            runs=bench.cpu_runs(client),
+            budget=s.budget,
+            timeout=600,
+        ),
+    )
+
+
+def _cpu_stream_section(
+    bench: Bench, name: str, title: str, run: Callable[[str, str], dict[str, Any]]
+) -> None:
+    results: dict[tuple[str, str], Measured] = {}
+    for client in bench.run_order:
+        for mode in modes_for(client):
+            result = run(client, mode)
+            best, values = cpu_figures(bench, result, "event")
+            bench.figures[f"{name}:{client}:{mode}"] = best
+            results[client, mode] = (best, values, "" if result["ok"] else failure(result))
+    raw = bench.figures.get(f"{name}:raw:create")
+    rows = []
+    for client in bench.clients:
+        for mode in modes_for(client):
+            best, values, error = results[client, mode]
+            mine = bench.figures.get(f"{name}:aclaude:{mode}")
+            label = "bytes read and discarded" if client == "raw" else MODE_LABELS[mode]
+            vs_mine = ratio(div(best, mine)) if client != "aclaude" else ""
+            rows.append([client, label, error or num(best), spread(values), ratio(div(best, raw)), vs_mine])
+    _section(title, table(["client", "API", "µs/event (best)", "runs", "x raw", "÷ aclaude"], rows))
+
+
+def scenario_flatness(bench: Bench) -> None:
+    s = bench.sizes
+    rows = []
+    for client in (c for c in bench.run_order if c != "raw"):
+        short = bench.worker(
+            client,
+            "flat",
+            mode="stream",
+            deltas=s.flat_deltas,
+            streams=s.flat_streams,
+            runs=bench.cpu_runs(client),
+            budget=s.budget,
+        )
+        long = _long_result(bench, client, "stream")  # memoised: free after `long` ran
+        short_best, _ = cpu_figures(bench, short, "event")
+        long_best, _ = cpu_figures(bench, long, "event")
+        bench.figures[f"flat:{client}:stream"] = short_best
+        bench.figures[f"long:{client}:stream"] = long_best
+        rows.append(
+            [
+                client,
+                num(short_best) if short["ok"] else failure(short),
+                num(long_best) if long["ok"] else failure(long),
+                ratio(div(long_best, short_best)),
+            ]
+        )
+    rows.sort(key=lambda row: CLIENTS.index(row[0]))
+    _section(
+        f"stream-flatness — messages.stream() µs of CPU per event: {s.flat_streams} x "
+        f"{s.flat_deltas:,}-delta streams vs one {s.long_deltas:,}-delta stream "
+        "(growth = long ÷ short; ≤ 1 means no growth)",
+        table(["client", f"at {s.flat_deltas:,}", f"at {s.long_deltas:,}", "growth"], rows),
+    )
+
+
+def scenario_nonstream(bench: Bench) -> None:
+    s = bench.sizes
+    cases = [(c, m) for c in bench.run_order for m in (("sse", "json") if c == "raw" else ("create",))]
+    results: dict[tuple[str, str], Measured] = {}
+    for client, mode in cases:
+        result = bench.worker(
+            client,
+            "nonstream",
+            mode=mode,
+            deltas=s.nonstream_deltas,
+            requests=s.nonstream_requests,
+            concurrency=s.nonstream_concurrency,
+            runs=min(bench.cpu_runs(client), s.nonstream_runs),
+            budget=s.budget,
+        )
+        best, values = cpu_figures(bench, result, "request")
+        bench.figures[f"nonstream:{client}:{mode}"] = best
+        results[client, mode] = (best, values, "" if result["ok"] else failure(result))
+    raw = bench.figures.get("nonstream:raw:sse")
+    mine = bench.figures.get("nonstream:aclaude:create")
+    rows = []
+    for client, mode in sorted(cases, key=lambda case: CLIENTS.index(case[0])):
+        best, values, error = results[client, mode]
+        what = {"raw": MODE_LABELS[mode], "aclaude": "drained stream -> Message"}.get(
+            client, "JSON -> Message"
+        )
+        vs_mine = ratio(div(best, mine)) if client != "aclaude" else ""
+        rows.append([client, what, error or num(best), spread(values), ratio(div(best, raw)), vs_mine])
+    _section(
+        f"nonstream — {s.nonstream_requests:,} non-streaming create() of {s.nonstream_deltas} deltas at "
+        f"concurrency {s.nonstream_concurrency}: µs of client CPU per request",
+        table(["client", "what", "µs/request (best)", "runs", "x raw sse", "÷ aclaude"], rows),
+    )
+
+
+SCENARIO_FUNCS: dict[str, Callable[[Bench], None]] = {
+    "import": scenario_import,
+    "ttfd": scenario_ttfd,
+    "long": scenario_long,
+    "concurrent": scenario_concurrent,
+    "stream-flatness": scenario_flatness,
+    "nonstream": scenario_nonstream,
+    "memory": scenario_memory,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary against DESIGN.md §5
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    numerator: str
+    denominator: str
+    limit: float
+    # "max": measured ratio must be <= limit; "min": >= limit; "under": < limit.
+    kind: str = "max"
+
+
+def targets(s: Sizes) -> list[Target]:
+    long_n, flat_n = f"{s.long_deltas // 1000}k", f"{s.flat_deltas // 1000}k"
+    return [
+        Target("create(stream=True), long: CPU/event vs raw", "long:aclaude:create", "long:raw:create", 1.5),
+        Target(
+            "create(stream=True), concurrent: CPU/event vs raw",
+            "concurrent:aclaude:create",
+            "concurrent:raw:create",
+            1.5,
+        ),
+        Target("messages.stream(), long: CPU/event vs raw", "long:aclaude:stream", "long:raw:create", 2.0),
+        Target(
+            "messages.stream(), concurrent: CPU/event vs raw",
+            "concurrent:aclaude:stream",
+            "concurrent:raw:create",
+            2.0,
+        ),
+        Target(
+            f"messages.stream() flat: CPU/event at {long_n} vs {flat_n}",
+            "long:aclaude:stream",
+            "flat:aclaude:stream",
+            1.15,
+        ),
+        Target(
+            "non-streaming create(): SDK (httpx) CPU ÷ aclaude CPU",
+            "nonstream:sdk:create",
+            "nonstream:aclaude:create",
+            1.5,
+            "min",
+        ),
+        Target(
+            "non-streaming create(): aclaude CPU vs SDK (aiohttp)",
+            "nonstream:aclaude:create",
+            "nonstream:sdk-aiohttp:create",
+            1.0,
+        ),
+        Target("memory per open stream vs raw", "memory:aclaude", "memory:raw", 1.15),
+        Target("time to first text delta vs raw", "ttfd:aclaude", "ttfd:raw", 1.2),
+        Target("import aclaude vs import anthropic", "import:aclaude", "import:anthropic", 0.25, "under"),
+    ]
+
+
+def print_summary(bench: Bench) -> None:
+    rows = []
+    symbols = {"max": "≤", "min": "≥", "under": "<"}
+    for t in targets(bench.sizes):
+        measured = div(bench.figures.get(t.numerator), bench.figures.get(t.denominator))
+        if measured is None:
+            verdict = _why_missing(bench, t)
+        elif t.kind == "max":
+            verdict = "PASS" if measured <= t.limit else "FAIL"
+        elif t.kind == "min":
+            verdict = "PASS" if measured >= t.limit else "FAIL"
+        else:
+            verdict = "PASS" if measured < t.limit else "FAIL"
+        bench.summary.append(
+            {"target": t.label, "measured": measured, "limit": t.limit, "kind": t.kind, "result": verdict}
+        )
+        rows.append([t.label, ratio(measured), f"{symbols[t.kind]} {t.limit:g}x", verdict])
+    _section("summary — DESIGN.md §5 targets", table(["target", "measured", "limit", "result"], rows))
+
+
+def _why_missing(bench: Bench, t: Target) -> str:
+    if bench.aclaude_error and "aclaude" in t.numerator + t.denominator:
+        return "n/a (aclaude not importable)"
+    if t.numerator not in bench.figures or t.denominator not in bench.figures:
+        return "n/a (not run)"
+    return "n/a (a measurement failed)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Setup
+
+
+def _section(title: str, body: str) -> None:
+    print(f"\n### {title}\n\n{body}", flush=True)
+
+
+def worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The repo root on the path so workers import this checkout's aclaude (installed or not).
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    # httpx honours proxy variables; the benchmark must only ever reach 127.0.0.1 directly.
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    return env
+
+
+def aclaude_import_error(env: dict[str, str]) -> str | None:
+    """None if `aclaude.Client` can be imported, else the last line of the error."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import aclaude; aclaude.Client"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.strip().splitlines()
+    return lines[-1] if lines else f"exit {proc.returncode}"
+
+
+def probe_framing(bench: Bench) -> None:
+    """Count what the server really sends, so CPU per event divides by the true event count."""
+    small, large = 10, 2_000
+    extra_small = count_events(bench.url, small) - small
+    extra_large = count_events(bench.url, large) - large
+    bench.framing_per_delta = (extra_large - extra_small) / (large - small)
+    bench.framing_base = extra_small - bench.framing_per_delta * small
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("anthropic", "aiohttp", "httpx2", "httpx", "msgspec"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def print_header(bench: Bench, quick: bool) -> dict[str, Any]:
+    meta = {
+        "mode": "quick" if quick else "full",
+        "versions": versions(),
+        "cpus": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "aclaude": "importable" if bench.aclaude_error is None else f"not importable: {bench.aclaude_error}",
+        "server_url": bench.url,
+        "framing": {"base": bench.framing_base, "per_delta": bench.framing_per_delta},
+        "sizes": dataclasses.asdict(bench.sizes),
+    }
+    vers = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    print(f"# aclaude benchmarks ({meta['mode']} run)\n")
+    print(
+        f"- {vers}; {meta['cpus']} CPUs; load average at start "
+        f"{' '.join(f'{x:.2f}' for x in meta['loadavg_start'])}"
+    )
+    print(f"- aclaude: {meta['aclaude']}")
+    print(
+        f"- fake server at {bench.url}: a stream of N deltas is N + {bench.framing_base:g} events"
+        + (f" + {bench.framing_per_delta:g}·N" if bench.framing_per_delta else "")
+        + " (framing and pings, counted on the wire)"
+    )
+    print(
+        "- CPU = user+sys of the client process around the measured work only; best of the runs "
+        "(each run listed). Ratios, not absolute figures, are what carries across machines."
+    )
+    if meta["loadavg_start"][0] > 0.5:
+        print(
+            "- **warning**: the machine was already busy at start (1-minute load "
+            f"{meta['loadavg_start'][0]:.2f}); per-event figures of the fast clients will be noisier"
+        )
+    return meta
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smaller sizes and one run each (~2 minutes)")
+    p.add_argument("--only", default="", help=f"comma-separated scenarios out of: {', '.join(SCENARIOS)}")
+    p.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset of clients")
+    p.add_argument("--json", metavar="PATH", help="also write every result to this JSON file")
+    p.add_argument("--runs", type=int, help="override the number of runs per measurement")
+    p.add_argument(
+        "--full-sdk",
+        action="store_true",
+        help="also run the SDK's messages.stream() over the long stream on httpx (~2 min)",
+    )
+    p.add_argument(
+        "--server-cmd",
+        help="command that starts the fake server (default: "
+        "python -m aclaude.testing --port 0); it must print 'listening on http://127.0.0.1:PORT'",
+    )
+    args = p.parse_args(argv)
+    args.only = [s for s in args.only.split(",") if s] or list(SCENARIOS)
+    args.clients = tuple(c for c in CLIENTS if c in args.clients.split(","))
+    for name in args.only:
+        if name not in SCENARIOS:
+            p.error(f"unknown scenario {name!r}; choose from {', '.join(SCENARIOS)}")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    if args.runs:
+        n = args.runs
+        sizes = dataclasses.replace(
+            sizes, cpu_runs=n, sdk_cpu_runs=n, nonstream_runs=n, memory_runs=n, proc_runs=n, sdk_proc_runs=n
+        )
+    env = worker_env()
+    bench = Bench(sizes=sizes, clients=args.clients, env=env, aclaude_error=None, full_sdk=args.full_sdk)
+    if "aclaude" in bench.clients:
+        bench.aclaude_error = aclaude_import_error(env)
+    default_cmd = [sys.executable, "-m", "aclaude.testing", "--port", "0"]
+    cmd = shlex.split(args.server_cmd) if args.server_cmd else default_cmd
+    with FakeServer(cmd, env, REPO) as server:
+        bench.url = server.url
+        probe_framing(bench)
+        meta = print_header(bench, args.quick)
+        for name in SCENARIOS:
+            if name in args.only:
+                SCENARIO_FUNCS[name](bench)
+    print_summary(bench)
+    meta["loadavg_end"] = os.getloadavg()
+    meta["elapsed_s"] = time.perf_counter() - bench.started
+    print(
+        f"\n_{meta['elapsed_s']:.0f} s in total; load average at end "
+        f"{' '.join(f'{x:.2f}' for x in meta['loadavg_end'])}._"
+    )
+    if args.json:
+        out = {"meta": meta, "figures": bench.figures, "summary": bench.summary, "workers": bench.workers}
+        Path(args.json).write_text(json.dumps(out, indent=2))
+        bench.progress(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
