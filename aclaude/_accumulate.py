@@ -122,7 +122,7 @@ def parse_partial_json(text: str) -> Any:
     Uses jiter's partial mode (a maintained parser, the one the official SDK uses); install the
     ``aclaude[partial-json]`` extra. Only called when a snapshot is read.
     """
-    if not text:
+    if not text or text.isspace():  # nothing but whitespace yet: jiter would reject it
         return {}
     try:
         import jiter
