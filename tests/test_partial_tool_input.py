@@ -151,12 +151,5 @@ def test_partial_parse_of_awkward_prefixes(text: str, value: Any) -> None:
     assert aclaude.TextSnapshot([text], 1).parsed() == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="core bug (aclaude/_accumulate.py parse_partial_json): only the empty string is "
-    "special-cased, so a whitespace-only prefix (the model may start its JSON with a newline "
-    "or space) raises jiter's 'EOF while parsing a value' instead of giving {}",
-)
 def test_whitespace_only_prefix_parses_to_empty_object() -> None:
     assert aclaude.TextSnapshot(["\n "], 1).parsed() == {}
