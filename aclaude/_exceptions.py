@@ -20,7 +20,9 @@ boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ..
     │   ├── APITimeoutError                   connect / idle / overall deadline exceeded
     │   └── IncompleteStreamError             the stream ended (clean EOF or dropped) before message_stop
     └── APIResponseValidationError            the bytes are not what the API sends (bad JSON, invalid UTF-8,
-                                              an oversized event, events out of order)
+        │                                     an oversized event, events out of order)
+        ├── JSONLDecodeError                  a bad line in a JSON Lines body (batch results): ``line_number``
+        └── StructuredOutputError             a reply that does not fit the requested ``output_format``
 
 An error raised in the middle of a stream carries what arrived before it: ``events_received``
 and, where a message was being accumulated (``messages.stream()``, non-streaming ``create()``),
@@ -47,12 +49,14 @@ __all__ = [
     "GatewayTimeoutError",
     "IncompleteStreamError",
     "InternalServerError",
+    "JSONLDecodeError",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
     "ServiceUnavailableError",
+    "StructuredOutputError",
     "UnprocessableEntityError",
     "error_for_status",
     "error_for_stream_event",
@@ -215,6 +219,33 @@ class IncompleteStreamError(APIConnectionError):
 class APIResponseValidationError(APIError):
     """The response is not what the API sends: malformed JSON, invalid UTF-8, an event over the
     size cap, or events in an impossible order."""
+
+
+class JSONLDecodeError(APIResponseValidationError):
+    """A line of a JSON Lines body is malformed or too long; ``line_number`` is 1-based.
+
+    Everything before that line has already been handed out."""
+
+    line_number: int
+
+    def __init__(self, message: str, *, line_number: int, request_id: str | None = None) -> None:
+        super().__init__(message, request_id=request_id)
+        self.line_number = line_number
+
+
+class StructuredOutputError(APIResponseValidationError):
+    """The reply is not a valid instance of the requested ``output_format``.
+
+    ``response_message`` is the complete message, ``text`` the text that failed to parse.
+    """
+
+    response_message: Any
+    text: str
+
+    def __init__(self, message: str, *, response_message: Any, text: str) -> None:
+        super().__init__(message, request_id=getattr(response_message, "request_id", None))
+        self.response_message = response_message
+        self.text = text
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -18,7 +18,7 @@ and memory stays bounded by the longest line, whatever the size of the file.
 
 from __future__ import annotations
 
-from ._exceptions import APIResponseValidationError
+from ._exceptions import JSONLDecodeError
 
 __all__ = ["DEFAULT_MAX_LINE_BYTES", "JSONLDecodeError", "JSONLDecoder"]
 
@@ -26,18 +26,6 @@ __all__ = ["DEFAULT_MAX_LINE_BYTES", "JSONLDecodeError", "JSONLDecoder"]
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
 
 _WHITESPACE = b" \t\r\n"
-
-
-class JSONLDecodeError(APIResponseValidationError):
-    """A line of a JSON Lines body is malformed or too long; ``line_number`` is 1-based.
-
-    Everything before that line has already been handed out."""
-
-    line_number: int
-
-    def __init__(self, message: str, *, line_number: int, request_id: str | None = None) -> None:
-        super().__init__(message, request_id=request_id)
-        self.line_number = line_number
 
 
 class JSONLDecoder:

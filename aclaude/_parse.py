@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar, cast
 import msgspec
 
 from ._event_stream import EventStream
-from ._exceptions import APIResponseValidationError
+from ._exceptions import StructuredOutputError
 from ._json_schema import strict_schema, validator_for
 from ._models import Message, TextBlock
 from ._stream import MessageStream, MessageStreamManager
@@ -36,21 +36,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-
-
-class StructuredOutputError(APIResponseValidationError):
-    """The reply is not a valid instance of the requested ``output_format``.
-
-    ``response_message`` is the complete message, ``text`` the text that failed to parse.
-    """
-
-    response_message: Message
-    text: str
-
-    def __init__(self, message: str, *, response_message: Message, text: str) -> None:
-        super().__init__(message, request_id=response_message.request_id)
-        self.response_message = response_message
-        self.text = text
 
 
 class OutputFormat(Generic[_T]):
