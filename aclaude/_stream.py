@@ -147,13 +147,16 @@ class MessageStream:
             delta: Any = event.delta  # type: ignore[union-attr]
             dtype = type(delta)
             index: int = event.index  # type: ignore[union-attr]
-            block = state.blocks.get(index)
-            if dtype is TextDelta:
+            if dtype is TextDelta:  # the hot path: keep it short
                 cbs = listeners.get("text")
-                if cbs and type(block) is TextBlock:
-                    parts = state.parts[index]
-                    pending = _call(cbs, (delta.text, TextSnapshot(parts, len(parts))), pending)
-            elif dtype is InputJSONDelta:
+                if cbs:
+                    parts = state.text_parts.get(index)
+                    if parts is not None:
+                        snapshot = TextSnapshot(parts, len(parts))
+                        return _call(cbs, (delta.text, snapshot), pending)
+                return pending
+            block = state.blocks.get(index)
+            if dtype is InputJSONDelta:
                 cbs = listeners.get("input_json")
                 parts_or_none = state.parts.get(index)
                 if cbs and parts_or_none is not None:
