@@ -8,16 +8,16 @@ import os
 import time
 from collections.abc import AsyncIterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 import aiohttp
 import msgspec
 
-from ._event_stream import EventStream
+from ._event_stream import DecoderFactory, EventStream
 from ._exceptions import APIError, APIResponseValidationError
 from ._logging import configure_logger, redact_headers
-from ._retry import retrying
-from ._sse import DEFAULT_MAX_EVENT_BYTES
+from ._retry import with_retries
+from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._transport import Response, Timeout, open_response
 from ._version import __version__
 from .resources.beta import Beta
@@ -26,7 +26,7 @@ from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_API_VERSION = "2023-06-01"
@@ -38,6 +38,9 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 _T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
 _NOT_GIVEN: Any = object()
+
+#: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
+PreparedRequest = tuple[str, Mapping[str, str], bytes | AsyncIterable[bytes] | None, Mapping[str, str] | None]
 
 
 class Client:
@@ -52,6 +55,10 @@ class Client:
     ``connector=``) to use your own aiohttp objects: the client never closes what it did not
     create. ``trust_env=True`` takes proxies from the environment (off by default).
     """
+
+    #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams
+    #: are not SSE replace it (see ``_prepare_request`` for the request side).
+    _decoder_factory: ClassVar[DecoderFactory] = SSEDecoder
 
     def __init__(
         self,
@@ -208,6 +215,33 @@ class Client:
 
     # -- requests --------------------------------------------------------------------------
 
+    async def _prepare_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        body: Any,
+        content: bytes | AsyncIterable[bytes] | None,
+        params: Mapping[str, str] | None,
+    ) -> PreparedRequest:
+        """Turn one attempt into what goes on the wire: ``(url, headers, data, params)``.
+
+        Called by ``_open`` for every attempt (so a retry is prepared afresh, e.g. re-signed),
+        after the ``max_in_flight`` slot was taken. ``path`` is the API path (``/v1/messages``),
+        ``body`` the JSON body before encoding (None when there is none), ``content`` a raw
+        body, ``headers`` this attempt's headers: possibly the client's shared dict, so return
+        a new mapping rather than changing it. The default sends ``base_url + path`` with the
+        body encoded as JSON; cloud-platform clients override it to rewrite the URL and body
+        and to authenticate.
+        """
+        return (
+            self.base_url + path,
+            headers,
+            _encode(body) if body is not None else content,
+            params,
+        )
+
     async def _open(
         self,
         method: str,
@@ -243,13 +277,17 @@ class Client:
         if semaphore is not None:
             await semaphore.acquire()
         try:
+            session = self._get_session()
+            url, wire_headers, data, query = await self._prepare_request(
+                method, path, headers=headers, body=body, content=content, params=params
+            )
             response = await open_response(
-                self._get_session(),
+                session,
                 method,
-                self.base_url + path,
-                headers=headers,
-                body=_encode(body) if body is not None else content,
-                params=params,
+                url,
+                headers=wire_headers,
+                body=data,
+                params=query,
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
             )
@@ -309,6 +347,7 @@ class Client:
             max_retries=self.max_retries if max_retries is None else max_retries,
             idle_timeout=limits.read,
             max_event_bytes=self.max_event_bytes,
+            decoder_factory=self._decoder_factory,
         )
 
     @overload
@@ -357,24 +396,23 @@ class Client:
         when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands.
         """
         retries = self.max_retries if max_retries is None else max_retries
-        raw = b""
-        request_id: str | None = None
-        async for attempt in retrying(retries):
-            with attempt:
-                response = await self._open(
-                    method,
-                    path if path.startswith("/") else "/" + path,
-                    body=body,
-                    extra_headers=extra_headers,
-                    extra_query=extra_query,
-                    timeout=timeout,
-                    retry_count=attempt.retry_state.attempt_number - 1,
-                )
-                request_id = response.request_id
-                try:
-                    raw = await response.read()
-                finally:
-                    response.release()
+
+        async def attempt(retry_count: int) -> tuple[bytes, str | None]:
+            response = await self._open(
+                method,
+                path if path.startswith("/") else "/" + path,
+                body=body,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                retry_count=retry_count,
+            )
+            try:
+                return await response.read(), response.request_id
+            finally:
+                response.release()
+
+        raw, request_id = await with_retries(attempt, retries)
         if not raw:
             return None
         try:

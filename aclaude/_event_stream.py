@@ -30,7 +30,7 @@ import asyncio
 import collections
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -53,14 +53,30 @@ from ._exceptions import (
     error_for_stream_event,
 )
 from ._models import Message
-from ._retry import retrying
+from ._retry import with_retries
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
 from ._transport import Response
 
-__all__ = ["EventStream", "Opener"]
+__all__ = ["DecoderFactory", "EventStream", "Opener", "StreamDecoder"]
 
 #: Sends the request; its argument is the retry count (0 for the first attempt).
 Opener = Callable[[int], Awaitable[Response]]
+
+
+class StreamDecoder(Protocol):
+    """A sans-IO body decoder: ``feed(bytes)`` returns the ``(event_type, data)`` pairs it
+    completed (``data`` is one event's JSON); ``close()`` at the end of the body says whether an
+    unfinished event was discarded. Format errors raise ``SSEError`` (or a subclass)."""
+
+    def feed(self, chunk: bytes) -> list[tuple[str, bytes]]: ...
+
+    def close(self) -> bool: ...
+
+
+class DecoderFactory(Protocol):
+    """Makes the decoder of one response body (``SSEDecoder`` by default)."""
+
+    def __call__(self, *, max_event_bytes: int) -> StreamDecoder: ...
 
 _HELD_BACK = (RawMessageStartEvent, PingEvent)  # not content: may be dropped on a retry
 
@@ -74,13 +90,13 @@ class _Opened:
         self,
         response: Response,
         chunks: AsyncIterator[bytes],
-        decoder: SSEDecoder,
+        decoder: StreamDecoder,
         pending: list[RawMessageStreamEvent],
         pending_data: list[bytes],
     ) -> None:
         self.response = response
         self.chunks = chunks
-        self.decoder: SSEDecoder | _DataTap = decoder
+        self.decoder: StreamDecoder = decoder
         self.pending = pending
         # The SSE data of the read-ahead events (a handful per request), for raw_events().
         self.pending_data = pending_data
@@ -95,6 +111,7 @@ class EventStream:
     """
 
     __slots__ = (
+        "_decoder_factory",
         "_idle_timeout",
         "_iterator",
         "_max_event_bytes",
@@ -111,6 +128,7 @@ class EventStream:
         max_retries: int = 0,
         idle_timeout: float | None = None,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        decoder_factory: DecoderFactory = SSEDecoder,
     ) -> None:
         self._opener: Opener | None = opener
         self._opened: _Opened | None = None
@@ -118,6 +136,9 @@ class EventStream:
         self._max_retries = max_retries
         self._idle_timeout = idle_timeout
         self._max_event_bytes = max_event_bytes
+        # The body's framing: SSE, or another format with the same interface (a cloud
+        # platform's binary event stream). Called once per attempt, never per event.
+        self._decoder_factory = decoder_factory
         #: Events decoded so far (updated when the stream ends).
         self.events_received = 0
 
@@ -129,16 +150,18 @@ class EventStream:
         opener, self._opener = self._opener, None
         if opener is None:
             raise RuntimeError("this stream was closed before it was opened")
-        async for attempt in retrying(self._max_retries):
-            with attempt:
-                self._opened = await self._attempt(opener, attempt.retry_state.attempt_number - 1)
-        assert self._opened is not None
+
+
+        async def attempt(retry_count: int) -> _Opened:
+            return await self._attempt(opener, retry_count)
+
+        self._opened = await with_retries(attempt, self._max_retries)
         return self._opened
 
     async def _attempt(self, opener: Opener, retry_count: int) -> _Opened:
         """Send the request and read until the first content event (or the end)."""
         response = await opener(retry_count)
-        decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
+        decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
         chunks = response.iter_bytes()
         pending: list[RawMessageStreamEvent] = []
         pending_data: list[bytes] = []
@@ -377,11 +400,11 @@ class EventStream:
 
 
 class _DataTap:
-    """Wraps an ``SSEDecoder``: the same events, with their data also appended to a FIFO."""
+    """Wraps a decoder: the same events, with their data also appended to a FIFO."""
 
     __slots__ = ("_decoder", "_tap")
 
-    def __init__(self, decoder: SSEDecoder | _DataTap, tap: collections.deque[bytes]) -> None:
+    def __init__(self, decoder: StreamDecoder, tap: collections.deque[bytes]) -> None:
         self._decoder = decoder
         self._tap = tap
 

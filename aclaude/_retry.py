@@ -15,10 +15,12 @@ Rules (the official SDK's, made stricter where it is silent):
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
 import tenacity
 
@@ -31,7 +33,9 @@ __all__ = [
     "backoff_delay",
     "is_retryable",
     "parse_retry_after",
+    "retry_delay",
     "retrying",
+    "with_retries",
 ]
 
 INITIAL_RETRY_DELAY = 0.5
@@ -40,6 +44,7 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
+_T = TypeVar("_T")
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
@@ -97,13 +102,18 @@ def backoff_delay(retries_done: int) -> float:
     return delay * (1.0 - 0.25 * random.random())
 
 
-def _wait(state: tenacity.RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome is not None else None
+def retry_delay(exc: BaseException | None, retries_done: int) -> float:
+    """How long to wait before retry number ``retries_done + 1`` after ``exc``."""
     if isinstance(exc, APIStatusError):
         after = exc.retry_after
         if after is not None and 0 < after <= MAX_RETRY_AFTER:
             return after
-    return backoff_delay(state.attempt_number - 1)
+    return backoff_delay(retries_done)
+
+
+def _wait(state: tenacity.RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    return retry_delay(exc, state.attempt_number - 1)
 
 
 def retrying(max_retries: int) -> tenacity.AsyncRetrying:
@@ -117,3 +127,34 @@ def retrying(max_retries: int) -> tenacity.AsyncRetrying:
         retry=tenacity.retry_if_exception(is_retryable),
         reraise=True,
     )
+
+
+async def with_retries(attempt: Callable[[int], Awaitable[_T]], max_retries: int) -> _T:
+    """``await attempt(retry_count)``, retried by the policy above.
+
+    The first attempt runs bare: building tenacity's controller costs tens of microseconds,
+    which every successful request would pay. Only after a retryable failure does tenacity
+    drive the remaining attempts (same stop, wait and retry rules as ``retrying``).
+    """
+    try:
+        return await attempt(0)
+    except BaseException as exc:
+        if max_retries <= 0 or not is_retryable(exc):
+            raise
+        first_delay = retry_delay(exc, 0)
+    await asyncio.sleep(first_delay)
+    controller = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(max_retries),
+        wait=lambda state: _wait_after(state, 1),
+        retry=tenacity.retry_if_exception(is_retryable),
+        reraise=True,
+    )
+    async for retry in controller:
+        with retry:
+            return await attempt(retry.retry_state.attempt_number)
+    raise AssertionError("unreachable: tenacity either returned or raised")  # pragma: no cover
+
+
+def _wait_after(state: tenacity.RetryCallState, offset: int) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    return retry_delay(exc, state.attempt_number - 1 + offset)
