@@ -19,6 +19,7 @@ from ._accumulate import (
     ThinkingEvent,
 )
 from ._batch_results import BatchResults
+from ._bedrock import BedrockClient
 from ._client import Client
 from ._completion_stream import CompletionStream
 from ._download import BinaryResponse
@@ -65,6 +66,7 @@ from ._exceptions import (
     StructuredOutputError,
     UnprocessableEntityError,
 )
+from ._foundry import FoundryClient
 from ._models import (
     BashCodeExecutionToolResultBlock,
     CodeExecutionToolResultBlock,
@@ -103,11 +105,13 @@ from ._multipart import UploadFile, to_file
 from ._pagination import AsyncPage, AsyncPaginator
 from ._parse import ParsedMessage
 from ._ratelimit import RateLimits
+from ._raw_response import RawResponse
 from ._stream import MessageStream, MessageStreamManager
 from ._tool_runner import StreamingToolRunner, ToolRunner
 from ._tools import Tool, ToolResult, json_schema_tool, tool
 from ._transport import Timeout
 from ._version import __version__
+from ._vertex import VertexClient
 
 #: The official SDK's name, so that moving a service over is a rename of the import.
 AsyncAnthropic = Client
@@ -131,6 +135,7 @@ __all__ = [
     "BadRequestError",
     "BashCodeExecutionToolResultBlock",
     "BatchResults",
+    "BedrockClient",
     "BinaryResponse",
     "CitationEvent",
     "CitationsDelta",
@@ -149,6 +154,7 @@ __all__ = [
     "ErrorEvent",
     "EventStream",
     "FileMetadata",
+    "FoundryClient",
     "GatewayTimeoutError",
     "IncompleteStreamError",
     "InputJSONDelta",
@@ -187,6 +193,7 @@ __all__ = [
     "RawMessageStartEvent",
     "RawMessageStopEvent",
     "RawMessageStreamEvent",
+    "RawResponse",
     "RedactedThinkingBlock",
     "RequestTooLargeError",
     "ServerToolUseBlock",
@@ -216,6 +223,7 @@ __all__ = [
     "UnprocessableEntityError",
     "UploadFile",
     "Usage",
+    "VertexClient",
     "WebFetchToolResultBlock",
     "WebSearchToolResultBlock",
     "__version__",

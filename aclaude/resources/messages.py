@@ -16,6 +16,7 @@ from .._event_stream import EventStream
 from .._exceptions import APIError, IncompleteStreamError
 from .._models import Message
 from .._parse import ParsedMessageStreamManager, apply_output_format
+from .._raw_response import RawResponse
 from .._stream import MessageStreamManager
 from .._tool_runner import StreamingToolRunner, ToolParam, ToolRunner
 from .._transport import Timeout
@@ -38,6 +39,11 @@ class Messages(MessagesExtras):
     def __init__(self, client: Client) -> None:
         self._client = client
         self.batches = Batches(client)
+
+    @property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """``create()`` returning a ``RawResponse``: status, headers, request id, rate limits."""
+        return MessagesWithRawResponse(self)
 
     @overload
     def create(
@@ -176,6 +182,25 @@ class Messages(MessagesExtras):
             timeout=timeout,
             max_retries=max_retries,
         )
+
+
+class MessagesWithRawResponse:
+    """``client.messages.with_raw_response``: ``create()`` returning a ``RawResponse`` (status,
+    headers, request id and rate limits, with ``parse()`` giving the result)."""
+
+    def __init__(self, messages: Messages) -> None:
+        self._messages = messages
+
+    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
+        """As ``Messages.create``; ``parse()`` gives the ``Message`` (or, with ``stream=True``,
+        the opened ``EventStream``)."""
+        events: EventStream = self._messages.create(stream=True, **kwargs)
+        await events
+        response = events.response
+        assert response is not None
+        if stream:
+            return RawResponse(events, response)
+        return RawResponse(await _drain(events), response)
 
 
 async def _drain(events: EventStream) -> Message:
