@@ -45,6 +45,16 @@ uploads; ``server.resources.files.add(content_or_size)`` for downloadable, tool-
 completions (``/v1/complete``), structured outputs (a reply valid against
 ``output_config.format``), and ``anthropic-beta`` checks.
 
+Cloud platforms: ``FakeBedrock``, ``FakeVertex`` and ``FakeFoundry`` are small servers in front
+of their own ``FakeAnthropic`` (``fake.upstream``; ``fake.enqueue`` scripts it) that check the
+platform's authentication (Bedrock: SigV4 recomputed with botocore and fixed credentials),
+URL and body, and translate the answers (Bedrock: AWS event-stream frames, which can be split
+at any byte or given a bad CRC)::
+
+    async with FakeBedrock(now=FROZEN) as fake:
+        fake.enqueue(Reply.text("Hello"))
+        ...  # aclaude.BedrockClient(aws_region="us-east-1", base_url=fake.url, ...)
+
 From a shell (benchmarks run it in its own process)::
 
     python -m aclaude.testing --port 0 --deltas 200 --delta-bytes 12
@@ -52,6 +62,9 @@ From a shell (benchmarks run it in its own process)::
 """
 
 from ._blocks import CustomBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolUseBlock
+from ._fake_bedrock import BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY, FakeBedrock
+from ._fake_foundry import FOUNDRY_API_KEY, FOUNDRY_TOKEN, FakeFoundry
+from ._fake_vertex import VERTEX_TOKEN, FakeVertex
 from ._recorded import RecordedRequest
 from ._replies import Reply
 from ._server import FakeAnthropic
@@ -65,4 +78,12 @@ __all__ = [
     "ThinkingBlock",
     "RedactedThinkingBlock",
     "CustomBlock",
+    "FakeBedrock",
+    "FakeVertex",
+    "FakeFoundry",
+    "BEDROCK_ACCESS_KEY",
+    "BEDROCK_SECRET_KEY",
+    "VERTEX_TOKEN",
+    "FOUNDRY_API_KEY",
+    "FOUNDRY_TOKEN",
 ]

@@ -1,0 +1,195 @@
+"""``PlatformClient``: what the cloud-platform clients (Bedrock, Vertex AI, Foundry) share.
+
+A platform client is a ``Client``: the same resources, ``EventStream``/``MessageStream``,
+retries and typed errors. A subclass only says how one attempt goes on the wire, by overriding
+``Client._prepare_request`` (URL, body rewriting, authentication; called again for every retry)
+and, if its stream is not SSE, ``Client._decoder_factory``. This module adds what all three need
+around that: credentials that never fall back to ``ANTHROPIC_API_KEY``, a clear error for
+endpoints the platform does not offer, readable messages for the platforms' own error bodies,
+and ``with_options`` copies of the right class.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+
+import aiohttp
+
+from ._client import _NOT_GIVEN, Client
+from ._exceptions import APIStatusError
+from ._transport import Response, Timeout
+
+if TYPE_CHECKING:
+    from typing_extensions import Self, Unpack
+
+__all__ = ["ClientOptions", "PlatformClient", "json_object"]
+
+_FEATURES = (
+    ("/v1/messages/batches", "The Message Batches API"),
+    ("/v1/messages/count_tokens", "Token counting"),
+    ("/v1/models", "The Models API"),
+    ("/v1/files", "The Files API"),
+    ("/v1/complete", "The legacy Text Completions API"),
+)
+
+
+class ClientOptions(TypedDict, total=False):
+    """The ``Client`` options every platform client takes as well (see ``aclaude.Client``)."""
+
+    timeout: Timeout | float | None
+    max_retries: int
+    default_headers: Mapping[str, str] | None
+    default_query: Mapping[str, str] | None
+    max_connections: int
+    max_in_flight: int | None
+    session: aiohttp.ClientSession | None
+    connector: aiohttp.BaseConnector | None
+    trust_env: bool
+    max_event_bytes: int
+    log_level: str | None
+    logger: logging.Logger | None
+
+
+def json_object(body: Any, platform: str, path: str) -> dict[str, Any]:
+    """A shallow copy of a JSON-object request body, safe to rewrite: the caller's dict is sent
+    again on a retry and must stay as it was."""
+    if isinstance(body, Mapping):
+        return dict(body)
+    raise TypeError(f"{platform} needs a JSON object body for {path}, got {type(body).__name__}")
+
+
+class PlatformClient(Client):
+    """Base class of ``BedrockClient``, ``VertexClient`` and ``FoundryClient``."""
+
+    #: The platform's name, for messages ("Amazon Bedrock").
+    platform: ClassVar[str] = "a cloud platform"
+    #: The response header holding the platform's request id, when not ``request-id``.
+    _request_id_header: ClassVar[str | None] = None
+
+    def __init__(self, *, base_url: str, **options: Unpack[ClientOptions]) -> None:
+        # "" (not None): a platform client must never pick up ANTHROPIC_API_KEY or
+        # ANTHROPIC_AUTH_TOKEN from the environment and send it to another company's endpoint.
+        super().__init__(api_key="", auth_token="", base_url=base_url, **options)
+
+    #: Constructor arguments (resolved) that ``with_options`` passes to the copy.
+    _platform_options: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"<aclaude.{type(self).__name__} base_url={self.base_url!r} auth={self._auth_kind()}>"
+
+    def _auth_kind(self) -> str:
+        """How requests are authenticated, for ``repr`` (never a secret)."""
+        return "none"
+
+    def _share_state(self, source: Self) -> None:
+        """Adopt ``source``'s credential caches (a ``with_options`` copy shares them)."""
+
+    def _unsupported(self, method: str, path: str) -> NotImplementedError:
+        bare = path.partition("?")[0]
+        feature = next((name for prefix, name in _FEATURES if bare.startswith(prefix)), None)
+        what = feature or f"{method} {bare}"
+        return NotImplementedError(f"{what} is not supported on {self.platform}")
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = _NOT_GIVEN,
+        auth_token: str | None = _NOT_GIVEN,
+        base_url: str | None = _NOT_GIVEN,
+        timeout: Timeout | float | None = _NOT_GIVEN,
+        max_retries: int = _NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
+        default_query: Mapping[str, str] | None = _NOT_GIVEN,
+        max_event_bytes: int = _NOT_GIVEN,
+    ) -> Self:
+        """A client of the same platform with some options changed, sharing this one's
+        connection pool and credentials (close the original when done). Credentials themselves
+        cannot change here: make a new client for other credentials."""
+        if api_key is not _NOT_GIVEN or auth_token is not _NOT_GIVEN:
+            raise TypeError(
+                f"{type(self).__name__}.with_options() cannot change credentials; create a new client"
+            )
+
+        def pick(value: Any, current: Any) -> Any:
+            return current if value is _NOT_GIVEN else value
+
+        copy = type(self)(
+            **self._platform_options,
+            base_url=pick(base_url, self.base_url),
+            timeout=pick(timeout, self.timeout),
+            max_retries=pick(max_retries, self.max_retries),
+            default_headers=pick(default_headers, self._default_headers),
+            default_query=pick(default_query, self._default_query),
+            max_connections=self.max_connections,
+            session=self._get_session(),
+            max_event_bytes=pick(max_event_bytes, self.max_event_bytes),
+            logger=self._log,
+        )
+        copy._in_flight = self._in_flight
+        copy._share_state(self)
+        return copy
+
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        retry_count: int = 0,
+        content: bytes | AsyncIterable[bytes] | None = None,
+    ) -> Response:
+        try:
+            response = await super()._open(
+                method,
+                path,
+                body=body,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                retry_count=retry_count,
+                content=content,
+            )
+        except APIStatusError as exc:
+            self._describe_error(exc)
+            raise
+        header = self._request_id_header
+        if header is not None and response.request_id is None:
+            response.request_id = response.headers.get(header)
+        return response
+
+    def _describe_error(self, exc: APIStatusError) -> None:
+        """Give an error from the platform itself (not from the model behind it) a readable
+        message: AWS sends ``{"message": ...}`` with an ``x-amzn-errortype`` header, Google
+        ``{"error": {"message": ..., "status": "PERMISSION_DENIED"}}``. API-format errors, which
+        already have a type, are left as they are."""
+        header = self._request_id_header
+        if exc.request_id is None and header is not None:
+            exc.request_id = exc.headers.get(header)
+        if exc.type is not None:
+            return
+        body = exc.body
+        message: Any = None
+        error_type: Any = None
+        if isinstance(body, Mapping):
+            inner = body.get("error")
+            if isinstance(inner, Mapping):
+                message, error_type = inner.get("message"), inner.get("status")
+            else:
+                message = body.get("message", body.get("Message"))
+        elif isinstance(body, str) and body:
+            message = body
+        aws_type = exc.headers.get("x-amzn-errortype")
+        if aws_type:
+            error_type = aws_type.partition(":")[0]
+        error_type = error_type if isinstance(error_type, str) and error_type else None
+        message = message if isinstance(message, str) and message else "(no error message)"
+        text = f"Error code: {exc.status_code} - {error_type or 'error'}: {message} ({self.platform}"
+        text += f", request_id: {exc.request_id})" if exc.request_id else ")"
+        exc.type = error_type
+        exc.message = text
+        exc.args = (text,)
