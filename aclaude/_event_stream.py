@@ -84,21 +84,21 @@ _HELD_BACK = (RawMessageStartEvent, PingEvent)  # not content: may be dropped on
 class _Opened:
     """A response whose first events have been read ahead."""
 
-    __slots__ = ("chunks", "decoder", "pending", "pending_data", "response")
+    __slots__ = ("chunks", "decoder", "pending_data", "response")
 
     def __init__(
         self,
         response: Response,
         chunks: AsyncIterator[bytes],
         decoder: StreamDecoder,
-        pending: list[RawMessageStreamEvent],
         pending_data: list[bytes],
     ) -> None:
         self.response = response
         self.chunks = chunks
         self.decoder: StreamDecoder = decoder
-        self.pending = pending
-        # The SSE data of the read-ahead events (a handful per request), for raw_events().
+        # The data of the read-ahead events (a handful per request). Kept as bytes and decoded
+        # again when handed out: the bytes are smaller than the decoded structs, and a stream
+        # held open (thousands at a time) should cost as little as possible.
         self.pending_data = pending_data
 
 
@@ -190,7 +190,7 @@ class EventStream:
                     if not isinstance(event, _HELD_BACK):
                         content = True
                 if content:
-                    return _Opened(response, chunks, decoder, pending, pending_data)
+                    return _Opened(response, chunks, decoder, pending_data)
                 if idle is not None:
                     # message_start then only pings: the same idle limit as later on.
                     if any(type(e) is not PingEvent for e in pending[before:]):
@@ -207,7 +207,7 @@ class EventStream:
                 exc = _incomplete(len(pending), leftover, response.request_id)
                 exc.partial_message = _partial(pending)
                 raise exc
-            return _Opened(response, chunks, decoder, pending, pending_data)
+            return _Opened(response, chunks, decoder, pending_data)
         except SSEError as exc:
             await _discard(chunks, response)
             raise APIResponseValidationError(
@@ -295,7 +295,6 @@ class EventStream:
         # (an error event raises instead), so a FIFO of their data pairs up with the events.
         # It holds at most one chunk's worth of data ahead of the consumer.
         tap = collections.deque(opened.pending_data)
-        opened.pending_data = []
         opened.decoder = _DataTap(opened.decoder, tap)
         pop = tap.popleft
         async for event in self:
@@ -325,18 +324,14 @@ class EventStream:
         progress_mark = 0
         try:
             try:
-                for event in opened.pending:
+                pending, opened.pending_data = opened.pending_data, []
+                for data in pending:
+                    event = decode_event(data)
                     count += 1
                     if type(event) is RawMessageStopEvent:
                         done = True
-                    elif type(event) is ErrorEvent:
-                        raise error_for_stream_event(
-                            msgspec.to_builtins(event),
-                            request_id=response.request_id,
-                            events_received=count,
-                        )
                     yield event
-                opened.pending = []
+                del pending
                 async for chunk in opened.chunks:
                     # When the bytes came, not when the caller was done with them: a slow
                     # consumer is not a silent server.
