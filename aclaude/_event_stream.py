@@ -84,17 +84,15 @@ _HELD_BACK = (RawMessageStartEvent, PingEvent)  # not content: may be dropped on
 class _Opened:
     """A response whose first events have been read ahead."""
 
-    __slots__ = ("chunks", "decoder", "pending_data", "response")
+    __slots__ = ("decoder", "pending_data", "response")
 
     def __init__(
         self,
         response: Response,
-        chunks: AsyncIterator[bytes],
         decoder: StreamDecoder,
         pending_data: list[bytes],
     ) -> None:
         self.response = response
-        self.chunks = chunks
         self.decoder: StreamDecoder = decoder
         # The data of the read-ahead events (a handful per request). Kept as bytes and decoded
         # again when handed out: the bytes are smaller than the decoded structs, and a stream
@@ -162,7 +160,7 @@ class EventStream:
         """Send the request and read until the first content event (or the end)."""
         response = await opener(retry_count)
         decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
-        chunks = response.iter_bytes()
+        read_chunk = response.read_chunk
         pending: list[RawMessageStreamEvent] = []
         pending_data: list[bytes] = []
         idle = self._idle_timeout
@@ -170,7 +168,7 @@ class EventStream:
         last_progress = clock()
         try:
             content = False
-            async for chunk in chunks:
+            while chunk := await read_chunk():
                 arrived = clock()
                 before = len(pending)
                 for _name, data in decoder.feed(chunk):
@@ -190,7 +188,7 @@ class EventStream:
                     if not isinstance(event, _HELD_BACK):
                         content = True
                 if content:
-                    return _Opened(response, chunks, decoder, pending_data)
+                    return _Opened(response, decoder, pending_data)
                 if idle is not None:
                     # message_start then only pings: the same idle limit as later on.
                     if any(type(e) is not PingEvent for e in pending[before:]):
@@ -207,14 +205,14 @@ class EventStream:
                 exc = _incomplete(len(pending), leftover, response.request_id)
                 exc.partial_message = _partial(pending)
                 raise exc
-            return _Opened(response, chunks, decoder, pending_data)
+            return _Opened(response, decoder, pending_data)
         except SSEError as exc:
-            await _discard(chunks, response)
+            response.close()
             raise APIResponseValidationError(
                 str(exc), request_id=response.request_id, events_received=len(pending)
             ) from exc
         except APIConnectionError as exc:
-            await _discard(chunks, response)
+            response.close()
             if type(exc) is APIConnectionError and pending:
                 dropped = _dropped(len(pending), exc, response.request_id)
                 dropped.partial_message = _partial(pending)
@@ -222,14 +220,14 @@ class EventStream:
             exc.events_received = len(pending)
             raise
         except APIError as exc:  # undecodable data, a timeout of ours ...
-            await _discard(chunks, response)
+            response.close()
             if not exc.events_received:
                 exc.events_received = len(pending)
             if exc.request_id is None:
                 exc.request_id = response.request_id
             raise
         except BaseException:
-            await _discard(chunks, response)
+            response.close()
             raise
 
     async def _opened_self(self) -> EventStream:
@@ -307,7 +305,7 @@ class EventStream:
         if iterator is not None:
             await iterator.aclose()  # type: ignore[attr-defined]
         if self._opened is not None:
-            await _discard(self._opened.chunks, self._opened.response)
+            self._opened.response.close()
 
     async def _iterate(self) -> AsyncIterator[RawMessageStreamEvent]:
         opened = await self._open()
@@ -325,14 +323,19 @@ class EventStream:
         try:
             try:
                 pending, opened.pending_data = opened.pending_data, []
+                held: list[RawMessageStreamEvent] = []
                 for data in pending:
-                    event = decode_event(data)
+                    held.append(decode_event(data))
                     count += 1
-                    if type(event) is RawMessageStopEvent:
+                    if type(held[0]) is RawMessageStopEvent:
                         done = True
-                    yield event
-                del pending
-                async for chunk in opened.chunks:
+                    # Handed over without a local name: a stream held open after its first
+                    # event (thousands at a time) does not keep that event alive itself.
+                    yield held.pop()
+                del pending, held
+                event: RawMessageStreamEvent
+                read_chunk = response.read_chunk
+                while chunk := await read_chunk():
                     # When the bytes came, not when the caller was done with them: a slow
                     # consumer is not a silent server.
                     arrived = clock()
@@ -442,11 +445,3 @@ def _dropped(count: int, exc: APIConnectionError, request_id: str | None) -> Inc
         request_id=request_id,
         events_received=count,
     )
-
-
-async def _discard(chunks: AsyncIterator[bytes], response: Response) -> None:
-    """Drop a response whose body will not be read to the end."""
-    try:
-        await chunks.aclose()  # type: ignore[attr-defined]
-    finally:
-        response.close()

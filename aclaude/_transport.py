@@ -84,15 +84,14 @@ class Response:
         """The ``anthropic-ratelimit-*`` (and ``retry-after``) headers, typed."""
         return RateLimits.from_headers(self.headers)
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        """The body as it arrives: every chunk the socket delivered, joined per wake-up."""
-        readany = self._resp.content.readany
+    async def read_chunk(self) -> bytes:
+        """The next piece of the body: all the bytes that arrived since the last call (waiting
+        for some if there are none); ``b""`` at the end of the body.
+
+        A plain coroutine rather than an async generator: a stream that is held open between
+        reads then keeps no suspended frame (nor its last chunk) alive."""
         try:
-            while True:
-                chunk = await readany()
-                if not chunk:
-                    return
-                yield chunk
+            return await self._resp.content.readany()
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise APITimeoutError(
                 "timed out reading the response (read timeout or overall deadline)",
@@ -103,6 +102,12 @@ class Response:
                 f"connection lost while reading the response: {_describe(exc)}",
                 request_id=self.request_id,
             ) from exc
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """The body as it arrives, chunk by chunk (see ``read_chunk``)."""
+        read_chunk = self.read_chunk
+        while chunk := await read_chunk():
+            yield chunk
 
     async def read(self) -> bytes:
         """The whole body (for JSON responses)."""

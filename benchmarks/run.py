@@ -120,6 +120,7 @@ class Bench:
     env: dict[str, str]
     aclaude_error: str | None
     full_sdk: bool
+    pinned_cpu: int | None = None
     url: str = ""
     # Events the server sends for K deltas, modelled as K + base + per_delta * K (pings).
     framing_base: float = 0.0
@@ -610,6 +611,21 @@ def _section(title: str, body: str) -> None:
     print(f"\n### {title}\n\n{body}", flush=True)
 
 
+def pin_to_one_cpu() -> int:
+    """Pin this process, and so every child it starts (server, workers), to one CPU.
+
+    Why: with server and client on separate cores, how many events a client finds per socket
+    read depends on a race between the two processes, and CPU per event of the fast clients
+    swung by 2x from run to run. Sharing one core, the client runs when the server has been
+    descheduled, so it always finds a time slice's worth of output waiting: batching is set by
+    the scheduler and repeats. CPU is still per process. The last CPU is used, leaving CPU 0 to
+    whatever else runs on a shared machine.
+    """
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
 def worker_env() -> dict[str, str]:
     env = dict(os.environ)
     # The repo root on the path so workers import this checkout's aclaude (installed or not).
@@ -665,6 +681,7 @@ def print_header(bench: Bench, quick: bool) -> dict[str, Any]:
         "server_url": bench.url,
         "framing": {"base": bench.framing_base, "per_delta": bench.framing_per_delta},
         "sizes": dataclasses.asdict(bench.sizes),
+        "pinned_cpu": bench.pinned_cpu,
     }
     vers = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     print(f"# aclaude benchmarks ({meta['mode']} run)\n")
@@ -678,6 +695,10 @@ def print_header(bench: Bench, quick: bool) -> dict[str, Any]:
         + (f" + {bench.framing_per_delta:g}·N" if bench.framing_per_delta else "")
         + " (framing and pings, counted on the wire)"
     )
+    if bench.pinned_cpu is not None:
+        print(
+            f"- server and every worker pinned to CPU {bench.pinned_cpu} (see README; --no-pin to turn off)"
+        )
     print(
         "- CPU = user+sys of the client process around the measured work only; best of the runs "
         "(each run listed). Ratios, not absolute figures, are what carries across machines."
@@ -692,7 +713,7 @@ def print_header(bench: Bench, quick: bool) -> dict[str, Any]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="smaller sizes and one run each (~2 minutes)")
+    p.add_argument("--quick", action="store_true", help="smaller sizes, fewer SDK runs (~2 minutes)")
     p.add_argument("--only", default="", help=f"comma-separated scenarios out of: {', '.join(SCENARIOS)}")
     p.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset of clients")
     p.add_argument("--json", metavar="PATH", help="also write every result to this JSON file")
@@ -701,6 +722,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--full-sdk",
         action="store_true",
         help="also run the SDK's messages.stream() over the long stream on httpx (~2 min)",
+    )
+    p.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin the server and the workers to one shared CPU (noisier per-event figures)",
     )
     p.add_argument(
         "--server-cmd",
@@ -726,6 +752,8 @@ def main(argv: list[str]) -> int:
         )
     env = worker_env()
     bench = Bench(sizes=sizes, clients=args.clients, env=env, aclaude_error=None, full_sdk=args.full_sdk)
+    if not args.no_pin:
+        bench.pinned_cpu = pin_to_one_cpu()
     if "aclaude" in bench.clients:
         bench.aclaude_error = aclaude_import_error(env)
     default_cmd = [sys.executable, "-m", "aclaude.testing", "--port", "0"]
