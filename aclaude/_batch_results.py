@@ -12,19 +12,18 @@ the connection at once rather than returning it to the pool with unread data.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from types import TracebackType
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ._exceptions import APIError
 from ._jsonl import DEFAULT_MAX_LINE_BYTES, JSONLDecodeError, JSONLDecoder
+from ._lazy_stream import LazyStream
 from ._models_batches import MessageBatchIndividualResponse, decode_result_line
 from ._transport import Response
 
 __all__ = ["BatchResults"]
 
 
-class BatchResults:
+class BatchResults(LazyStream[MessageBatchIndividualResponse]):
     """An async iterator of ``MessageBatchIndividualResponse`` (one per request, keyed by
     ``custom_id``, in no particular order).
 
@@ -33,7 +32,7 @@ class BatchResults:
     ``NotFoundError`` before iterating. Use ``async with`` or ``close()`` when stopping early.
     """
 
-    __slots__ = ("_iterator", "_max_line_bytes", "_opener", "_response", "results_read")
+    __slots__ = ("_max_line_bytes", "_opener", "_response", "results_read")
 
     def __init__(
         self,
@@ -43,7 +42,7 @@ class BatchResults:
     ) -> None:
         self._opener: Callable[[], Awaitable[Response]] | None = opener
         self._response: Response | None = None
-        self._iterator: AsyncIterator[MessageBatchIndividualResponse] | None = None
+        super().__init__()
         self._max_line_bytes = max_line_bytes
         #: Results handed out so far.
         self.results_read = 0
@@ -57,25 +56,6 @@ class BatchResults:
         self._response = await opener()
         return self._response
 
-    async def _opened_self(self) -> BatchResults:
-        await self._open()
-        return self
-
-    def __await__(self) -> Generator[Any, None, BatchResults]:
-        return self._opened_self().__await__()
-
-    async def __aenter__(self) -> BatchResults:
-        await self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     @property
     def response(self) -> Response | None:
         """The HTTP response of the results file, once opened."""
@@ -84,14 +64,6 @@ class BatchResults:
     @property
     def request_id(self) -> str | None:
         return self._response.request_id if self._response is not None else None
-
-    def __aiter__(self) -> AsyncIterator[MessageBatchIndividualResponse]:
-        if self._iterator is None:
-            self._iterator = self._iterate()
-        return self._iterator
-
-    async def __anext__(self) -> MessageBatchIndividualResponse:
-        return await self.__aiter__().__anext__()
 
     async def close(self) -> None:
         """Stop reading and drop the connection (no-op once the file has been read)."""

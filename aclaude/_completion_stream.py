@@ -12,9 +12,7 @@ reads ahead to the first piece of text, so an early ``overloaded_error`` is retr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from types import TracebackType
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
 
@@ -24,6 +22,7 @@ from ._exceptions import (
     IncompleteStreamError,
     error_for_stream_event,
 )
+from ._lazy_stream import LazyStream
 from ._models_completions import Completion
 from ._retry import retrying
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
@@ -63,7 +62,7 @@ def _decode(data: bytes, request_id: str | None, received: int) -> Completion | 
     return None
 
 
-class CompletionStream:
+class CompletionStream(LazyStream[Completion]):
     """An async iterator of ``Completion`` pieces (``piece.completion`` is the new text).
 
     Iterate it (the request is sent on first use) or ``await`` it first to get status errors
@@ -73,7 +72,6 @@ class CompletionStream:
     __slots__ = (
         "_chunks",
         "_decoder",
-        "_iterator",
         "_max_event_bytes",
         "_max_retries",
         "_opener",
@@ -91,7 +89,7 @@ class CompletionStream:
         self._response: Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
         self._pending: list[Completion] = []
-        self._iterator: AsyncIterator[Completion] | None = None
+        super().__init__()
 
     async def _open(self) -> Response:
         if self._response is not None:
@@ -134,25 +132,6 @@ class CompletionStream:
             raise
         self._response, self._chunks, self._decoder, self._pending = response, chunks, decoder, pending
 
-    def __await__(self) -> Generator[Any, None, CompletionStream]:
-        return self._opened_self().__await__()
-
-    async def _opened_self(self) -> CompletionStream:
-        await self._open()
-        return self
-
-    async def __aenter__(self) -> CompletionStream:
-        await self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     @property
     def response(self) -> Response | None:
         return self._response
@@ -160,14 +139,6 @@ class CompletionStream:
     @property
     def request_id(self) -> str | None:
         return self._response.request_id if self._response is not None else None
-
-    def __aiter__(self) -> AsyncIterator[Completion]:
-        if self._iterator is None:
-            self._iterator = self._iterate()
-        return self._iterator
-
-    async def __anext__(self) -> Completion:
-        return await self.__aiter__().__anext__()
 
     async def close(self) -> None:
         """Stop the stream and drop its connection (no-op once it has ended)."""

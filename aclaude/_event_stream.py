@@ -28,9 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
-from types import TracebackType
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
 import msgspec
 
@@ -52,6 +51,7 @@ from ._exceptions import (
     IncompleteStreamError,
     error_for_stream_event,
 )
+from ._lazy_stream import LazyStream
 from ._models import Message
 from ._retry import with_retries
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
@@ -100,7 +100,7 @@ class _Opened:
         self.pending_data = pending_data
 
 
-class EventStream:
+class EventStream(LazyStream[RawMessageStreamEvent]):
     """An async iterator of typed stream events for one request.
 
     Iterate it directly (the request is sent on first use), or ``await`` it first to send the
@@ -111,7 +111,6 @@ class EventStream:
     __slots__ = (
         "_decoder_factory",
         "_idle_timeout",
-        "_iterator",
         "_max_event_bytes",
         "_max_retries",
         "_opened",
@@ -130,7 +129,7 @@ class EventStream:
     ) -> None:
         self._opener: Opener | None = opener
         self._opened: _Opened | None = None
-        self._iterator: AsyncIterator[RawMessageStreamEvent] | None = None
+        super().__init__()
         self._max_retries = max_retries
         self._idle_timeout = idle_timeout
         self._max_event_bytes = max_event_bytes
@@ -230,27 +229,6 @@ class EventStream:
             response.close()
             raise
 
-    async def _opened_self(self) -> EventStream:
-        await self._open()
-        return self
-
-    def __await__(self) -> Generator[Any, None, EventStream]:
-        return self._opened_self().__await__()
-
-    async def __aenter__(self) -> EventStream:
-        await self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    # -- response metadata -----------------------------------------------------------------
-
     @property
     def response(self) -> Response | None:
         """The HTTP response (status, headers, rate limits), once it arrived."""
@@ -262,14 +240,6 @@ class EventStream:
         return self._opened.response.request_id if self._opened is not None else None
 
     # -- iteration -------------------------------------------------------------------------
-
-    def __aiter__(self) -> AsyncIterator[RawMessageStreamEvent]:
-        if self._iterator is None:
-            self._iterator = self._iterate()
-        return self._iterator
-
-    async def __anext__(self) -> RawMessageStreamEvent:
-        return await self.__aiter__().__anext__()
 
     def raw_events(self) -> AsyncGenerator[tuple[RawMessageStreamEvent, bytes], None]:
         """The events paired with their SSE ``data`` bytes exactly as received.
