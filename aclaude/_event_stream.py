@@ -37,7 +37,6 @@ from ._accumulate import AccumulatorState, accumulate, materialize
 from ._events import (
     ErrorEvent,
     PingEvent,
-    RawMessageStartEvent,
     RawMessageStopEvent,
     RawMessageStreamEvent,
     decode_event,
@@ -78,7 +77,25 @@ class DecoderFactory(Protocol):
 
     def __call__(self, *, max_event_bytes: int) -> StreamDecoder: ...
 
-_HELD_BACK = (RawMessageStartEvent, PingEvent)  # not content: may be dropped on a retry
+# Not content: held back while reading ahead, and dropped if the attempt is retried.
+_HELD_BACK = frozenset({"message_start", "ping"})
+
+
+class _TypeOnly(msgspec.Struct):
+    type: str = ""
+
+
+_type_decoder = msgspec.json.Decoder(_TypeOnly)
+
+
+def _peek_type(data: bytes) -> str:
+    """An event's ``type`` without building the event (the read-ahead only needs that); data
+    that is not even that much JSON raises the typed error ``decode_event`` gives it."""
+    try:
+        return _type_decoder.decode(data).type
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        decode_event(data)  # raises APIResponseValidationError
+        raise  # pragma: no cover - decode_event accepted what the type decoder did not
 
 
 class _Opened:
@@ -160,8 +177,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         response = await opener(retry_count)
         decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
         read_chunk = response.read_chunk
-        pending: list[RawMessageStreamEvent] = []
-        pending_data: list[bytes] = []
+        kinds: list[str] = []  # the read-ahead events' types ...
+        pending_data: list[bytes] = []  # ... and their data, decoded in full when handed out
         idle = self._idle_timeout
         clock = asyncio.get_running_loop().time
         last_progress = clock()
@@ -169,59 +186,59 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
             content = False
             while chunk := await read_chunk():
                 arrived = clock()
-                before = len(pending)
+                before = len(kinds)
                 for _name, data in decoder.feed(chunk):
-                    event = decode_event(data)
-                    if type(event) is ErrorEvent:
+                    kind = _peek_type(data)
+                    if kind == "error":
                         # Nothing has been handed to the caller yet (even if content arrived in
                         # this same read): retryable, like the matching HTTP status. If no retry
                         # is left, the error carries what did arrive.
                         raise error_for_stream_event(
-                            msgspec.to_builtins(event),
+                            msgspec.to_builtins(decode_event(data)),
                             request_id=response.request_id,
-                            partial_message=_partial(pending),
-                            events_received=len(pending) + 1,
+                            partial_message=_partial(pending_data),
+                            events_received=len(kinds) + 1,
                         )
-                    pending.append(event)
+                    kinds.append(kind)
                     pending_data.append(data)
-                    if not isinstance(event, _HELD_BACK):
+                    if kind not in _HELD_BACK:
                         content = True
                 if content:
                     return _Opened(response, decoder, pending_data)
                 if idle is not None:
                     # message_start then only pings: the same idle limit as later on.
-                    if any(type(e) is not PingEvent for e in pending[before:]):
+                    if any(kind != "ping" for kind in kinds[before:]):
                         last_progress = arrived
                     elif arrived - last_progress > idle:
                         raise APITimeoutError(
                             f"no stream event but pings for {idle:g} s",
                             request_id=response.request_id,
-                            events_received=len(pending),
+                            events_received=len(kinds),
                         )
             # The whole body arrived while reading ahead (a short stream).
             leftover = decoder.close()
-            if not any(type(e) is RawMessageStopEvent for e in pending):
-                exc = _incomplete(len(pending), leftover, response.request_id)
-                exc.partial_message = _partial(pending)
+            if "message_stop" not in kinds:
+                exc = _incomplete(len(kinds), leftover, response.request_id)
+                exc.partial_message = _partial(pending_data)
                 raise exc
             return _Opened(response, decoder, pending_data)
         except SSEError as exc:
             response.close()
             raise APIResponseValidationError(
-                str(exc), request_id=response.request_id, events_received=len(pending)
+                str(exc), request_id=response.request_id, events_received=len(kinds)
             ) from exc
         except APIConnectionError as exc:
             response.close()
-            if type(exc) is APIConnectionError and pending:
-                dropped = _dropped(len(pending), exc, response.request_id)
-                dropped.partial_message = _partial(pending)
+            if type(exc) is APIConnectionError and kinds:
+                dropped = _dropped(len(kinds), exc, response.request_id)
+                dropped.partial_message = _partial(pending_data)
                 raise dropped from exc
-            exc.events_received = len(pending)
+            exc.events_received = len(kinds)
             raise
         except APIError as exc:  # undecodable data, a timeout of ours ...
             response.close()
             if not exc.events_received:
-                exc.events_received = len(pending)
+                exc.events_received = len(kinds)
             if exc.request_id is None:
                 exc.request_id = response.request_id
             raise
@@ -386,13 +403,13 @@ class _DataTap:
         return self._decoder.close()
 
 
-def _partial(events: list[RawMessageStreamEvent]) -> Message | None:
+def _partial(pending_data: list[bytes]) -> Message | None:
     """The message the read-ahead events make (for an error raised before they were handed
     out); None if they do not make one."""
     state = AccumulatorState()
     try:
-        for event in events:
-            accumulate(state, event)
+        for data in pending_data:
+            accumulate(state, decode_event(data))
     except APIError:
         return None
     return materialize(state)
