@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -348,17 +349,16 @@ class Client:
         max_retries: int | None = None,
     ) -> EventStream:
         """A (not yet sent) streaming POST."""
-
-        async def opener(retry_count: int) -> Response:
-            return await self._open(
-                "POST",
-                path,
-                body=body,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-                retry_count=retry_count,
-            )
+        # A partial, not a closure: awaiting it runs _open itself, one frame less per stream.
+        opener = functools.partial(
+            self._open,
+            "POST",
+            path,
+            body=body,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+        )
 
         limits = self.timeout if timeout is None else Timeout.coerce(timeout)
         return EventStream(

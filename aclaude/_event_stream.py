@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from typing import Protocol
 
 import msgspec
@@ -52,14 +52,16 @@ from ._exceptions import (
 )
 from ._lazy_stream import LazyStream
 from ._models import Message
-from ._retry import with_retries
+from ._retry import is_retryable, retry_after_failure
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
 from ._transport import Response
 
 __all__ = ["DecoderFactory", "EventStream", "Opener", "StreamDecoder"]
 
-#: Sends the request; its argument is the retry count (0 for the first attempt).
-Opener = Callable[[int], Awaitable[Response]]
+class Opener(Protocol):
+    """Sends the request: ``await opener(retry_count=n)`` (0 for the first attempt)."""
+
+    def __call__(self, *, retry_count: int) -> Awaitable[Response]: ...
 
 
 class StreamDecoder(Protocol):
@@ -164,17 +166,24 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         opener, self._opener = self._opener, None
         if opener is None:
             raise RuntimeError("this stream was closed before it was opened")
+        # The first attempt is awaited directly: while thousands of streams wait for their
+        # responses, each should hold as few suspended frames as possible.
+        try:
+            self._opened = await self._attempt(opener, 0)
+        except BaseException as exc:
+            if self._max_retries <= 0 or not is_retryable(exc):
+                raise
+            failure = exc
 
+            async def attempt(retry_count: int) -> _Opened:
+                return await self._attempt(opener, retry_count)
 
-        async def attempt(retry_count: int) -> _Opened:
-            return await self._attempt(opener, retry_count)
-
-        self._opened = await with_retries(attempt, self._max_retries)
+            self._opened = await retry_after_failure(attempt, failure, self._max_retries)
         return self._opened
 
     async def _attempt(self, opener: Opener, retry_count: int) -> _Opened:
         """Send the request and read until the first content event (or the end)."""
-        response = await opener(retry_count)
+        response = await opener(retry_count=retry_count)
         decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
         read_chunk = response.read_chunk
         kinds: list[str] = []  # the read-ahead events' types ...

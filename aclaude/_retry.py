@@ -33,6 +33,7 @@ __all__ = [
     "backoff_delay",
     "is_retryable",
     "parse_retry_after",
+    "retry_after_failure",
     "retry_delay",
     "retrying",
     "with_retries",
@@ -141,8 +142,16 @@ async def with_retries(attempt: Callable[[int], Awaitable[_T]], max_retries: int
     except BaseException as exc:
         if max_retries <= 0 or not is_retryable(exc):
             raise
-        first_delay = retry_delay(exc, 0)
-    await asyncio.sleep(first_delay)
+        failure = exc
+    return await retry_after_failure(attempt, failure, max_retries)
+
+
+async def retry_after_failure(
+    attempt: Callable[[int], Awaitable[_T]], failure: BaseException, max_retries: int
+) -> _T:
+    """The retries of ``with_retries`` once the first attempt failed with the retryable
+    ``failure`` (callers that make the first attempt themselves, to keep it cheap, use this)."""
+    await asyncio.sleep(retry_delay(failure, 0))
     controller = tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(max_retries),
         wait=lambda state: _wait_after(state, 1),
