@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
-from typing import Protocol
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Generator
+from typing import Any, Protocol
 
 import msgspec
 
@@ -160,9 +160,11 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
 
     # -- opening ---------------------------------------------------------------------------
 
-    async def _open(self) -> _Opened:
+    async def _open(self) -> EventStream:
+        """Send the request (once) and read ahead; returns the stream itself, so that
+        ``await stream`` needs no extra frame while thousands of streams wait at once."""
         if self._opened is not None:
-            return self._opened
+            return self
         opener, self._opener = self._opener, None
         if opener is None:
             raise RuntimeError("this stream was closed before it was opened")
@@ -179,7 +181,10 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 return await self._attempt(opener, retry_count)
 
             self._opened = await retry_after_failure(attempt, failure, self._max_retries)
-        return self._opened
+        return self
+
+    def __await__(self) -> Generator[Any, None, EventStream]:
+        return self._open().__await__()
 
     async def _attempt(self, opener: Opener, retry_count: int) -> _Opened:
         """Send the request and read until the first content event (or the end)."""
@@ -282,7 +287,9 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         return self._iterate_raw()
 
     async def _iterate_raw(self) -> AsyncGenerator[tuple[RawMessageStreamEvent, bytes], None]:
-        opened = await self._open()
+        await self._open()
+        opened = self._opened
+        assert opened is not None
         if self._iterator is not None:
             raise RuntimeError("raw_events() must be called before the stream is iterated")
         # _iterate yields exactly one event per decoded (name, data) pair, in decoder order
@@ -304,7 +311,9 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
             self._opened.response.close()
 
     async def _iterate(self) -> AsyncIterator[RawMessageStreamEvent]:
-        opened = await self._open()
+        await self._open()
+        opened = self._opened
+        assert opened is not None
         response = opened.response
         feed = opened.decoder.feed
         fast_decode = event_decoder.decode  # known types in one C call; no Python frame
@@ -319,9 +328,10 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         try:
             try:
                 pending, opened.pending_data = opened.pending_data, []
+                pending.reverse()  # popped from the end: data handed out is let go at once
                 held: list[RawMessageStreamEvent] = []
-                for data in pending:
-                    held.append(decode_event(data))
+                while pending:
+                    held.append(decode_event(pending.pop()))
                     count += 1
                     if type(held[0]) is RawMessageStopEvent:
                         done = True

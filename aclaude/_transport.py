@@ -56,9 +56,18 @@ class Timeout(msgspec.Struct, frozen=True, kw_only=True):
         return cls(connect=min(float(value), 10.0), read=float(value))
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        return aiohttp.ClientTimeout(
-            total=self.total, sock_connect=self.connect, sock_read=self.read
-        )
+        # One aiohttp object per distinct Timeout, not one per request (each response keeps it).
+        cached = _AIOHTTP_TIMEOUTS.get(self)
+        if cached is None:
+            cached = aiohttp.ClientTimeout(
+                total=self.total, sock_connect=self.connect, sock_read=self.read
+            )
+            if len(_AIOHTTP_TIMEOUTS) < 256:
+                _AIOHTTP_TIMEOUTS[self] = cached
+        return cached
+
+
+_AIOHTTP_TIMEOUTS: dict[Timeout, aiohttp.ClientTimeout] = {}
 
 
 class Response:
