@@ -154,7 +154,7 @@ class SSEDecoder:
 
     def _strip_bom(self, chunk: bytes) -> bytes:
         # The BOM may itself be split across chunks: wait until 3 bytes (or a mismatch) decide.
-        pending = b"".join(self._line_parts) + chunk
+        pending = b"".join(self._line_parts) + chunk if self._line_parts else chunk
         if len(pending) < 3 and _BOM.startswith(pending):
             self._line_parts = [pending] if pending else []
             self._line_size = len(pending)
