@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Coroutine, Generator
 from typing import Any, Protocol
 
 import msgspec
@@ -160,105 +160,107 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
 
     # -- opening ---------------------------------------------------------------------------
 
-    async def _open(self) -> EventStream:
-        """Send the request (once) and read ahead; returns the stream itself, so that
-        ``await stream`` needs no extra frame while thousands of streams wait at once."""
+    def _open(self) -> Coroutine[Any, Any, EventStream]:
+        """Send the request (once) and read ahead; the stream itself when done. Returns the
+        attempt's own coroutine (no wrapper frame: thousands of streams may be waiting)."""
         if self._opened is not None:
-            return self
+            return _ready(self)
         opener, self._opener = self._opener, None
         if opener is None:
             raise RuntimeError("this stream was closed before it was opened")
-        # The first attempt is awaited directly: while thousands of streams wait for their
-        # responses, each should hold as few suspended frames as possible.
-        try:
-            self._opened = await self._attempt(opener, 0)
-        except BaseException as exc:
-            if self._max_retries <= 0 or not is_retryable(exc):
-                raise
-            failure = exc
-
-            async def attempt(retry_count: int) -> _Opened:
-                return await self._attempt(opener, retry_count)
-
-            self._opened = await retry_after_failure(attempt, failure, self._max_retries)
-        return self
+        return self._attempt(opener, 0)
 
     def __await__(self) -> Generator[Any, None, EventStream]:
         return self._open().__await__()
 
-    async def _attempt(self, opener: Opener, retry_count: int) -> _Opened:
-        """Send the request and read until the first content event (or the end)."""
-        response = await opener(retry_count=retry_count)
-        decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
-        read_chunk = response.read_chunk
-        kinds: list[str] = []  # the read-ahead events' types ...
-        pending_data: list[bytes] = []  # ... and their data, decoded in full when handed out
-        idle = self._idle_timeout
-        clock = asyncio.get_running_loop().time
-        last_progress = clock()
+    async def _attempt(self, opener: Opener, retry_count: int) -> EventStream:
+        """Send the request and read until the first content event (or the end).
+
+        The first attempt is awaited straight from ``_open()`` and retries from here, so that
+        while thousands of streams wait for their responses each holds one frame of ours."""
         try:
-            content = False
-            while chunk := await read_chunk():
-                arrived = clock()
-                before = len(kinds)
-                for _name, data in decoder.feed(chunk):
-                    kind = _peek_type(data)
-                    if kind == "error":
-                        # Nothing has been handed to the caller yet (even if content arrived in
-                        # this same read): retryable, like the matching HTTP status. If no retry
-                        # is left, the error carries what did arrive.
-                        raise error_for_stream_event(
-                            msgspec.to_builtins(decode_event(data)),
-                            request_id=response.request_id,
-                            partial_message=_partial(pending_data),
-                            events_received=len(kinds) + 1,
-                        )
-                    kinds.append(kind)
-                    pending_data.append(data)
-                    if kind not in _HELD_BACK:
-                        content = True
-                if content:
-                    return _Opened(response, decoder, pending_data)
-                if idle is not None:
-                    # message_start then only pings: the same idle limit as later on.
-                    if any(kind != "ping" for kind in kinds[before:]):
-                        last_progress = arrived
-                    elif arrived - last_progress > idle:
-                        raise APITimeoutError(
-                            f"no stream event but pings for {idle:g} s",
-                            request_id=response.request_id,
-                            events_received=len(kinds),
-                        )
-            # The whole body arrived while reading ahead (a short stream).
-            leftover = decoder.close()
-            if "message_stop" not in kinds:
-                exc = _incomplete(len(kinds), leftover, response.request_id)
-                exc.partial_message = _partial(pending_data)
-                raise exc
-            return _Opened(response, decoder, pending_data)
-        except SSEError as exc:
-            response.close()
-            raise APIResponseValidationError(
-                str(exc), request_id=response.request_id, events_received=len(kinds)
-            ) from exc
-        except APIConnectionError as exc:
-            response.close()
-            if type(exc) is APIConnectionError and kinds:
-                dropped = _dropped(len(kinds), exc, response.request_id)
-                dropped.partial_message = _partial(pending_data)
-                raise dropped from exc
-            exc.events_received = len(kinds)
-            raise
-        except APIError as exc:  # undecodable data, a timeout of ours ...
-            response.close()
-            if not exc.events_received:
+            response = await opener(retry_count=retry_count)
+            decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
+            read_chunk = response.read_chunk
+            kinds: list[str] = []  # the read-ahead events' types ...
+            pending_data: list[bytes] = []  # ... and their data, decoded in full when handed out
+            idle = self._idle_timeout
+            clock = asyncio.get_running_loop().time
+            last_progress = clock()
+            try:
+                content = False
+                while chunk := await read_chunk():
+                    arrived = clock()
+                    before = len(kinds)
+                    for _name, data in decoder.feed(chunk):
+                        kind = _peek_type(data)
+                        if kind == "error":
+                            # Nothing has been handed to the caller yet (even if content arrived in
+                            # this same read): retryable, like the matching HTTP status. If no retry
+                            # is left, the error carries what did arrive.
+                            raise error_for_stream_event(
+                                msgspec.to_builtins(decode_event(data)),
+                                request_id=response.request_id,
+                                partial_message=_partial(pending_data),
+                                events_received=len(kinds) + 1,
+                            )
+                        kinds.append(kind)
+                        pending_data.append(data)
+                        if kind not in _HELD_BACK:
+                            content = True
+                    if content:
+                        self._opened = _Opened(response, decoder, pending_data)
+                        return self
+                    if idle is not None:
+                        # message_start then only pings: the same idle limit as later on.
+                        if any(kind != "ping" for kind in kinds[before:]):
+                            last_progress = arrived
+                        elif arrived - last_progress > idle:
+                            raise APITimeoutError(
+                                f"no stream event but pings for {idle:g} s",
+                                request_id=response.request_id,
+                                events_received=len(kinds),
+                            )
+                # The whole body arrived while reading ahead (a short stream).
+                leftover = decoder.close()
+                if "message_stop" not in kinds:
+                    exc = _incomplete(len(kinds), leftover, response.request_id)
+                    exc.partial_message = _partial(pending_data)
+                    raise exc
+                self._opened = _Opened(response, decoder, pending_data)
+                return self
+            except SSEError as exc:
+                response.close()
+                raise APIResponseValidationError(
+                    str(exc), request_id=response.request_id, events_received=len(kinds)
+                ) from exc
+            except APIConnectionError as exc:
+                response.close()
+                if type(exc) is APIConnectionError and kinds:
+                    dropped = _dropped(len(kinds), exc, response.request_id)
+                    dropped.partial_message = _partial(pending_data)
+                    raise dropped from exc
                 exc.events_received = len(kinds)
-            if exc.request_id is None:
-                exc.request_id = response.request_id
-            raise
-        except BaseException:
-            response.close()
-            raise
+                raise
+            except APIError as exc:  # undecodable data, a timeout of ours ...
+                response.close()
+                if not exc.events_received:
+                    exc.events_received = len(kinds)
+                if exc.request_id is None:
+                    exc.request_id = response.request_id
+                raise
+            except BaseException:
+                response.close()
+                raise
+        except BaseException as exc:
+            if retry_count or self._max_retries <= 0 or not is_retryable(exc):
+                raise
+            failure = exc
+
+        async def attempt(retry_count: int) -> EventStream:
+            return await self._attempt(opener, retry_count)
+
+        return await retry_after_failure(attempt, failure, self._max_retries)
 
     @property
     def response(self) -> Response | None:
@@ -420,6 +422,10 @@ class _DataTap:
 
     def close(self) -> bool:
         return self._decoder.close()
+
+
+async def _ready(stream: EventStream) -> EventStream:
+    return stream
 
 
 def _partial(pending_data: list[bytes]) -> Message | None:
