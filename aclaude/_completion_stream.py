@@ -24,7 +24,7 @@ from ._exceptions import (
 )
 from ._lazy_stream import LazyStream
 from ._models_completions import Completion
-from ._retry import retrying
+from ._retry import with_retries
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
 from ._transport import Response
 
@@ -97,9 +97,11 @@ class CompletionStream(LazyStream[Completion]):
         opener, self._opener = self._opener, None
         if opener is None:
             raise RuntimeError("this stream was closed before it was opened")
-        async for attempt in retrying(self._max_retries):
-            with attempt:
-                await self._attempt(opener, attempt.retry_state.attempt_number - 1)
+
+        async def attempt(retry_count: int) -> None:
+            await self._attempt(opener, retry_count)
+
+        await with_retries(attempt, self._max_retries)
         assert self._response is not None
         return self._response
 

@@ -112,22 +112,29 @@ def retry_delay(exc: BaseException | None, retries_done: int) -> float:
     return backoff_delay(retries_done)
 
 
-def _wait(state: tenacity.RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    return retry_delay(exc, state.attempt_number - 1)
+def _controller(attempts: int, retries_before: int) -> tenacity.AsyncRetrying:
+    """The policy as a tenacity controller for ``attempts`` attempts, of which the first comes
+    after ``retries_before`` retries already made (its waits count from there)."""
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome is not None else None
+        return retry_delay(exc, state.attempt_number - 1 + retries_before)
+
+    return tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=wait,
+        retry=tenacity.retry_if_exception(is_retryable),
+        reraise=True,
+    )
 
 
 def retrying(max_retries: int) -> tenacity.AsyncRetrying:
     """A tenacity controller for one call: ``async for attempt in retrying(n): with attempt: ...``.
 
-    ``attempt.retry_state.attempt_number - 1`` is the retry count (sent as a header).
+    ``attempt.retry_state.attempt_number - 1`` is the retry count (sent as a header). Prefer
+    ``with_retries``, which does not build the controller unless a retry is needed.
     """
-    return tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(max(0, max_retries) + 1),
-        wait=_wait,
-        retry=tenacity.retry_if_exception(is_retryable),
-        reraise=True,
-    )
+    return _controller(max(0, max_retries) + 1, 0)
 
 
 async def with_retries(attempt: Callable[[int], Awaitable[_T]], max_retries: int) -> _T:
@@ -152,18 +159,7 @@ async def retry_after_failure(
     """The retries of ``with_retries`` once the first attempt failed with the retryable
     ``failure`` (callers that make the first attempt themselves, to keep it cheap, use this)."""
     await asyncio.sleep(retry_delay(failure, 0))
-    controller = tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(max_retries),
-        wait=lambda state: _wait_after(state, 1),
-        retry=tenacity.retry_if_exception(is_retryable),
-        reraise=True,
-    )
-    async for retry in controller:
+    async for retry in _controller(max_retries, 1):
         with retry:
             return await attempt(retry.retry_state.attempt_number)
     raise AssertionError("unreachable: tenacity either returned or raised")  # pragma: no cover
-
-
-def _wait_after(state: tenacity.RetryCallState, offset: int) -> float:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    return retry_delay(exc, state.attempt_number - 1 + offset)

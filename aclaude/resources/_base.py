@@ -16,7 +16,7 @@ import msgspec
 
 from .._exceptions import APIResponseValidationError
 from .._pagination import AsyncPaginator, PageBody
-from .._retry import retrying
+from .._retry import with_retries
 from .._transport import Response, Timeout
 
 if TYPE_CHECKING:
@@ -155,19 +155,18 @@ async def open_with_retries(
     The caller must finish the response with ``release()`` or ``close()``.
     """
     retries = client.max_retries if options.max_retries is None else options.max_retries
-    response: Response | None = None
-    async for attempt in retrying(retries):
-        with attempt:
-            response = await client._open(
-                method,
-                path,
-                extra_headers=headers,
-                extra_query=options.extra_query,
-                timeout=options.timeout,
-                retry_count=attempt.retry_state.attempt_number - 1,
-            )
-    assert response is not None
-    return response
+
+    async def attempt(retry_count: int) -> Response:
+        return await client._open(
+            method,
+            path,
+            extra_headers=headers,
+            extra_query=options.extra_query,
+            timeout=options.timeout,
+            retry_count=retry_count,
+        )
+
+    return await with_retries(attempt, retries)
 
 
 def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
