@@ -17,6 +17,7 @@ import msgspec
 from ._event_stream import DecoderFactory, EventStream
 from ._exceptions import APIError, APIResponseValidationError
 from ._logging import configure_logger, redact_headers
+from ._read_deadlines import ReadDeadlines
 from ._retry import with_retries
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._transport import Response, Timeout, open_response
@@ -106,6 +107,8 @@ class Client:
         self._max_in_flight = max_in_flight
         self._in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
         self._closed = False
+        # The body reads' timeouts, on one loop timer (made by the first request, in its loop).
+        self._deadlines: ReadDeadlines | None = None
         # Set when this client made its session with the fixed headers as its defaults.
         self._headers_in_session = False
         self._log_level = log_level
@@ -189,6 +192,8 @@ class Client:
         """Close the connection pool (if this client created it). Idempotent."""
         self._closed = True
         session, self._session = self._session, None
+        if self._deadlines is not None:
+            self._deadlines.close()
         if session is not None and self._owns_session and not session.closed:
             await session.close()
 
@@ -298,6 +303,9 @@ class Client:
             await semaphore.acquire()
         try:
             session = self._get_session()
+            deadlines = self._deadlines
+            if deadlines is None:
+                deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
             url, wire_headers, data, query = await self._prepare_request(
                 method, path, headers=headers, body=body, content=content, params=params
             )
@@ -310,6 +318,7 @@ class Client:
                 params=query,
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
+                deadlines=deadlines,
             )
         except APIError as exc:
             if semaphore is not None:

@@ -26,6 +26,7 @@ from ._exceptions import (
     error_for_status,
 )
 from ._ratelimit import RateLimits
+from ._read_deadlines import ReadDeadlines
 
 __all__ = ["Response", "Timeout", "open_response"]
 
@@ -36,8 +37,10 @@ _MAX_ERROR_BODY = 1024 * 1024
 class Timeout(msgspec.Struct, frozen=True, kw_only=True):
     """Time limits of one request, in seconds (``None``: no limit).
 
-    ``connect``: to open the connection. ``read``: the longest silence allowed between two
-    reads of the response (an idle stream fails with ``APITimeoutError`` after this long).
+    ``connect``: to open the connection. ``read``: the longest the server may stay silent:
+    waiting for the response headers, or any one read of the body waiting for data (an idle
+    stream fails with ``APITimeoutError`` after this long; time the caller spends between reads
+    does not count).
     ``total``: the whole request including the full body; off by default so that a long
     stream is never cut by a blanket deadline.
     """
@@ -56,6 +59,8 @@ class Timeout(msgspec.Struct, frozen=True, kw_only=True):
         return cls(connect=min(float(value), 10.0), read=float(value))
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        # aiohttp's sock_read times the wait for the headers only: open_response() then hands
+        # the body reads to ReadDeadlines.
         # One aiohttp object per distinct Timeout, not one per request (each response keeps it).
         cached = _AIOHTTP_TIMEOUTS.get(self)
         if cached is None:
@@ -77,13 +82,28 @@ class Response:
     ``close()`` (drop the connection: used when the body was not read to the end).
     """
 
-    __slots__ = ("_on_release", "_resp", "headers", "request_id", "status")
+    __slots__ = (
+        "_deadlines",
+        "_on_release",
+        "_read_timeout",
+        "_resp",
+        "headers",
+        "request_id",
+        "status",
+    )
 
     def __init__(
-        self, resp: aiohttp.ClientResponse, on_release: Callable[[], None] | None = None
+        self,
+        resp: aiohttp.ClientResponse,
+        on_release: Callable[[], None] | None = None,
+        deadlines: ReadDeadlines | None = None,
+        read_timeout: float | None = None,
     ) -> None:
         self._resp = resp
         self._on_release = on_release
+        # Each read that has to wait registers here for at most read_timeout seconds.
+        self._deadlines = deadlines if read_timeout else None
+        self._read_timeout = read_timeout or 0.0
         self.status = resp.status
         self.headers: Mapping[str, str] = resp.headers
         self.request_id: str | None = resp.headers.get("request-id")
@@ -99,8 +119,20 @@ class Response:
 
         A plain coroutine rather than an async generator: a stream that is held open between
         reads then keeps no suspended frame (nor its last chunk) alive."""
+        deadlines = self._deadlines
         try:
-            return await self._resp.content.readany()
+            if deadlines is None:
+                return await self._resp.content.readany()
+            deadlines.start(self, self._read_timeout)
+            try:
+                return await self._resp.content.readany()
+            finally:
+                deadlines.stop(self)
+        except _ReadTimedOut as exc:
+            raise APITimeoutError(
+                f"no data from the server for {self._read_timeout:g} s (read timeout)",
+                request_id=self.request_id,
+            ) from exc
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise APITimeoutError(
                 "timed out reading the response (read timeout or overall deadline)",
@@ -122,6 +154,10 @@ class Response:
         """The whole body (for JSON responses)."""
         chunks = [chunk async for chunk in self.iter_bytes()]
         return b"".join(chunks)
+
+    def expire(self) -> None:
+        """Called by ``ReadDeadlines`` when a read waited too long: it fails at once."""
+        self._resp.content.set_exception(_ReadTimedOut())
 
     def release(self) -> None:
         self._resp.release()
@@ -147,10 +183,12 @@ async def open_response(
     params: Mapping[str, str] | None,
     timeout: Timeout,
     on_release: Callable[[], None] | None = None,
+    deadlines: ReadDeadlines | None = None,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
     A status >= 400 reads the (bounded) error body and raises ``APIStatusError``'s subclass.
+    With ``deadlines``, the body's reads are timed there (``timeout.read``), not by aiohttp.
     """
     try:
         resp = await session.request(
@@ -167,11 +205,28 @@ async def open_response(
     except (aiohttp.ClientError, OSError) as exc:
         raise APIConnectionError(f"connection error: {_describe(exc)}") from exc
     if resp.status < 300:
-        return Response(resp, on_release)
+        if deadlines is None or not timeout.read:  # 0, like None, is no limit (as in aiohttp)
+            return Response(resp, on_release)
+        _stop_aiohttp_read_timer(resp)
+        return Response(resp, on_release, deadlines, timeout.read)
     try:
         raise await _status_error(resp)
     finally:
         resp.close()
+
+
+def _stop_aiohttp_read_timer(resp: aiohttp.ClientResponse) -> None:
+    """Switch off aiohttp's per-packet read timer for the rest of this response (the next
+    request on the connection sets its own): ReadDeadlines times the body reads instead."""
+    connection = resp.connection
+    protocol = connection.protocol if connection is not None else None
+    if protocol is not None:  # None: the body already arrived and the timer is gone with it
+        protocol.read_timeout = None
+        protocol.start_timeout()  # with no timeout set: cancels the armed timer, arms none
+
+
+class _ReadTimedOut(Exception):
+    """Set on a response's body reader by ``Response.expire``; becomes ``APITimeoutError``."""
 
 
 async def _status_error(resp: aiohttp.ClientResponse) -> APIStatusError:
