@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterable, Mapping
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, TypeVar, overload
 
 import aiohttp
@@ -40,6 +40,7 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 _T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
 _NOT_GIVEN: Any = object()
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 #: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
 PreparedRequest = tuple[str, Mapping[str, str], bytes | AsyncIterable[bytes] | None, Mapping[str, str] | None]
@@ -275,11 +276,10 @@ class Client:
         or a streamed body such as a multipart upload (its content-type in ``extra_headers``).
         """
         if self._headers_in_session:
-            # The fixed headers are the session's defaults (made once, keys already
-            # case-insensitive): each request only carries what is its own.
-            headers: Mapping[str, str] = (
-                {k.lower(): v for k, v in extra_headers.items()} if extra_headers else {}
-            )
+            # The fixed headers are the session's defaults (made once): each request only
+            # carries what is its own. aiohttp merges the two case-insensitively, so the
+            # caller's mapping goes as it is (no lowercased copy of its keys per request).
+            headers: Mapping[str, str] = extra_headers or _NO_HEADERS
             if retry_count:
                 headers = {**headers, RETRY_COUNT_HEADER: str(retry_count)}
         else:

@@ -572,6 +572,21 @@ async def test_default_and_extra_headers_query_and_body(server: FakeAnthropic) -
     assert "metadata" not in second.json
 
 
+async def test_extra_headers_replace_defaults_whatever_their_case(server: FakeAnthropic) -> None:
+    server.enqueue(Reply.error(529, "overloaded_error", "busy"), hello())  # the retry adds its count
+    async with make_client(server, max_retries=1, default_headers={"X-Team": "infra"}) as client:
+        await drain(
+            client,
+            "create",
+            extra_headers={"Anthropic-Version": "2099-01-01", "x-team": "web", "User-Agent": "mine/1"},
+        )
+    for request in server.requests:
+        assert request.headers.getall("anthropic-version") == ["2099-01-01"]
+        assert request.headers.getall("x-team") == ["web"]
+        assert request.headers.getall("user-agent") == ["mine/1"]
+    assert server.requests[1].headers.getall("x-stainless-retry-count") == ["1"]
+
+
 async def test_api_version_and_key_headers(server: FakeAnthropic) -> None:
     async with make_client(server) as client:
         await drain(client, "create")
