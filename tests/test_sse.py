@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 import pytest
 from _helpers import bytewise, feed_chunks, split_at, sse, sse_of, text_stream
@@ -344,10 +345,36 @@ _event = st.fixed_dictionaries(
 )
 
 
+# Runs long enough for the decoder's regex fast path (1 KiB and more of complete events): mostly
+# the API's shape (``event: NAME`` + one ``data:`` line, or the data line alone), with now and
+# then an event the fast path must leave to the general rules.
+_canonical_event = st.fixed_dictionaries(
+    {
+        "name": st.none() | st.text(alphabet="abcdefghij_ \u00e9\u4e8b", max_size=20),
+        "data": st.lists(_line_text | st.just('{"type":"ping"}'), min_size=1, max_size=1),
+        "comment": st.none(),
+        "id": st.none(),
+    }
+)
+
+
 @st.composite
-def _streams(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, bytes]], str | None]:
+def _long_run_events(draw: st.DrawFn) -> list[dict[str, Any]]:
+    events = draw(st.lists(_canonical_event, min_size=40, max_size=120))
+    for _ in range(draw(st.integers(0, 2))):  # a third of the time none: all canonical
+        events.insert(draw(st.integers(0, len(events))), draw(_event))
+    return events
+
+
+_short_run_events = st.lists(_event, max_size=6)
+
+
+@st.composite
+def _streams(
+    draw: st.DrawFn, events_strategy: st.SearchStrategy[list[dict[str, Any]]] = _short_run_events
+) -> tuple[bytes, list[tuple[str, bytes]], str | None]:
     """A random event stream, the events it must decode to and its final last event id."""
-    events = draw(st.lists(_event, max_size=6))
+    events = draw(events_strategy)
     mode = draw(st.sampled_from(["lf", "crlf", "cr", "mixed"]))
     lines: list[str] = []
     expected: list[tuple[str, bytes]] = []
@@ -356,14 +383,14 @@ def _streams(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, bytes]], str | Non
         if e["comment"] is not None:
             lines.append(":" + e["comment"])
         if e["name"] is not None:
-            lines.append("event: " + e["name"])
+            lines.append("event: " + e["name"] if e["name"] or draw(st.booleans()) else "event:")
         if e["id"] is not None:
             lines.append("id: " + e["id"])
             last_id = e["id"]
         lines.extend("data: " + d for d in e["data"])
         lines.append("")
         if e["data"]:
-            expected.append((e["name"] or "message", "\n".join(e["data"]).encode()))
+            expected.append((e["name"] or "message", "\n".join(e["data"]).encode()))  # "" too
     out = bytearray(BOM if draw(st.booleans()) else b"")
     prev = b""
     for line in lines:
@@ -400,6 +427,39 @@ def test_split_invariance(
     one_by_one = SSEDecoder()
     assert feed_chunks(bytewise(stream), one_by_one) == expected
     assert one_by_one.last_event_id == last_id
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=_streams(_long_run_events()), data=st.data())
+def test_split_invariance_of_long_runs(
+    case: tuple[bytes, list[tuple[str, bytes]], str | None], data: st.DataObject
+) -> None:
+    # Whole, in a few big reads and byte by byte: the fast path (whole runs of canonical
+    # events) and the general rules must agree event for event.
+    stream, expected, last_id = case
+    whole = SSEDecoder()
+    assert whole.feed(stream) == expected
+    assert whole.last_event_id == last_id
+    points = data.draw(st.lists(st.integers(0, len(stream)), max_size=4), label="split")
+    assert feed_chunks(split_at(stream, points)) == expected
+    # Reads that end at a line end inside an event (after its ``event:`` line, say).
+    line_ends = [i + 1 for i, byte in enumerate(stream) if byte in b"\r\n"]
+    points = data.draw(st.lists(st.sampled_from(line_ends), max_size=6), label="split at line ends")
+    assert feed_chunks(split_at(stream, points)) == expected
+    assert feed_chunks(bytewise(stream)) == expected
+
+
+def test_a_long_run_with_one_event_over_the_cap_fails() -> None:
+    cap = 4096
+    small = b"event: content_block_delta\ndata: " + b"x" * 100 + b"\n\n"
+    stream = small * 20 + b"event: big\ndata: " + b"y" * (cap + 1) + b"\n\n" + small * 20
+    with pytest.raises(SSEError, match="event data exceeds"):
+        SSEDecoder(max_event_bytes=cap).feed(stream)
+    with pytest.raises(SSEError, match="exceeds"):
+        feed_chunks(split_at(stream, range(1500, len(stream), 1500)), SSEDecoder(max_event_bytes=cap))
+    at_cap = small * 20 + b"event: big\ndata: " + b"y" * cap + b"\n\n" + small * 20
+    out = SSEDecoder(max_event_bytes=cap).feed(at_cap)
+    assert [len(data) for _name, data in out] == [100] * 20 + [cap] + [100] * 20
 
 
 @pytest.mark.parametrize("seed", range(6), ids=lambda s: f"seed={s}")
