@@ -70,7 +70,6 @@ class CompletionStream(LazyStream[Completion]):
     """
 
     __slots__ = (
-        "_chunks",
         "_decoder",
         "_max_event_bytes",
         "_max_retries",
@@ -87,7 +86,6 @@ class CompletionStream(LazyStream[Completion]):
         self._max_event_bytes = max_event_bytes
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
         self._response: Response | None = None
-        self._chunks: AsyncIterator[bytes] | None = None
         self._pending: list[Completion] = []
         super().__init__()
 
@@ -109,10 +107,10 @@ class CompletionStream(LazyStream[Completion]):
         """Send the request and read ahead to the first piece of text (or the end)."""
         response = await opener(retry_count)
         decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
-        chunks = response.iter_bytes()
+        read_chunk = response.read_chunk
         pending: list[Completion] = []
         try:
-            async for chunk in chunks:
+            while chunk := await read_chunk():
                 for _name, data in decoder.feed(chunk):
                     piece = _decode(data, response.request_id, len(pending))
                     if piece is not None:
@@ -120,19 +118,19 @@ class CompletionStream(LazyStream[Completion]):
                 if pending:
                     break
             else:
-                if not pending:  # the body ended before any text: retried like a drop
-                    raise IncompleteStreamError(
-                        "completion stream ended before any completion event",
-                        clean_eof=True,
-                        request_id=response.request_id,
-                    )
+                # The body ended before any text: retried like a drop.
+                raise IncompleteStreamError(
+                    "completion stream ended before any completion event",
+                    clean_eof=True,
+                    request_id=response.request_id,
+                )
         except SSEError as exc:
-            await _discard(chunks, response)
+            response.close()
             raise APIResponseValidationError(str(exc), request_id=response.request_id) from exc
         except BaseException:
-            await _discard(chunks, response)
+            response.close()
             raise
-        self._response, self._chunks, self._decoder, self._pending = response, chunks, decoder, pending
+        self._response, self._decoder, self._pending = response, decoder, pending
 
     @property
     def response(self) -> Response | None:
@@ -148,13 +146,12 @@ class CompletionStream(LazyStream[Completion]):
         iterator, self._iterator = self._iterator, None
         if iterator is not None:
             await iterator.aclose()  # type: ignore[attr-defined]
-        if self._response is not None and self._chunks is not None:
-            await _discard(self._chunks, self._response)
+        if self._response is not None:
+            self._response.close()
 
     async def _iterate(self) -> AsyncIterator[Completion]:
         response = await self._open()
-        chunks = self._chunks
-        assert chunks is not None
+        read_chunk = response.read_chunk
         feed = self._decoder.feed
         count = 0
         done = False
@@ -166,7 +163,7 @@ class CompletionStream(LazyStream[Completion]):
                     count += 1
                     done = first.stop_reason is not None
                     yield first
-                async for chunk in chunks:
+                while chunk := await read_chunk():
                     for _name, data in feed(chunk):
                         piece = _decode(data, response.request_id, count)
                         if piece is not None:
@@ -201,10 +198,3 @@ class CompletionStream(LazyStream[Completion]):
                 response.release()
             else:
                 response.close()
-
-
-async def _discard(chunks: AsyncIterator[bytes], response: Response) -> None:
-    try:
-        await chunks.aclose()  # type: ignore[attr-defined]
-    finally:
-        response.close()
