@@ -279,6 +279,15 @@ def _block(obj: Any) -> Any:
     return _typed_or_unknown(obj, KnownContentBlock, UnknownContentBlock, _BLOCK_TAGS)
 
 
+def message_from_json(message: dict[str, Any]) -> Message:
+    """A ``Message`` from its decoded JSON; content blocks of types added after this client was
+    written pass through intact (``UnknownContentBlock`` with every field)."""
+    content = message.get("content")
+    msg: Message = _convert({**message, "content": []}, Message)
+    msg.content = [_block(b) for b in content] if isinstance(content, list) else []
+    return msg
+
+
 def _citation(obj: Any) -> Any:
     return _typed_or_unknown(obj, Citation, UnknownCitation, _CITATION_TAGS)
 
@@ -311,12 +320,7 @@ def _decode_slow(data: bytes) -> RawMessageStreamEvent:
         and isinstance(obj.get("message"), dict)
         and isinstance(obj["message"].get("content"), list)
     ):
-        message = dict(obj["message"])
-        content = message["content"]
-        message["content"] = []
-        msg = _convert(message, Message)
-        msg.content = [_block(b) for b in content]
-        return RawMessageStartEvent(message=msg)
+        return RawMessageStartEvent(message=message_from_json(obj["message"]))
     result: RawMessageStreamEvent = _convert(obj, _KnownEvent)  # genuinely malformed: raises
     return result
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ._events import _block, decode_unknown
+from ._events import decode_unknown, message_from_json
 from ._exceptions import APIResponseValidationError
 from ._jsonl import JSONLDecodeError
 from ._models import Message
@@ -157,13 +157,7 @@ def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualRespons
         if rtype not in _RESULT_TAGS:
             typed = decode_unknown(UnknownBatchResult, result)
         elif rtype == "succeeded" and isinstance(result.get("message"), dict):
-            message = dict(result["message"])
-            content = message.get("content")
-            message["content"] = []
-            msg = msgspec.convert(message, Message)
-            # Content blocks of types added after this client was written pass through intact.
-            msg.content = [_block(b) for b in content] if isinstance(content, list) else []
-            typed = MessageBatchSucceededResult(message=msg)
+            typed = MessageBatchSucceededResult(message=message_from_json(result["message"]))
         else:
             typed = msgspec.convert(result, MessageBatchResult)
     except (msgspec.ValidationError, APIResponseValidationError) as exc:
