@@ -216,11 +216,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                         if any(kind != "ping" for kind in kinds[before:]):
                             last_progress = arrived
                         elif arrived - last_progress > idle:
-                            raise APITimeoutError(
-                                f"no stream event but pings for {idle:g} s",
-                                request_id=response.request_id,
-                                events_received=len(kinds),
-                            )
+                            raise _pings_only(idle, response.request_id, len(kinds))
                 # The whole body arrived while reading ahead (a short stream).
                 leftover = decoder.close()
                 if "message_stop" not in kinds:
@@ -371,11 +367,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                             progress_mark = count - pings
                             last_progress = arrived
                         elif arrived - last_progress > idle:
-                            raise APITimeoutError(
-                                f"no stream event but pings for {idle:g} s",
-                                request_id=response.request_id,
-                                events_received=count,
-                            )
+                            raise _pings_only(idle, response.request_id, count)
                 read_to_end = True
                 leftover = opened.decoder.close()
             except SSEError as exc:
@@ -438,6 +430,14 @@ def _partial(pending_data: list[bytes]) -> Message | None:
     except APIError:
         return None
     return materialize(state)
+
+
+def _pings_only(idle: float, request_id: str | None, count: int) -> APITimeoutError:
+    # The socket is busy (pings, comments), the stream makes no progress: the read timeout's
+    # limit, applied to events.
+    return APITimeoutError(
+        f"no stream event but pings for {idle:g} s", request_id=request_id, events_received=count
+    )
 
 
 def _incomplete(count: int, leftover: bool, request_id: str | None) -> IncompleteStreamError:
