@@ -17,6 +17,7 @@ import msgspec
 from ._event_stream import DecoderFactory, EventStream
 from ._exceptions import APIError, APIResponseValidationError
 from ._logging import configure_logger, redact_headers
+from ._raw_response import record_response
 from ._read_deadlines import ReadDeadlines
 from ._retry import with_retries
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -336,6 +337,7 @@ class Client:
             if semaphore is not None:
                 semaphore.release()
             raise
+        record_response(response)  # for with_raw_response
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "response %s %s %d request_id=%s in %.0f ms",

@@ -1,10 +1,20 @@
-"""``client.messages.with_raw_response``: status, headers, request id and rate limits."""
+"""``with_raw_response`` on every resource: status, headers, request id and rate limits."""
 
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
+from typing import Any
+
+import msgspec
 
 import aclaude
+from aclaude._batch_results import BatchResults
+from aclaude._completion_stream import CompletionStream
+from aclaude._download import BinaryResponse
+from aclaude._event_stream import EventStream
+from aclaude._pagination import AsyncPage
+from aclaude._raw_response import RawResponse
 from aclaude.testing import FakeAnthropic, Reply
 
 PARAMS = {"model": "claude-test-1", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
@@ -53,3 +63,111 @@ async def test_raw_response_status_error_is_typed() -> None:
             assert exc.status_code == 404
         else:
             raise AssertionError("expected NotFoundError")
+
+
+# -- every resource: the same methods, returning a RawResponse ---------------------------------
+
+KEY = "sk-ant-test-not-a-real-key"
+SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+
+
+def check(raw: RawResponse[Any], kind: type) -> Any:
+    """The response is the answered one (status, its own request-id header) and parse() is
+    the method's ordinary result."""
+    assert isinstance(raw, RawResponse)
+    assert raw.status_code == 200
+    assert raw.request_id is not None and raw.request_id == raw.headers["request-id"]
+    result = raw.parse()
+    assert isinstance(result, kind), type(result)
+    return result
+
+
+async def test_every_resource_has_a_raw_twin(tmp_path: Path) -> None:
+    async with FakeAnthropic() as server, aclaude.Client(
+        api_key=KEY, base_url=server.url, max_retries=0
+    ) as client, asyncio.timeout(30):
+        model = check(await client.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
+        assert model.id
+        page = check(await client.models.with_raw_response.list(limit=2), AsyncPage)
+        assert len(page.data) == 2
+        check(await client.beta.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
+
+        count = check(
+            await client.messages.with_raw_response.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"]),
+            aclaude.MessageTokensCount,
+        )
+        assert count.input_tokens > 0
+        parsed = check(await client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA), aclaude.ParsedMessage)
+        assert parsed.request_id == parsed.request_id and isinstance(parsed.parsed_output, dict)
+        check(await client.beta.messages.with_raw_response.create(**PARAMS, betas=["b1"]), aclaude.Message)
+        assert server.requests[-1].headers["anthropic-beta"] == "b1"
+        events = check(await client.beta.messages.with_raw_response.create(stream=True, **PARAMS), EventStream)
+        async with events:
+            assert [e.type async for e in events][-1] == "message_stop"
+        check(
+            await client.beta.messages.with_raw_response.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"]),
+            aclaude.MessageTokensCount,
+        )
+
+        batches = client.messages.with_raw_response.batches
+        batch = check(await batches.create(requests=[{"custom_id": "r1", "params": PARAMS}]), aclaude.MessageBatch)
+        check(await batches.retrieve(batch.id), aclaude.MessageBatch)
+        check(await client.messages.batches.with_raw_response.list(), AsyncPage)
+        results = check(await batches.results(batch.id), BatchResults)
+        async with results:
+            assert [r.custom_id async for r in results] == ["r1"]
+        check(await client.beta.messages.with_raw_response.batches.cancel(batch.id), aclaude.MessageBatch)
+        check(await batches.delete(batch.id), aclaude.DeletedMessageBatch)
+
+        files = client.beta.files.with_raw_response
+        meta = check(await files.upload(file=("a.txt", b"hello", "text/plain")), aclaude.FileMetadata)
+        check(await files.list(), AsyncPage)
+        check(await files.retrieve_metadata(meta.id), aclaude.FileMetadata)
+        download = check(await files.download(meta.id), BinaryResponse)
+        assert await download.read() == b"hello"
+        check(await files.delete(meta.id), aclaude.DeletedFile)
+
+        server.enqueue(Reply.raw(_completion_sse("Hi there"), content_type="text/event-stream"))
+        completion = check(await client.completions.with_raw_response.create(**COMPLETION), aclaude.Completion)
+        assert completion.completion == "Hi there"
+        server.enqueue(Reply.raw(_completion_sse("Yo"), content_type="text/event-stream"))
+        pieces = check(await client.completions.with_raw_response.create(stream=True, **COMPLETION), CompletionStream)
+        async with pieces:
+            assert "".join([p.completion async for p in pieces]) == "Yo"
+        assert "sk-ant" not in repr(page) + repr(model)
+
+
+async def test_concurrent_raw_calls_each_get_their_own_response() -> None:
+    async with FakeAnthropic() as server, aclaude.Client(
+        api_key=KEY, base_url=server.url, max_retries=0
+    ) as client, asyncio.timeout(30):
+        raws = await asyncio.gather(
+            *(client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA) for _ in range(20))
+        )
+        ids = [raw.request_id for raw in raws]
+        assert len(set(ids)) == 20
+        assert ids == [raw.parse().request_id for raw in raws]
+        # Outside a raw call nothing is recorded (and nothing is kept alive by it).
+        await client.models.retrieve("claude-sonnet-4-6")
+
+
+async def test_after_a_retry_the_answering_response_is_reported() -> None:
+    async with FakeAnthropic() as server, aclaude.Client(
+        api_key=KEY, base_url=server.url, max_retries=1
+    ) as client, asyncio.timeout(30):
+        server.enqueue(Reply.error(529, "overloaded_error", "busy", headers={"retry-after-ms": "1"}), Reply.text("ok"))
+        raw = await client.messages.with_raw_response.parse(**PARAMS, output_format=None)
+        assert raw.status_code == 200 and raw.request_id == raw.parse().request_id
+        assert len(server.requests) == 2
+
+
+COMPLETION: dict[str, Any] = {
+    "model": "claude-2.1",
+    "prompt": "\n\nHuman: Hello\n\nAssistant:",
+    "max_tokens_to_sample": 16,
+}
+
+
+def _completion_sse(text: str) -> bytes:
+    piece = {"type": "completion", "id": "compl_01", "completion": text, "stop_reason": "stop_sequence", "model": "claude-2.1"}
+    return b"event: completion\ndata: " + msgspec.json.encode(piece) + b"\n\n"

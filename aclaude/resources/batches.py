@@ -15,6 +15,7 @@ from .._exceptions import APIError
 from .._jsonl import DEFAULT_MAX_LINE_BYTES
 from .._models_batches import DeletedMessageBatch, MessageBatch
 from .._pagination import AsyncPaginator
+from .._raw_response import to_raw_response
 from .._transport import Response, Timeout
 from ._base import (
     RequestOptions,
@@ -29,7 +30,7 @@ from ._base import (
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["Batches"]
+__all__ = ["Batches", "BatchesWithRawResponse"]
 
 _PATH = "/v1/messages/batches"
 _log = logging.getLogger("aclaude")
@@ -45,6 +46,11 @@ class Batches:
     def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
         self._client = client
         self._default_betas = tuple(default_betas)
+
+    @property
+    def with_raw_response(self) -> BatchesWithRawResponse:
+        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
+        return BatchesWithRawResponse(self)
 
     async def create(
         self,
@@ -240,3 +246,15 @@ class Batches:
         self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
     ) -> dict[str, str] | None:
         return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
+
+
+class BatchesWithRawResponse:
+    """``client.messages.batches.with_raw_response``."""
+
+    def __init__(self, batches: Batches) -> None:
+        self.create = to_raw_response(batches.create)
+        self.retrieve = to_raw_response(batches.retrieve)
+        self.list = to_raw_response(batches.list)
+        self.cancel = to_raw_response(batches.cancel)
+        self.delete = to_raw_response(batches.delete)
+        self.results = to_raw_response(batches.results)

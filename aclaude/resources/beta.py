@@ -16,9 +16,10 @@ from .._event_stream import EventStream
 from .._models import Message
 from .._models_tokens import MessageTokensCount
 from .._parse import ParsedMessage
+from .._raw_response import RawResponse, to_raw_response
 from .._stream import MessageStreamManager
 from ._base import merge_headers
-from .batches import Batches
+from .batches import Batches, BatchesWithRawResponse
 from .files import FILES_BETA, Files
 from .messages import Messages
 from .models import Models
@@ -26,7 +27,7 @@ from .models import Models
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["TOKEN_COUNTING_BETA", "Beta", "BetaMessages"]
+__all__ = ["TOKEN_COUNTING_BETA", "Beta", "BetaMessages", "BetaMessagesWithRawResponse"]
 
 #: The beta the official SDK always sends with ``beta.messages.count_tokens()``.
 TOKEN_COUNTING_BETA = "token-counting-2024-11-01"
@@ -41,6 +42,11 @@ class BetaMessages:
     def __init__(self, client: Client) -> None:
         self._messages = Messages(client)
         self.batches = Batches(client)
+
+    @property
+    def with_raw_response(self) -> BetaMessagesWithRawResponse:
+        """The same methods returning a ``RawResponse`` (status, headers, request id)."""
+        return BetaMessagesWithRawResponse(self)
 
     @overload
     def create(
@@ -129,6 +135,27 @@ class BetaMessages:
         """``messages.parse()`` with the ``betas`` header."""
         headers = merge_headers(extra_headers, betas=betas)
         return await self._messages.parse(output_format=output_format, extra_headers=headers, **params)
+
+
+class BetaMessagesWithRawResponse:
+    """``client.beta.messages.with_raw_response``."""
+
+    def __init__(self, messages: BetaMessages) -> None:
+        self._messages = messages
+        self.count_tokens = to_raw_response(messages.count_tokens)
+        self.parse = to_raw_response(messages.parse)
+        self.batches = BatchesWithRawResponse(messages.batches)
+
+    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
+        """As ``BetaMessages.create``; ``parse()`` gives the ``Message`` (or, with
+        ``stream=True``, the opened ``EventStream``)."""
+
+        async def create() -> Any:
+            if stream:
+                return await self._messages.create(stream=True, **kwargs)
+            return await self._messages.create(**kwargs)
+
+        return await to_raw_response(create)()
 
 
 class Beta:

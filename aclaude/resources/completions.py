@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .._completion_stream import CompletionStream
 from .._exceptions import IncompleteStreamError
 from .._models_completions import Completion
+from .._raw_response import RawResponse, to_raw_response
 from .._transport import Response, Timeout
 from ._base import merge_headers
 
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["Completions"]
+__all__ = ["Completions", "CompletionsWithRawResponse"]
 
 _PATH = "/v1/complete"
 
@@ -31,6 +32,11 @@ class Completions:
 
     def __init__(self, client: Client) -> None:
         self._client = client
+
+    @property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """``create()`` returning a ``RawResponse`` (status, headers, request id)."""
+        return CompletionsWithRawResponse(self)
 
     @overload
     def create(
@@ -128,3 +134,21 @@ async def _drain(events: CompletionStream) -> Completion:
         stop_reason=last.stop_reason,
         stop=last.stop,
     )
+
+
+class CompletionsWithRawResponse:
+    """``client.completions.with_raw_response``."""
+
+    def __init__(self, completions: Completions) -> None:
+        self._completions = completions
+
+    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
+        """As ``Completions.create``; ``parse()`` gives the ``Completion`` (or, with
+        ``stream=True``, the opened ``CompletionStream``)."""
+
+        async def create() -> Any:
+            if stream:
+                return await self._completions.create(stream=True, **kwargs)
+            return await self._completions.create(**kwargs)
+
+        return await to_raw_response(create)()

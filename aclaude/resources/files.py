@@ -18,6 +18,7 @@ from .._exceptions import APIConnectionError
 from .._models_files import DeletedFile, FileMetadata
 from .._multipart import FileInput, MultipartBody, prepare
 from .._pagination import AsyncPaginator
+from .._raw_response import to_raw_response
 from .._retry import retrying
 from .._transport import Response, Timeout
 from ._base import (
@@ -34,7 +35,7 @@ from ._base import (
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["FILES_BETA", "Files"]
+__all__ = ["FILES_BETA", "Files", "FilesWithRawResponse"]
 
 #: The beta the Files API was released under; ``client.beta.files`` sends it by default.
 FILES_BETA = "files-api-2025-04-14"
@@ -51,6 +52,11 @@ class Files:
     def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
         self._client = client
         self._default_betas = tuple(default_betas)
+
+    @property
+    def with_raw_response(self) -> FilesWithRawResponse:
+        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
+        return FilesWithRawResponse(self)
 
     async def upload(
         self,
@@ -232,3 +238,14 @@ async def _watched(chunks: AsyncIterator[bytes], errors: list[BaseException]) ->
     except Exception as exc:
         errors.append(exc)
         raise
+
+
+class FilesWithRawResponse:
+    """``client.files.with_raw_response``."""
+
+    def __init__(self, files: Files) -> None:
+        self.upload = to_raw_response(files.upload)
+        self.list = to_raw_response(files.list)
+        self.retrieve_metadata = to_raw_response(files.retrieve_metadata)
+        self.download = to_raw_response(files.download)
+        self.delete = to_raw_response(files.delete)

@@ -16,12 +16,12 @@ from .._event_stream import EventStream
 from .._exceptions import APIError, IncompleteStreamError
 from .._models import Message
 from .._parse import ParsedMessageStreamManager, apply_output_format
-from .._raw_response import RawResponse
+from .._raw_response import RawResponse, to_raw_response
 from .._stream import MessageStreamManager
 from .._tool_runner import StreamingToolRunner, ToolParam, ToolRunner
 from .._transport import Timeout
 from ._messages_extra import MessagesExtras
-from .batches import Batches
+from .batches import Batches, BatchesWithRawResponse
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -42,7 +42,7 @@ class Messages(MessagesExtras):
 
     @property
     def with_raw_response(self) -> MessagesWithRawResponse:
-        """``create()`` returning a ``RawResponse``: status, headers, request id, rate limits."""
+        """The same methods returning a ``RawResponse``: status, headers, request id, rate limits."""
         return MessagesWithRawResponse(self)
 
     @overload
@@ -185,11 +185,15 @@ class Messages(MessagesExtras):
 
 
 class MessagesWithRawResponse:
-    """``client.messages.with_raw_response``: ``create()`` returning a ``RawResponse`` (status,
-    headers, request id and rate limits, with ``parse()`` giving the result)."""
+    """``client.messages.with_raw_response``: ``create()``, ``count_tokens()``, ``parse()`` and
+    ``batches`` returning a ``RawResponse`` (status, headers, request id and rate limits, with
+    ``parse()`` giving the result)."""
 
     def __init__(self, messages: Messages) -> None:
         self._messages = messages
+        self.count_tokens = to_raw_response(messages.count_tokens)
+        self.parse = to_raw_response(messages.parse)
+        self.batches = BatchesWithRawResponse(messages.batches)
 
     async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
         """As ``Messages.create``; ``parse()`` gives the ``Message`` (or, with ``stream=True``,

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from .._models_models import ModelInfo
 from .._pagination import AsyncPaginator
+from .._raw_response import to_raw_response
 from .._transport import Timeout
 from ._base import RequestOptions, cursor_params, list_endpoint, merge_headers, path_id, with_query
 
 if TYPE_CHECKING:
     from .._client import Client
 
-__all__ = ["Models"]
+__all__ = ["Models", "ModelsWithRawResponse"]
 
 
 class Models:
@@ -23,6 +24,11 @@ class Models:
     def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
         self._client = client
         self._default_betas = tuple(default_betas)
+
+    @property
+    def with_raw_response(self) -> ModelsWithRawResponse:
+        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
+        return ModelsWithRawResponse(self)
 
     async def retrieve(
         self,
@@ -80,3 +86,11 @@ class Models:
         self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
     ) -> dict[str, str] | None:
         return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
+
+
+class ModelsWithRawResponse:
+    """``client.models.with_raw_response``."""
+
+    def __init__(self, models: Models) -> None:
+        self.retrieve = to_raw_response(models.retrieve)
+        self.list = to_raw_response(models.list)
