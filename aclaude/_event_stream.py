@@ -188,29 +188,31 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
             clock = asyncio.get_running_loop().time
             last_progress = clock()
             try:
-                content = False
                 while chunk := await read_chunk():
                     arrived = clock()
                     before = len(kinds)
-                    for _name, data in decoder.feed(chunk):
+                    events = decoder.feed(chunk)
+                    for i, (_name, data) in enumerate(events):
                         kind = _peek_type(data)
                         if kind == "error":
                             # Nothing has been handed to the caller yet (even if content arrived in
                             # this same read): retryable, like the matching HTTP status. If no retry
                             # is left, the error carries what did arrive.
-                            raise error_for_stream_event(
-                                msgspec.to_builtins(decode_event(data)),
-                                request_id=response.request_id,
-                                partial_message=_partial(pending_data),
-                                events_received=len(kinds) + 1,
-                            )
+                            raise _error_before_content(data, pending_data, response.request_id)
                         kinds.append(kind)
                         pending_data.append(data)
                         if kind not in _HELD_BACK:
-                            content = True
-                    if content:
-                        self._opened = _Opened(response, decoder, pending_data)
-                        return self
+                            # Content. The rest of this read (a short reply often arrives whole
+                            # in one) is kept as it is, in one step: only an error event in it
+                            # still matters, and a substring test finds the candidates.
+                            rest = [later for _name, later in events[i + 1 :]]
+                            for suspect in [later for later in rest if b"error" in later]:
+                                if _peek_type(suspect) == "error":
+                                    seen = pending_data + rest[: rest.index(suspect)]
+                                    raise _error_before_content(suspect, seen, response.request_id)
+                            pending_data += rest
+                            self._opened = _Opened(response, decoder, pending_data)
+                            return self
                     if idle is not None:
                         # message_start then only pings: the same idle limit as later on.
                         if any(kind != "ping" for kind in kinds[before:]):
@@ -430,6 +432,16 @@ def _partial(pending_data: list[bytes]) -> Message | None:
     except APIError:
         return None
     return materialize(state)
+
+
+def _error_before_content(data: bytes, seen: list[bytes], request_id: str | None) -> APIError:
+    """The typed error of an ``event: error`` met while reading ahead, with what came first."""
+    return error_for_stream_event(
+        msgspec.to_builtins(decode_event(data)),
+        request_id=request_id,
+        partial_message=_partial(seen),
+        events_received=len(seen) + 1,
+    )
 
 
 def _pings_only(idle: float, request_id: str | None, count: int) -> APITimeoutError:

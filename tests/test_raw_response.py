@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
-
-import msgspec
 
 import aclaude
 from aclaude._batch_results import BatchResults
@@ -21,9 +18,11 @@ PARAMS = {"model": "claude-test-1", "max_tokens": 10, "messages": [{"role": "use
 
 
 async def test_raw_response_of_create() -> None:
-    async with FakeAnthropic() as server, aclaude.Client(
-        api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0
-    ) as client, asyncio.timeout(10):
+    async with (
+        FakeAnthropic() as server,
+        aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0) as client,
+        asyncio.timeout(10),
+    ):
         server.enqueue(Reply.text("Hello there", chunk_chars=3))
         raw = await client.messages.with_raw_response.create(**PARAMS)
         message = raw.parse()
@@ -37,9 +36,11 @@ async def test_raw_response_of_create() -> None:
 
 
 async def test_raw_response_of_a_stream() -> None:
-    async with FakeAnthropic() as server, aclaude.Client(
-        api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0
-    ) as client, asyncio.timeout(10):
+    async with (
+        FakeAnthropic() as server,
+        aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0) as client,
+        asyncio.timeout(10),
+    ):
         server.enqueue(Reply.text("abc", chunk_chars=1))
         raw = await client.messages.with_raw_response.create(stream=True, **PARAMS)
         async with raw.parse() as stream:
@@ -53,9 +54,11 @@ async def test_raw_response_of_a_stream() -> None:
 
 
 async def test_raw_response_status_error_is_typed() -> None:
-    async with FakeAnthropic() as server, aclaude.Client(
-        api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0
-    ) as client, asyncio.timeout(10):
+    async with (
+        FakeAnthropic() as server,
+        aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0) as client,
+        asyncio.timeout(10),
+    ):
         server.enqueue(Reply.error(404, "not_found_error", "model: nope"))
         try:
             await client.messages.with_raw_response.create(**PARAMS)
@@ -82,10 +85,12 @@ def check(raw: RawResponse[Any], kind: type) -> Any:
     return result
 
 
-async def test_every_resource_has_a_raw_twin(tmp_path: Path) -> None:
-    async with FakeAnthropic() as server, aclaude.Client(
-        api_key=KEY, base_url=server.url, max_retries=0
-    ) as client, asyncio.timeout(30):
+async def test_every_resource_has_a_raw_twin() -> None:
+    async with (
+        FakeAnthropic() as server,
+        aclaude.Client(api_key=KEY, base_url=server.url, max_retries=0) as client,
+        asyncio.timeout(30),
+    ):
         model = check(await client.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
         assert model.id
         page = check(await client.models.with_raw_response.list(limit=2), AsyncPage)
@@ -93,24 +98,33 @@ async def test_every_resource_has_a_raw_twin(tmp_path: Path) -> None:
         check(await client.beta.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
 
         count = check(
-            await client.messages.with_raw_response.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"]),
+            await client.messages.with_raw_response.count_tokens(
+                model=PARAMS["model"], messages=PARAMS["messages"]
+            ),
             aclaude.MessageTokensCount,
         )
         assert count.input_tokens > 0
-        parsed = check(await client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA), aclaude.ParsedMessage)
-        assert parsed.request_id == parsed.request_id and isinstance(parsed.parsed_output, dict)
+        raw_parsed = await client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA)
+        parsed = check(raw_parsed, aclaude.ParsedMessage)
+        assert parsed.request_id == raw_parsed.request_id and isinstance(parsed.parsed_output, dict)
         check(await client.beta.messages.with_raw_response.create(**PARAMS, betas=["b1"]), aclaude.Message)
         assert server.requests[-1].headers["anthropic-beta"] == "b1"
-        events = check(await client.beta.messages.with_raw_response.create(stream=True, **PARAMS), EventStream)
+        events = check(
+            await client.beta.messages.with_raw_response.create(stream=True, **PARAMS), EventStream
+        )
         async with events:
             assert [e.type async for e in events][-1] == "message_stop"
         check(
-            await client.beta.messages.with_raw_response.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"]),
+            await client.beta.messages.with_raw_response.count_tokens(
+                model=PARAMS["model"], messages=PARAMS["messages"]
+            ),
             aclaude.MessageTokensCount,
         )
 
         batches = client.messages.with_raw_response.batches
-        batch = check(await batches.create(requests=[{"custom_id": "r1", "params": PARAMS}]), aclaude.MessageBatch)
+        batch = check(
+            await batches.create(requests=[{"custom_id": "r1", "params": PARAMS}]), aclaude.MessageBatch
+        )
         check(await batches.retrieve(batch.id), aclaude.MessageBatch)
         check(await client.messages.batches.with_raw_response.list(), AsyncPage)
         results = check(await batches.results(batch.id), BatchResults)
@@ -123,24 +137,29 @@ async def test_every_resource_has_a_raw_twin(tmp_path: Path) -> None:
         meta = check(await files.upload(file=("a.txt", b"hello", "text/plain")), aclaude.FileMetadata)
         check(await files.list(), AsyncPage)
         check(await files.retrieve_metadata(meta.id), aclaude.FileMetadata)
-        download = check(await files.download(meta.id), BinaryResponse)
-        assert await download.read() == b"hello"
         check(await files.delete(meta.id), aclaude.DeletedFile)
+        made_by_a_tool = server.resources.files.add(100, "result.bin")  # only those download
+        download = check(await files.download(made_by_a_tool["id"]), BinaryResponse)
+        assert len(await download.read()) == 100
 
-        server.enqueue(Reply.raw(_completion_sse("Hi there"), content_type="text/event-stream"))
-        completion = check(await client.completions.with_raw_response.create(**COMPLETION), aclaude.Completion)
-        assert completion.completion == "Hi there"
-        server.enqueue(Reply.raw(_completion_sse("Yo"), content_type="text/event-stream"))
-        pieces = check(await client.completions.with_raw_response.create(stream=True, **COMPLETION), CompletionStream)
+        completion = check(
+            await client.completions.with_raw_response.create(**COMPLETION), aclaude.Completion
+        )
+        assert completion.completion and completion.stop_reason
+        pieces = check(
+            await client.completions.with_raw_response.create(stream=True, **COMPLETION), CompletionStream
+        )
         async with pieces:
-            assert "".join([p.completion async for p in pieces]) == "Yo"
+            assert "".join([p.completion async for p in pieces]) == completion.completion
         assert "sk-ant" not in repr(page) + repr(model)
 
 
 async def test_concurrent_raw_calls_each_get_their_own_response() -> None:
-    async with FakeAnthropic() as server, aclaude.Client(
-        api_key=KEY, base_url=server.url, max_retries=0
-    ) as client, asyncio.timeout(30):
+    async with (
+        FakeAnthropic() as server,
+        aclaude.Client(api_key=KEY, base_url=server.url, max_retries=0) as client,
+        asyncio.timeout(30),
+    ):
         raws = await asyncio.gather(
             *(client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA) for _ in range(20))
         )
@@ -152,10 +171,14 @@ async def test_concurrent_raw_calls_each_get_their_own_response() -> None:
 
 
 async def test_after_a_retry_the_answering_response_is_reported() -> None:
-    async with FakeAnthropic() as server, aclaude.Client(
-        api_key=KEY, base_url=server.url, max_retries=1
-    ) as client, asyncio.timeout(30):
-        server.enqueue(Reply.error(529, "overloaded_error", "busy", headers={"retry-after-ms": "1"}), Reply.text("ok"))
+    async with (
+        FakeAnthropic() as server,
+        aclaude.Client(api_key=KEY, base_url=server.url, max_retries=1) as client,
+        asyncio.timeout(30),
+    ):
+        server.enqueue(
+            Reply.error(529, "overloaded_error", "busy", headers={"retry-after-ms": "1"}), Reply.text("ok")
+        )
         raw = await client.messages.with_raw_response.parse(**PARAMS, output_format=None)
         assert raw.status_code == 200 and raw.request_id == raw.parse().request_id
         assert len(server.requests) == 2
@@ -166,8 +189,3 @@ COMPLETION: dict[str, Any] = {
     "prompt": "\n\nHuman: Hello\n\nAssistant:",
     "max_tokens_to_sample": 16,
 }
-
-
-def _completion_sse(text: str) -> bytes:
-    piece = {"type": "completion", "id": "compl_01", "completion": text, "stop_reason": "stop_sequence", "model": "claude-2.1"}
-    return b"event: completion\ndata: " + msgspec.json.encode(piece) + b"\n\n"
