@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
-from typing import Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from ._ratelimit import RateLimits
 from ._transport import Response
 
-__all__ = ["RawResponse", "record_response", "to_raw_response"]
+__all__ = ["RawResponse", "raw_create", "record_response", "to_raw_response"]
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
@@ -74,3 +74,13 @@ def to_raw_response(method: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitab
         return RawResponse(result, recorded[-1])
 
     return raw
+
+
+async def raw_create(create: Callable[..., Any], *, stream: bool, **kwargs: Any) -> RawResponse[Any]:
+    """``with_raw_response.create`` of a ``create`` that returns a stream with ``stream=True``
+    (opened here: ``parse()`` gives it) and an awaitable result without."""
+
+    async def call() -> Any:
+        return await (create(stream=True, **kwargs) if stream else create(**kwargs))
+
+    return await to_raw_response(call)()

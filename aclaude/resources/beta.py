@@ -16,7 +16,7 @@ from .._event_stream import EventStream
 from .._models import Message
 from .._models_tokens import MessageTokensCount
 from .._parse import ParsedMessage
-from .._raw_response import RawResponse, to_raw_response
+from .._raw_response import RawResponse, raw_create, to_raw_response
 from .._stream import MessageStreamManager
 from ._base import merge_headers
 from .batches import Batches, BatchesWithRawResponse
@@ -149,13 +149,7 @@ class BetaMessagesWithRawResponse:
     async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
         """As ``BetaMessages.create``; ``parse()`` gives the ``Message`` (or, with
         ``stream=True``, the opened ``EventStream``)."""
-
-        async def create() -> Any:
-            if stream:
-                return await self._messages.create(stream=True, **kwargs)
-            return await self._messages.create(**kwargs)
-
-        return await to_raw_response(create)()
+        return await raw_create(self._messages.create, stream=stream, **kwargs)
 
 
 class Beta:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from .._completion_stream import CompletionStream
 from .._exceptions import IncompleteStreamError
 from .._models_completions import Completion
-from .._raw_response import RawResponse, to_raw_response
+from .._raw_response import RawResponse, raw_create
 from .._transport import Response, Timeout
 from ._base import merge_headers
 
@@ -145,10 +145,4 @@ class CompletionsWithRawResponse:
     async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
         """As ``Completions.create``; ``parse()`` gives the ``Completion`` (or, with
         ``stream=True``, the opened ``CompletionStream``)."""
-
-        async def create() -> Any:
-            if stream:
-                return await self._completions.create(stream=True, **kwargs)
-            return await self._completions.create(**kwargs)
-
-        return await to_raw_response(create)()
+        return await raw_create(self._completions.create, stream=stream, **kwargs)

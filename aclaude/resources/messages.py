@@ -16,7 +16,7 @@ from .._event_stream import EventStream
 from .._exceptions import APIError, IncompleteStreamError
 from .._models import Message
 from .._parse import ParsedMessageStreamManager, apply_output_format
-from .._raw_response import RawResponse, to_raw_response
+from .._raw_response import RawResponse, raw_create, to_raw_response
 from .._stream import MessageStreamManager
 from .._tool_runner import StreamingToolRunner, ToolParam, ToolRunner
 from .._transport import Timeout
@@ -198,13 +198,7 @@ class MessagesWithRawResponse:
     async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
         """As ``Messages.create``; ``parse()`` gives the ``Message`` (or, with ``stream=True``,
         the opened ``EventStream``)."""
-        events: EventStream = self._messages.create(stream=True, **kwargs)
-        await events
-        response = events.response
-        assert response is not None
-        if stream:
-            return RawResponse(events, response)
-        return RawResponse(await _drain(events), response)
+        return await raw_create(self._messages.create, stream=stream, **kwargs)
 
 
 async def _drain(events: EventStream) -> Message:
