@@ -136,6 +136,22 @@ async def test_delete(client: aclaude.Client) -> None:
         await client.messages.batches.retrieve(batch.id)
 
 
+async def test_extra_body_goes_with_all_but_get(client: aclaude.Client, server: FakeAnthropic) -> None:
+    # As the official SDK: a GET carries no body; POST and DELETE carry extra_body as JSON.
+    extra = {"note": "x"}
+    batch = await client.messages.batches.create(requests=requests(1), extra_body=extra)
+    assert server.requests[-1].json == {"requests": requests(1), "note": "x"}
+    await client.messages.batches.retrieve(batch.id, extra_body=extra)
+    assert server.requests[-1].json is None
+    await client.messages.batches.cancel(batch.id, extra_body=extra)
+    assert server.requests[-1].json == extra
+    await client.messages.batches.delete(batch.id, extra_body=extra)
+    assert (server.requests[-1].method, server.requests[-1].json) == ("DELETE", extra)
+    meta = await client.beta.files.upload(file=("a.txt", b"x"))
+    await client.beta.files.delete(meta.id, extra_body=extra)
+    assert (server.requests[-1].method, server.requests[-1].json) == ("DELETE", extra)
+
+
 @pytest.mark.parametrize("call", ["retrieve", "cancel", "delete", "results"])
 async def test_unknown_id_is_a_404(client: aclaude.Client, call: str) -> None:
     batches = client.messages.batches

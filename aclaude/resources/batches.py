@@ -174,6 +174,7 @@ class Batches:
             "DELETE",
             f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
             cast_to=DeletedMessageBatch,
+            body=dict(extra_body) if extra_body else None,  # as the SDK: not on GETs, on the rest
             extra_headers=self._headers(extra_headers, betas, workspace_id),
             extra_query=extra_query,
             timeout=timeout,

@@ -218,6 +218,7 @@ class Files:
             "DELETE",
             f"{_PATH}/{path_id('file_id', file_id)}",
             cast_to=DeletedFile,
+            body=dict(extra_body) if extra_body else None,  # as the SDK: not on GETs, on the rest
             extra_headers=self._headers(extra_headers, betas, workspace_id),
             extra_query=extra_query,
             timeout=timeout,
