@@ -35,7 +35,6 @@ __all__ = [
     "parse_retry_after",
     "retry_after_failure",
     "retry_delay",
-    "retrying",
     "with_retries",
 ]
 
@@ -128,21 +127,12 @@ def _controller(attempts: int, retries_before: int) -> tenacity.AsyncRetrying:
     )
 
 
-def retrying(max_retries: int) -> tenacity.AsyncRetrying:
-    """A tenacity controller for one call: ``async for attempt in retrying(n): with attempt: ...``.
-
-    ``attempt.retry_state.attempt_number - 1`` is the retry count (sent as a header). Prefer
-    ``with_retries``, which does not build the controller unless a retry is needed.
-    """
-    return _controller(max(0, max_retries) + 1, 0)
-
-
 async def with_retries(attempt: Callable[[int], Awaitable[_T]], max_retries: int) -> _T:
     """``await attempt(retry_count)``, retried by the policy above.
 
     The first attempt runs bare: building tenacity's controller costs tens of microseconds,
     which every successful request would pay. Only after a retryable failure does tenacity
-    drive the remaining attempts (same stop, wait and retry rules as ``retrying``).
+    drive the remaining attempts (the stop, wait and retry rules of ``_controller``).
     """
     try:
         return await attempt(0)

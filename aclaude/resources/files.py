@@ -19,7 +19,7 @@ from .._models_files import DeletedFile, FileMetadata
 from .._multipart import FileInput, MultipartBody, prepare
 from .._pagination import AsyncPaginator
 from .._raw_response import to_raw_response
-from .._retry import retrying
+from .._retry import with_retries
 from .._transport import Response, Timeout
 from ._base import (
     RequestOptions,
@@ -89,27 +89,27 @@ class Files:
         headers = {**(self._headers(extra_headers, betas, workspace_id) or {}), **body.headers()}
         retries = self._client.max_retries if max_retries is None else max_retries
         source_errors: list[BaseException] = []
-        response: Response | None = None
-        async for attempt in retrying(retries if body.replayable else 0):
-            with attempt:
-                source_errors.clear()
-                try:
-                    response = await self._client._open(
-                        "POST",
-                        _PATH,
-                        extra_headers=headers,
-                        extra_query=extra_query,
-                        timeout=timeout,
-                        retry_count=attempt.retry_state.attempt_number - 1,
-                        content=_watched(body.stream(), source_errors),
-                    )
-                except APIConnectionError as exc:
-                    # The transport reports a failing body as a lost connection; the real cause
-                    # is the source (unreadable, changed size): raise that, and do not retry.
-                    if source_errors:
-                        raise source_errors[0] from exc
-                    raise
-        assert response is not None
+
+        async def attempt(retry_count: int) -> Response:
+            source_errors.clear()
+            try:
+                return await self._client._open(
+                    "POST",
+                    _PATH,
+                    extra_headers=headers,
+                    extra_query=extra_query,
+                    timeout=timeout,
+                    retry_count=retry_count,
+                    content=_watched(body.stream(), source_errors),
+                )
+            except APIConnectionError as exc:
+                # The transport reports a failing body as a lost connection; the real cause
+                # is the source (unreadable, changed size): raise that, and do not retry.
+                if source_errors:
+                    raise source_errors[0] from exc
+                raise
+
+        response = await with_retries(attempt, retries if body.replayable else 0)
         try:
             raw = await response.read()
         finally:
