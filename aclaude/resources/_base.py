@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BETA_HEADER",
+    "BetaAwareResource",
     "RequestOptions",
     "beta_header_value",
     "decode_json",
@@ -81,6 +82,20 @@ def merge_headers(
     if extra_headers:
         headers.update({k.lower(): v for k, v in extra_headers.items()})
     return headers or None
+
+
+class BetaAwareResource:
+    """A resource whose calls take ``betas`` and ``workspace_id`` (models, batches, files); the
+    beta client's instance sends ``default_betas`` as well."""
+
+    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
+        self._client = client
+        self._default_betas = tuple(default_betas)
+
+    def _headers(
+        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> dict[str, str] | None:
+        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
 
 def path_id(name: str, value: str) -> str:

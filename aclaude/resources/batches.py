@@ -7,8 +7,8 @@ and stream its results file (``results()``), decoded line by line as it download
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .._batch_results import BatchResults
 from .._exceptions import APIError
@@ -18,6 +18,7 @@ from .._pagination import AsyncPaginator
 from .._raw_response import to_raw_response
 from .._transport import Response, Timeout
 from ._base import (
+    BetaAwareResource,
     RequestOptions,
     cursor_params,
     json_body,
@@ -27,25 +28,18 @@ from ._base import (
     path_id,
 )
 
-if TYPE_CHECKING:
-    from .._client import Client
-
 __all__ = ["Batches", "BatchesWithRawResponse"]
 
 _PATH = "/v1/messages/batches"
 _log = logging.getLogger("aclaude")
 
 
-class Batches:
+class Batches(BetaAwareResource):
     """Message Batches: ``create``, ``retrieve``, ``list``, ``cancel``, ``delete``, ``results``.
 
     Every method takes the official SDK's per-call options: ``betas``, ``workspace_id``,
     ``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``, ``max_retries``.
     """
-
-    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
-        self._client = client
-        self._default_betas = tuple(default_betas)
 
     @property
     def with_raw_response(self) -> BatchesWithRawResponse:
@@ -242,11 +236,6 @@ class Batches:
             return results_url
         _log.debug("results_url is not below the base URL; using the documented results path")
         return f"{_PATH}/{batch_id}/results"
-
-    def _headers(
-        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
-    ) -> dict[str, str] | None:
-        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
 
 class BatchesWithRawResponse:

@@ -8,8 +8,8 @@ iterator of bytes is sent as it is read, never held whole, and a source that can
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import Any
 
 import msgspec
 
@@ -22,18 +22,15 @@ from .._raw_response import to_raw_response
 from .._retry import with_retries
 from .._transport import Response, Timeout
 from ._base import (
+    BetaAwareResource,
     RequestOptions,
     cursor_params,
     decode_json,
     list_endpoint,
-    merge_headers,
     open_with_retries,
     path_id,
     with_query,
 )
-
-if TYPE_CHECKING:
-    from .._client import Client
 
 __all__ = ["FILES_BETA", "Files", "FilesWithRawResponse"]
 
@@ -42,16 +39,12 @@ FILES_BETA = "files-api-2025-04-14"
 _PATH = "/v1/files"
 
 
-class Files:
+class Files(BetaAwareResource):
     """The Files API: ``upload``, ``list``, ``retrieve_metadata``, ``download``, ``delete``.
 
     ``client.beta.files`` sends ``anthropic-beta: files-api-2025-04-14`` (plus any ``betas``);
     ``client.files`` sends only the ``betas`` given.
     """
-
-    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
-        self._client = client
-        self._default_betas = tuple(default_betas)
 
     @property
     def with_raw_response(self) -> FilesWithRawResponse:
@@ -225,10 +218,6 @@ class Files:
             max_retries=max_retries,
         )
 
-    def _headers(
-        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
-    ) -> dict[str, str] | None:
-        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
 
 async def _watched(chunks: AsyncIterator[bytes], errors: list[BaseException]) -> AsyncIterator[bytes]:

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .._models_models import ModelInfo
 from .._pagination import AsyncPaginator
 from .._raw_response import to_raw_response
 from .._transport import Timeout
-from ._base import RequestOptions, cursor_params, list_endpoint, merge_headers, path_id, with_query
-
-if TYPE_CHECKING:
-    from .._client import Client
+from ._base import (
+    BetaAwareResource,
+    RequestOptions,
+    cursor_params,
+    list_endpoint,
+    path_id,
+    with_query,
+)
 
 __all__ = ["Models", "ModelsWithRawResponse"]
 
 
-class Models:
+class Models(BetaAwareResource):
     """The Models API: ``list()`` (newest first, paginated) and ``retrieve(model_id)``, which
     also resolves an alias (``claude-sonnet-4-5``) to a model id."""
-
-    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
-        self._client = client
-        self._default_betas = tuple(default_betas)
 
     @property
     def with_raw_response(self) -> ModelsWithRawResponse:
@@ -81,11 +81,6 @@ class Models:
             headers=self._headers(extra_headers, betas, workspace_id),
             options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
         )
-
-    def _headers(
-        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
-    ) -> dict[str, str] | None:
-        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
 
 class ModelsWithRawResponse:
