@@ -157,25 +157,36 @@ class Client:
 
         The copy never closes the pool: close the original when done.
         """
-
-        def pick(value: Any, current: Any) -> Any:
-            return current if value is _NOT_GIVEN else value
-
         copy = Client(
-            api_key=pick(api_key, self._api_key) or "",
-            auth_token=pick(auth_token, self._auth_token) or "",
-            base_url=pick(base_url, self.base_url),
-            timeout=pick(timeout, self.timeout),
-            max_retries=pick(max_retries, self.max_retries),
-            default_headers=pick(default_headers, self._default_headers),
-            default_query=pick(default_query, self._default_query),
-            max_connections=self.max_connections,
-            session=self._get_session(),
-            max_event_bytes=pick(max_event_bytes, self.max_event_bytes),
-            logger=self._log,
+            # "" rather than None: a copy never falls back to the environment's credentials.
+            api_key=(self._api_key if api_key is _NOT_GIVEN else api_key) or "",
+            auth_token=(self._auth_token if auth_token is _NOT_GIVEN else auth_token) or "",
+            **self._shared_options(
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                default_query=default_query,
+                max_event_bytes=max_event_bytes,
+            ),
         )
         copy._in_flight = self._in_flight
         return copy
+
+    def _shared_options(self, **changes: Any) -> dict[str, Any]:
+        """Constructor arguments for a copy of this client on its pool (``with_options``):
+        each of ``changes`` left ``_NOT_GIVEN`` keeps this client's value."""
+        current = {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self._default_headers,
+            "default_query": self._default_query,
+            "max_event_bytes": self.max_event_bytes,
+        }
+        options = {name: current[name] if value is _NOT_GIVEN else value for name, value in changes.items()}
+        options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
+        return options
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -113,21 +113,16 @@ class PlatformClient(Client):
             raise TypeError(
                 f"{type(self).__name__}.with_options() cannot change credentials; create a new client"
             )
-
-        def pick(value: Any, current: Any) -> Any:
-            return current if value is _NOT_GIVEN else value
-
         copy = type(self)(
             **self._platform_options,
-            base_url=pick(base_url, self.base_url),
-            timeout=pick(timeout, self.timeout),
-            max_retries=pick(max_retries, self.max_retries),
-            default_headers=pick(default_headers, self._default_headers),
-            default_query=pick(default_query, self._default_query),
-            max_connections=self.max_connections,
-            session=self._get_session(),
-            max_event_bytes=pick(max_event_bytes, self.max_event_bytes),
-            logger=self._log,
+            **self._shared_options(
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                default_headers=default_headers,
+                default_query=default_query,
+                max_event_bytes=max_event_bytes,
+            ),
         )
         copy._in_flight = self._in_flight
         copy._share_state(self)
