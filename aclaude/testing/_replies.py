@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
 
 from ._blocks import DEFAULT_SIGNATURE, Block, TextBlock, ThinkingBlock, ToolUseBlock
 
-__all__ = ["Chunking", "Reply", "ReplyKind", "StallWith"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Chunking", "Reply", "ReplyKind", "StallWith", "StreamOptions"]
 
 ReplyKind: TypeAlias = Literal["message", "events", "raw", "error", "json", "disconnect"]
 
@@ -30,6 +33,21 @@ StallWith: TypeAlias = Literal["nothing", "pings", "deltas"]
 #: ``"event"``: one HTTP chunk (one write) per SSE event; an int: the body cut into pieces of
 #: that many bytes regardless of event, line or UTF-8 boundaries; ``None``: not set here.
 Chunking: TypeAlias = int | Literal["event"] | None
+
+
+class StreamOptions(TypedDict, total=False):
+    """How a streamed reply is sent, and which fault it ends with (see ``Reply``); every
+    streamed constructor takes them as keywords."""
+
+    error_event_after: int | None
+    error_type: str
+    error_message: str
+    truncate_after: int | None
+    drop_after: int | None
+    chunking: Chunking
+    delay_between: float | None
+    hold_after_start: float | None
+    delay_headers: float
 
 
 def _check_count(name: str, value: int | None) -> None:
@@ -120,33 +138,14 @@ class Reply:
         model: str | None = None,
         stop_reason: str | None = "end_turn",
         usage: Mapping[str, Any] | None = None,
-        error_event_after: int | None = None,
-        error_type: str = "overloaded_error",
-        error_message: str = "Overloaded",
-        truncate_after: int | None = None,
-        drop_after: int | None = None,
-        chunking: Chunking = None,
-        delay_between: float | None = None,
-        hold_after_start: float | None = None,
-        delay_headers: float = 0.0,
+        **options: Unpack[StreamOptions],
     ) -> Reply:
         """A one-text-block message, streamed in pieces of ``chunk_chars`` characters
         (``None``: word-ish pieces like the API's tokens)."""
+        # Not through message(): stop_reason=None here means a null stop reason on the wire.
+        blocks = (TextBlock(text, chunk_chars),)
         return cls(
-            kind="message",
-            blocks=(TextBlock(text, chunk_chars),),
-            model=model,
-            stop_reason=stop_reason,
-            usage=usage,
-            error_event_after=error_event_after,
-            error_type=error_type,
-            error_message=error_message,
-            truncate_after=truncate_after,
-            drop_after=drop_after,
-            chunking=chunking,
-            delay_between=delay_between,
-            hold_after_start=hold_after_start,
-            delay_headers=delay_headers,
+            kind="message", blocks=blocks, model=model, stop_reason=stop_reason, usage=usage, **options
         )
 
     @classmethod
@@ -160,15 +159,7 @@ class Reply:
         chunk_chars: int | None = None,
         model: str | None = None,
         usage: Mapping[str, Any] | None = None,
-        error_event_after: int | None = None,
-        error_type: str = "overloaded_error",
-        error_message: str = "Overloaded",
-        truncate_after: int | None = None,
-        drop_after: int | None = None,
-        chunking: Chunking = None,
-        delay_between: float | None = None,
-        hold_after_start: float | None = None,
-        delay_headers: float = 0.0,
+        **options: Unpack[StreamOptions],
     ) -> Reply:
         """A tool call (optionally after a text block), ``stop_reason="tool_use"``. For several
         calls in one turn use ``Reply.message([ToolUseBlock(...), ToolUseBlock(...)])``."""
@@ -176,22 +167,7 @@ class Reply:
         if text_before is not None:
             blocks.append(TextBlock(text_before))
         blocks.append(ToolUseBlock(name, input, id=id, chunk_chars=chunk_chars))
-        return cls(
-            kind="message",
-            blocks=tuple(blocks),
-            model=model,
-            stop_reason="tool_use",
-            usage=usage,
-            error_event_after=error_event_after,
-            error_type=error_type,
-            error_message=error_message,
-            truncate_after=truncate_after,
-            drop_after=drop_after,
-            chunking=chunking,
-            delay_between=delay_between,
-            hold_after_start=hold_after_start,
-            delay_headers=delay_headers,
-        )
+        return cls.message(blocks, model=model, stop_reason="tool_use", usage=usage, **options)
 
     @classmethod
     def thinking(
@@ -203,32 +179,11 @@ class Reply:
         chunk_chars: int | None = None,
         model: str | None = None,
         usage: Mapping[str, Any] | None = None,
-        error_event_after: int | None = None,
-        error_type: str = "overloaded_error",
-        error_message: str = "Overloaded",
-        truncate_after: int | None = None,
-        drop_after: int | None = None,
-        chunking: Chunking = None,
-        delay_between: float | None = None,
-        hold_after_start: float | None = None,
-        delay_headers: float = 0.0,
+        **options: Unpack[StreamOptions],
     ) -> Reply:
         """A thinking block (``thinking_delta``s and one ``signature_delta``), then a text block."""
-        return cls(
-            kind="message",
-            blocks=(ThinkingBlock(thinking, signature, chunk_chars), TextBlock(text, chunk_chars)),
-            model=model,
-            usage=usage,
-            error_event_after=error_event_after,
-            error_type=error_type,
-            error_message=error_message,
-            truncate_after=truncate_after,
-            drop_after=drop_after,
-            chunking=chunking,
-            delay_between=delay_between,
-            hold_after_start=hold_after_start,
-            delay_headers=delay_headers,
-        )
+        blocks: list[Block] = [ThinkingBlock(thinking, signature, chunk_chars), TextBlock(text, chunk_chars)]
+        return cls.message(blocks, model=model, usage=usage, **options)
 
     @classmethod
     def message(
@@ -240,15 +195,7 @@ class Reply:
         stop_sequence: str | None = None,
         usage: Mapping[str, Any] | None = None,
         ping: bool = True,
-        error_event_after: int | None = None,
-        error_type: str = "overloaded_error",
-        error_message: str = "Overloaded",
-        truncate_after: int | None = None,
-        drop_after: int | None = None,
-        chunking: Chunking = None,
-        delay_between: float | None = None,
-        hold_after_start: float | None = None,
-        delay_headers: float = 0.0,
+        **options: Unpack[StreamOptions],
     ) -> Reply:
         """Any mix of blocks (``TextBlock``, ``ToolUseBlock``, ``ThinkingBlock``,
         ``RedactedThinkingBlock``, ``CustomBlock``), indexed in order. ``stop_reason`` defaults
@@ -263,15 +210,7 @@ class Reply:
             stop_sequence=stop_sequence,
             usage=usage,
             ping=ping,
-            error_event_after=error_event_after,
-            error_type=error_type,
-            error_message=error_message,
-            truncate_after=truncate_after,
-            drop_after=drop_after,
-            chunking=chunking,
-            delay_between=delay_between,
-            hold_after_start=hold_after_start,
-            delay_headers=delay_headers,
+            **options,
         )
 
     # -- literal replies ---------------------------------------------------------------------
@@ -280,35 +219,14 @@ class Reply:
     def events(
         cls,
         events: Sequence[Mapping[str, Any]],
-        *,
-        error_event_after: int | None = None,
-        error_type: str = "overloaded_error",
-        error_message: str = "Overloaded",
-        truncate_after: int | None = None,
-        drop_after: int | None = None,
-        chunking: Chunking = None,
-        delay_between: float | None = None,
-        hold_after_start: float | None = None,
-        delay_headers: float = 0.0,
+        **options: Unpack[StreamOptions],
     ) -> Reply:
         """Exactly these events, each sent as ``event: <its type>\\ndata: <json>\\n\\n`` (unknown
         types and odd orders welcome). A non-streaming request gets them folded into a Message."""
         for event in events:
             if not isinstance(event.get("type"), str):
                 raise ValueError(f"every event needs a string 'type' field, got {event!r}")
-        return cls(
-            kind="events",
-            event_list=tuple(events),
-            error_event_after=error_event_after,
-            error_type=error_type,
-            error_message=error_message,
-            truncate_after=truncate_after,
-            drop_after=drop_after,
-            chunking=chunking,
-            delay_between=delay_between,
-            hold_after_start=hold_after_start,
-            delay_headers=delay_headers,
-        )
+        return cls(kind="events", event_list=tuple(events), **options)
 
     @classmethod
     def raw(
