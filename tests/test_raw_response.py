@@ -17,12 +17,8 @@ from aclaude.testing import FakeAnthropic, Reply
 PARAMS = {"model": "claude-test-1", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}
 
 
-async def test_raw_response_of_create() -> None:
-    async with (
-        FakeAnthropic() as server,
-        aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0) as client,
-        asyncio.timeout(10),
-    ):
+async def test_raw_response_of_create(server: FakeAnthropic, client: aclaude.Client) -> None:
+    async with asyncio.timeout(10):
         server.enqueue(Reply.text("Hello there", chunk_chars=3))
         raw = await client.messages.with_raw_response.create(**PARAMS)
         message = raw.parse()
@@ -35,12 +31,8 @@ async def test_raw_response_of_create() -> None:
         assert "sk-ant" not in repr(raw)
 
 
-async def test_raw_response_of_a_stream() -> None:
-    async with (
-        FakeAnthropic() as server,
-        aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0) as client,
-        asyncio.timeout(10),
-    ):
+async def test_raw_response_of_a_stream(server: FakeAnthropic, client: aclaude.Client) -> None:
+    async with asyncio.timeout(10):
         server.enqueue(Reply.text("abc", chunk_chars=1))
         raw = await client.messages.with_raw_response.create(stream=True, **PARAMS)
         async with raw.parse() as stream:
@@ -53,12 +45,8 @@ async def test_raw_response_of_a_stream() -> None:
         assert raw.status_code == 200 and raw.request_id == stream.request_id
 
 
-async def test_raw_response_status_error_is_typed() -> None:
-    async with (
-        FakeAnthropic() as server,
-        aclaude.Client(api_key="sk-ant-test-not-a-real-key", base_url=server.url, max_retries=0) as client,
-        asyncio.timeout(10),
-    ):
+async def test_raw_response_status_error_is_typed(server: FakeAnthropic, client: aclaude.Client) -> None:
+    async with asyncio.timeout(10):
         server.enqueue(Reply.error(404, "not_found_error", "model: nope"))
         try:
             await client.messages.with_raw_response.create(**PARAMS)
@@ -70,7 +58,6 @@ async def test_raw_response_status_error_is_typed() -> None:
 
 # -- every resource: the same methods, returning a RawResponse ---------------------------------
 
-KEY = "sk-ant-test-not-a-real-key"
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
 
 
@@ -85,12 +72,8 @@ def check(raw: RawResponse[Any], kind: type) -> Any:
     return result
 
 
-async def test_every_resource_has_a_raw_twin() -> None:
-    async with (
-        FakeAnthropic() as server,
-        aclaude.Client(api_key=KEY, base_url=server.url, max_retries=0) as client,
-        asyncio.timeout(30),
-    ):
+async def test_every_resource_has_a_raw_twin(server: FakeAnthropic, client: aclaude.Client) -> None:
+    async with asyncio.timeout(30):
         model = check(await client.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
         assert model.id
         page = check(await client.models.with_raw_response.list(limit=2), AsyncPage)
@@ -154,12 +137,8 @@ async def test_every_resource_has_a_raw_twin() -> None:
         assert "sk-ant" not in repr(page) + repr(model)
 
 
-async def test_concurrent_raw_calls_each_get_their_own_response() -> None:
-    async with (
-        FakeAnthropic() as server,
-        aclaude.Client(api_key=KEY, base_url=server.url, max_retries=0) as client,
-        asyncio.timeout(30),
-    ):
+async def test_concurrent_raw_calls_each_get_their_own_response(client: aclaude.Client) -> None:
+    async with asyncio.timeout(30):
         raws = await asyncio.gather(
             *(client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA) for _ in range(20))
         )
@@ -170,16 +149,14 @@ async def test_concurrent_raw_calls_each_get_their_own_response() -> None:
         await client.models.retrieve("claude-sonnet-4-6")
 
 
-async def test_after_a_retry_the_answering_response_is_reported() -> None:
-    async with (
-        FakeAnthropic() as server,
-        aclaude.Client(api_key=KEY, base_url=server.url, max_retries=1) as client,
-        asyncio.timeout(30),
-    ):
+async def test_after_a_retry_the_answering_response_is_reported(
+    server: FakeAnthropic, client: aclaude.Client
+) -> None:
+    async with asyncio.timeout(30):
         server.enqueue(
             Reply.error(529, "overloaded_error", "busy", headers={"retry-after-ms": "1"}), Reply.text("ok")
         )
-        raw = await client.messages.with_raw_response.parse(**PARAMS, output_format=None)
+        raw = await client.messages.with_raw_response.parse(**PARAMS, output_format=None, max_retries=1)
         assert raw.status_code == 200 and raw.request_id == raw.parse().request_id
         assert len(server.requests) == 2
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -36,14 +37,15 @@ class BrokenWaiter(Waiter):
         raise RuntimeError("broken")
 
 
-def armed_timers(loop: asyncio.AbstractEventLoop, deadlines: ReadDeadlines) -> int:
-    """Timers of this ReadDeadlines that are armed (not cancelled) in the loop."""
+def armed(loop: asyncio.AbstractEventLoop, is_ours: Callable[[Any], bool]) -> int:
+    """Timers armed (not cancelled) in the loop whose callback ``is_ours``."""
     scheduled: list[asyncio.TimerHandle] = loop._scheduled  # type: ignore[attr-defined]
-    return sum(
-        1
-        for handle in scheduled
-        if not handle.cancelled() and getattr(handle._callback, "__self__", None) is deadlines  # type: ignore[attr-defined]
-    )
+    return sum(1 for handle in scheduled if not handle.cancelled() and is_ours(handle._callback))  # type: ignore[attr-defined]
+
+
+def armed_timers(loop: asyncio.AbstractEventLoop, deadlines: ReadDeadlines) -> int:
+    """Timers of this ReadDeadlines that are armed in the loop."""
+    return armed(loop, lambda callback: getattr(callback, "__self__", None) is deadlines)
 
 
 async def test_a_waiter_past_its_deadline_is_expired_once() -> None:
@@ -136,13 +138,7 @@ async def test_close_forgets_every_deadline() -> None:
 
 def aiohttp_read_timers(loop: asyncio.AbstractEventLoop) -> int:
     """aiohttp's per-response read timers that are armed in the loop."""
-    scheduled: list[asyncio.TimerHandle] = loop._scheduled  # type: ignore[attr-defined]
-    return sum(
-        1
-        for handle in scheduled
-        if not handle.cancelled()
-        and getattr(handle._callback, "__name__", "") == "_on_read_timeout"  # type: ignore[attr-defined]
-    )
+    return armed(loop, lambda callback: getattr(callback, "__name__", "") == "_on_read_timeout")
 
 
 async def test_held_streams_arm_no_read_timer_each() -> None:
