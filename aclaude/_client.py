@@ -64,10 +64,6 @@ class Client:
     #: are not SSE replace it (see ``_prepare_request`` for the request side).
     _decoder_factory: ClassVar[DecoderFactory] = SSEDecoder
 
-    #: Whether a session this client makes carries the fixed headers (key, version ...) as its
-    #: defaults. Platform clients, which sign or rewrite each request's headers, say no.
-    _fixed_headers_in_session: ClassVar[bool] = True
-
     def __init__(
         self,
         *,
@@ -111,8 +107,6 @@ class Client:
         self._closed = False
         # The body reads' timeouts, on one loop timer (made by the first request, in its loop).
         self._deadlines: ReadDeadlines | None = None
-        # Set when this client made its session with the fixed headers as its defaults.
-        self._headers_in_session = False
         self._log_level = log_level
         self._log = configure_logger(log_level, logger)
         self._headers = self._build_headers()
@@ -223,7 +217,6 @@ class Client:
             connector = self._connector or aiohttp.TCPConnector(
                 limit=self.max_connections, limit_per_host=0
             )
-            in_session = self._fixed_headers_in_session
             session = aiohttp.ClientSession(
                 connector=connector,
                 connector_owner=self._connector is None,
@@ -231,9 +224,10 @@ class Client:
                 # Timeout, per request.
                 timeout=aiohttp.ClientTimeout(total=None),
                 trust_env=self.trust_env,
-                headers=self._headers if in_session else None,
+                # No default headers: credentials belong to each request, never to a session
+                # that with_options() copies share (a copy with other credentials would
+                # otherwise still send this client's key).
             )
-            self._headers_in_session = in_session
             # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE ...) once when a
             # pooled connection turns out to be closed; retries are ours to count and pace.
             if hasattr(session, "_retry_connection"):
@@ -287,27 +281,20 @@ class Client:
         ``body`` is sent as JSON; ``content`` (used when there is no ``body``) as is: raw bytes
         or a streamed body such as a multipart upload (its content-type in ``extra_headers``).
         """
-        if self._headers_in_session:
-            # The fixed headers are the session's defaults (made once): each request only
-            # carries what is its own. aiohttp merges the two case-insensitively, so the
-            # caller's mapping goes as it is (no lowercased copy of its keys per request).
-            headers: Mapping[str, str] = extra_headers or _NO_HEADERS
-            if retry_count:
-                headers = {**headers, RETRY_COUNT_HEADER: str(retry_count)}
-        else:
-            headers = self._headers
-            if extra_headers or retry_count:
-                headers = {**headers, **{k.lower(): v for k, v in (extra_headers or {}).items()}}
-                headers[RETRY_COUNT_HEADER] = str(retry_count)
+        # Every request carries this client's whole header set (its own credentials included):
+        # the shared dict as it is when nothing is added, else a merged copy.
+        headers: Mapping[str, str] = self._headers
+        if extra_headers or retry_count:
+            headers = {**headers, **{k.lower(): v for k, v in (extra_headers or _NO_HEADERS).items()}}
+            headers[RETRY_COUNT_HEADER] = str(retry_count)
         params = self._default_query
         if extra_query:
             params = {**(params or {}), **extra_query}
         log = self._log
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
-            shown = {**self._headers, **headers} if self._headers_in_session else headers
             log.debug(
-                "request %s %s retry=%d headers=%s", method, path, retry_count, redact_headers(shown)
+                "request %s %s retry=%d headers=%s", method, path, retry_count, redact_headers(headers)
             )
         started = time.monotonic()
         semaphore = self._in_flight

@@ -67,8 +67,6 @@ class PlatformClient(Client):
     platform: ClassVar[str] = "a cloud platform"
     #: The response header holding the platform's request id, when not ``request-id``.
     _request_id_header: ClassVar[str | None] = None
-    #: Each request's headers are rewritten (and signed) whole by ``_prepare_request``.
-    _fixed_headers_in_session: ClassVar[bool] = False
 
     def __init__(self, *, base_url: str, **options: Unpack[ClientOptions]) -> None:
         # "" (not None): a platform client must never pick up ANTHROPIC_API_KEY or

@@ -627,6 +627,44 @@ async def test_with_options_changes_headers_for_the_copy_only(
     assert "x-copy" not in from_original.headers
 
 
+@pytest.mark.parametrize(
+    ("parent", "copy_credentials", "expected"),
+    [
+        # (parent's credentials, with_options() arguments, the copy's only auth headers)
+        ({"api_key": API_KEY}, {"api_key": None, "auth_token": "tok-copy"}, {"authorization": "Bearer tok-copy"}),
+        ({"api_key": API_KEY}, {"api_key": "sk-ant-test-copy"}, {"x-api-key": "sk-ant-test-copy"}),
+        ({"auth_token": "tok-parent"}, {"auth_token": None, "api_key": "sk-ant-test-copy"},
+         {"x-api-key": "sk-ant-test-copy"}),
+        ({"api_key": API_KEY, "auth_token": "tok-parent"}, {"api_key": None, "auth_token": None}, {}),
+    ],
+    ids=["key->token", "key->other-key", "token->key", "both->none"],
+)
+async def test_a_copy_never_sends_the_parents_credentials(
+    server: FakeAnthropic,
+    parent: dict[str, str],
+    copy_credentials: dict[str, str | None],
+    expected: dict[str, str],
+) -> None:
+    """Security: with_options() copies share the parent's connection pool, never its credentials
+    (they once rode along as the shared aiohttp session's default headers)."""
+    async with aclaude.Client(base_url=server.url, max_retries=1, **parent) as client:  # type: ignore[arg-type]
+        copy = client.with_options(**copy_credentials)  # type: ignore[arg-type]
+        server.enqueue(Reply.error(529, "overloaded_error", "busy"))  # the copy's retry too
+        async with asyncio.timeout(LIMIT):
+            await drain(copy, "create")
+            await drain(copy, "stream")
+            await copy.get("/v1/models")
+            await drain(client, "create")  # the parent keeps its own
+    *from_copy, from_parent = server.requests
+    assert len(from_copy) == 4
+    for request in from_copy:
+        sent = {k: v for k, v in request.headers.items() if k.lower() in ("x-api-key", "authorization")}
+        assert {k.lower(): v for k, v in sent.items()} == expected
+        for secret in parent.values():
+            assert all(secret not in value for value in request.headers.values())
+    assert from_parent.headers.get("x-api-key") == parent.get("api_key")
+
+
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
 async def test_generic_requests_reach_a_scripted_endpoint(
     server: FakeAnthropic, client: aclaude.Client, method: str
