@@ -30,6 +30,7 @@ from ._exceptions import (
     IncompleteStreamError,
     NotFoundError,
 )
+from ._logging import redact_url
 
 __all__ = ["main"]
 
@@ -141,9 +142,9 @@ def _describe_error(exc: APIError, base_url: str, sent_key: bool) -> tuple[str, 
     if isinstance(exc, IncompleteStreamError):
         return f"the reply was cut off: {exc.message}", EXIT_CONNECTION
     if isinstance(exc, APITimeoutError):
-        return f"timed out talking to {base_url}: {exc.message}", EXIT_CONNECTION
+        return f"timed out talking to {redact_url(base_url)}: {exc.message}", EXIT_CONNECTION
     if isinstance(exc, APIConnectionError):
-        return f"cannot reach {base_url}: {exc.message}", EXIT_CONNECTION
+        return f"cannot reach {redact_url(base_url)}: {exc.message}", EXIT_CONNECTION
     return exc.message, EXIT_API
 
 

@@ -16,7 +16,7 @@ import msgspec
 
 from ._event_stream import DecoderFactory, EventStream
 from ._exceptions import APIError, APIResponseValidationError
-from ._logging import configure_logger, redact_headers
+from ._logging import configure_logger, redact_headers, redact_url
 from ._raw_response import record_response
 from ._read_deadlines import ReadDeadlines
 from ._retry import with_retries
@@ -119,7 +119,7 @@ class Client:
     def __repr__(self) -> str:
         # Never the key: only whether one is set.
         auth = "api_key=***" if self._api_key else ("auth_token=***" if self._auth_token else "no key")
-        return f"<aclaude.Client base_url={self.base_url!r} {auth}>"
+        return f"<aclaude.Client base_url={redact_url(self.base_url)!r} {auth}>"
 
     def _build_headers(self) -> dict[str, str]:
         headers = {

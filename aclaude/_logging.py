@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["configure_logger", "logger", "redact_headers"]
+__all__ = ["configure_logger", "logger", "redact_headers", "redact_url"]
 
 logger = logging.getLogger("aclaude")
 
@@ -55,3 +56,16 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
         else:
             safe[key] = value
     return safe
+
+
+def redact_url(url: object) -> str:
+    """``url`` as text with any ``user:password@`` replaced by ``***@`` (a proxy or gateway
+    URL may carry credentials; they must not reach a repr, a message or a log)."""
+    text = str(url)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return "(unparseable URL)" if "@" in text else text
+    if "@" not in parts.netloc:
+        return text
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))

@@ -19,6 +19,7 @@ import aiohttp
 
 from ._client import _NOT_GIVEN, Client
 from ._exceptions import APIStatusError
+from ._logging import redact_url
 from ._transport import Response, Timeout
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ class PlatformClient(Client):
     _platform_options: dict[str, Any]
 
     def __repr__(self) -> str:
-        return f"<aclaude.{type(self).__name__} base_url={self.base_url!r} auth={self._auth_kind()}>"
+        url = redact_url(self.base_url)
+        return f"<aclaude.{type(self).__name__} base_url={url!r} auth={self._auth_kind()}>"
 
     def _auth_kind(self) -> str:
         """How requests are authenticated, for ``repr`` (never a secret)."""

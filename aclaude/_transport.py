@@ -7,6 +7,10 @@ aiohttp escapes to the caller.
 
 Redirects are never followed: the API does not redirect, and following one to another host
 would hand it the API key.
+
+The aiohttp exceptions chained as ``__cause__`` are scrubbed first (``_scrubbed``): some hold the
+request's headers (the API key) or a URL or proxy with a password, and a chained exception is
+what error trackers and debuggers show.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import Any
 
 import aiohttp
 import msgspec
+from aiohttp.client_reqrep import ConnectionKey, RequestInfo
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from ._exceptions import (
@@ -25,6 +31,7 @@ from ._exceptions import (
     APITimeoutError,
     error_for_status,
 )
+from ._logging import redact_headers, redact_url
 from ._ratelimit import RateLimits
 from ._read_deadlines import ReadDeadlines
 
@@ -137,12 +144,12 @@ class Response:
             raise APITimeoutError(
                 "timed out reading the response (read timeout or overall deadline)",
                 request_id=self.request_id,
-            ) from exc
+            ) from _scrubbed(exc)
         except (aiohttp.ClientError, OSError) as exc:
             raise APIConnectionError(
                 f"connection lost while reading the response: {_describe(exc)}",
                 request_id=self.request_id,
-            ) from exc
+            ) from _scrubbed(exc)
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body as it arrives, chunk by chunk (see ``read_chunk``)."""
@@ -201,9 +208,11 @@ async def open_response(
             allow_redirects=False,
         )
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise APITimeoutError(f"request timed out before a response: {method} {url}") from exc
+        raise APITimeoutError(
+            f"request timed out before a response: {method} {redact_url(url)}"
+        ) from _scrubbed(exc)
     except (aiohttp.ClientError, OSError) as exc:
-        raise APIConnectionError(f"connection error: {_describe(exc)}") from exc
+        raise APIConnectionError(f"connection error: {_describe(exc)}") from _scrubbed(exc)
     if resp.status < 300:
         if deadlines is None or not timeout.read:  # 0, like None, is no limit (as in aiohttp)
             return Response(resp, on_release)
@@ -255,6 +264,43 @@ def _host_of(url: str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    # aiohttp error texts never include request headers, so the API key cannot leak from here.
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if str(exc) else text
+    # aiohttp error texts never include request headers; a URL in one (InvalidURL) may carry a
+    # password, which goes.
+    text = redact_url(exc) if isinstance(exc, aiohttp.InvalidURL) else str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _scrubbed(exc: BaseException) -> BaseException:
+    """``exc`` with every secret taken out of it and the exceptions chained to it, in place.
+
+    aiohttp's ``ClientResponseError`` (raised for a malformed response, among others) keeps the
+    request's headers in ``request_info`` (``x-api-key``, ``authorization``) and earlier
+    responses in ``history``; a ``ClientConnectorError`` keeps the proxy and its credentials in
+    its connection key; ``InvalidURL`` the URL, password included.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(seen) < 16:
+        seen.add(id(current))
+        if isinstance(current, aiohttp.ClientResponseError):
+            info = current.request_info
+            if info is not None:
+                current.request_info = RequestInfo(
+                    URL(redact_url(info.url)),
+                    info.method,
+                    CIMultiDictProxy(CIMultiDict(redact_headers(info.headers))),
+                    URL(redact_url(info.real_url)),
+                )
+            current.history = ()
+            current.args = (current.request_info, ())
+        elif isinstance(current, aiohttp.ClientConnectorError):
+            key = current._conn_key
+            if isinstance(key, ConnectionKey) and (key.proxy is not None or key.proxy_auth is not None):
+                proxy = URL(redact_url(key.proxy)) if key.proxy is not None else None
+                current._conn_key = key._replace(proxy=proxy, proxy_auth=None)
+                current.args = (current._conn_key, *current.args[1:])
+        elif isinstance(current, aiohttp.InvalidURL):
+            current._url = redact_url(current._url)
+            current.args = (current._url, *current.args[1:])
+        current = current.__cause__ or current.__context__
+    return exc

@@ -8,6 +8,9 @@ from typing import Any
 
 __all__ = ["RecordedRequest"]
 
+# The fake API imports nothing of the client, so it keeps its own list.
+_SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie"})
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -24,6 +27,16 @@ class RecordedRequest:
     body: bytes
     json: Any
     received_at: float = 0.0
+
+    def __repr__(self) -> str:
+        # Never the credentials a client sent (tests print requests when an assertion fails).
+        safe = {
+            key: "***" if key.lower() in _SECRET_HEADERS else value for key, value in self.headers.items()
+        }
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, query={dict(self.query)!r}, "
+            f"headers={safe!r}, json={self.json!r})"
+        )
 
     @property
     def stream(self) -> bool:
