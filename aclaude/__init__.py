@@ -8,41 +8,8 @@
         )
 """
 
-from ._accumulate import (
-    CitationEvent,
-    ContentBlockStopEvent,
-    InputJsonEvent,
-    MessageStopEvent,
-    SignatureEvent,
-    TextEvent,
-    TextSnapshot,
-    ThinkingEvent,
-)
-from ._batch_results import BatchResults
-from ._bedrock import BedrockClient
-from ._client import Client
-from ._completion_stream import CompletionStream
-from ._download import BinaryResponse
-from ._event_stream import EventStream
-from ._events import (
-    CitationsDelta,
-    ErrorEvent,
-    InputJSONDelta,
-    MessageDelta,
-    MessageDeltaUsage,
-    PingEvent,
-    RawContentBlockDeltaEvent,
-    RawContentBlockStartEvent,
-    RawContentBlockStopEvent,
-    RawMessageDeltaEvent,
-    RawMessageStartEvent,
-    RawMessageStopEvent,
-    RawMessageStreamEvent,
-    SignatureDelta,
-    TextDelta,
-    ThinkingDelta,
-    UnknownDelta,
-    UnknownEvent,
+from ._client import (
+    Client,
 )
 from ._exceptions import (
     APIConnectionError,
@@ -66,28 +33,68 @@ from ._exceptions import (
     StructuredOutputError,
     UnprocessableEntityError,
 )
-from ._foundry import FoundryClient
-from ._models import (
+from ._http.download import (
+    BinaryResponse,
+)
+from ._http.multipart import (
+    UploadFile,
+    to_file,
+)
+from ._http.pagination import (
+    AsyncPage,
+    AsyncPaginator,
+)
+from ._http.raw_response import (
+    RawResponse,
+)
+from ._http.transport import (
+    Timeout,
+)
+from ._version import (
+    __version__,
+)
+from .platforms import (
+    BedrockClient,
+    FoundryClient,
+    VertexClient,
+)
+from .streaming import (
+    BatchResults,
+    CitationEvent,
+    CompletionStream,
+    ContentBlockStopEvent,
+    EventStream,
+    InputJsonEvent,
+    MessageStopEvent,
+    MessageStream,
+    MessageStreamManager,
+    ParsedMessage,
+    SignatureEvent,
+    TextEvent,
+    TextSnapshot,
+    ThinkingEvent,
+)
+from .tools import (
+    StreamingToolRunner,
+    Tool,
+    ToolResult,
+    ToolRunner,
+    json_schema_tool,
+    tool,
+)
+from .types import (
     BashCodeExecutionToolResultBlock,
+    CitationsDelta,
     CodeExecutionToolResultBlock,
+    Completion,
     ContainerUploadBlock,
     ContentBlock,
-    Message,
-    RedactedThinkingBlock,
-    ServerToolUseBlock,
-    TextBlock,
-    TextEditorCodeExecutionToolResultBlock,
-    ThinkingBlock,
-    ToolSearchToolResultBlock,
-    ToolUseBlock,
-    UnknownCitation,
-    UnknownContentBlock,
-    Usage,
-    WebFetchToolResultBlock,
-    WebSearchToolResultBlock,
-)
-from ._models_batches import (
+    DeletedFile,
     DeletedMessageBatch,
+    ErrorEvent,
+    FileMetadata,
+    InputJSONDelta,
+    Message,
     MessageBatch,
     MessageBatchCanceledResult,
     MessageBatchErroredResult,
@@ -96,22 +103,37 @@ from ._models_batches import (
     MessageBatchRequestCounts,
     MessageBatchResult,
     MessageBatchSucceededResult,
+    MessageDelta,
+    MessageDeltaUsage,
+    MessageTokensCount,
+    ModelInfo,
+    PingEvent,
+    RateLimits,
+    RawContentBlockDeltaEvent,
+    RawContentBlockStartEvent,
+    RawContentBlockStopEvent,
+    RawMessageDeltaEvent,
+    RawMessageStartEvent,
+    RawMessageStopEvent,
+    RawMessageStreamEvent,
+    RedactedThinkingBlock,
+    ServerToolUseBlock,
+    SignatureDelta,
+    TextBlock,
+    TextDelta,
+    TextEditorCodeExecutionToolResultBlock,
+    ThinkingBlock,
+    ThinkingDelta,
+    ToolSearchToolResultBlock,
+    ToolUseBlock,
+    UnknownCitation,
+    UnknownContentBlock,
+    UnknownDelta,
+    UnknownEvent,
+    Usage,
+    WebFetchToolResultBlock,
+    WebSearchToolResultBlock,
 )
-from ._models_completions import Completion
-from ._models_files import DeletedFile, FileMetadata
-from ._models_models import ModelInfo
-from ._models_tokens import MessageTokensCount
-from ._multipart import UploadFile, to_file
-from ._pagination import AsyncPage, AsyncPaginator
-from ._parse import ParsedMessage
-from ._ratelimit import RateLimits
-from ._raw_response import RawResponse
-from ._stream import MessageStream, MessageStreamManager
-from ._tool_runner import StreamingToolRunner, ToolRunner
-from ._tools import Tool, ToolResult, json_schema_tool, tool
-from ._transport import Timeout
-from ._version import __version__
-from ._vertex import VertexClient
 
 #: The official SDK's name, so that moving a service over is a rename of the import.
 AsyncAnthropic = Client

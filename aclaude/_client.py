@@ -14,20 +14,20 @@ from typing import Any, ClassVar, TypeVar, overload
 import aiohttp
 import msgspec
 
-from ._event_stream import DecoderFactory, EventStream
+from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._exceptions import APIError, APIResponseValidationError
+from ._http.raw_response import record_response
+from ._http.read_deadlines import ReadDeadlines
+from ._http.retry import with_retries
+from ._http.transport import Response, Timeout, open_response
 from ._logging import configure_logger, redact_headers, redact_url
-from ._raw_response import record_response
-from ._read_deadlines import ReadDeadlines
-from ._retry import with_retries
-from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ._transport import Response, Timeout, open_response
 from ._version import __version__
 from .resources.beta import Beta
 from .resources.completions import Completions
 from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
+from .streaming._event_stream import DecoderFactory, EventStream
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 

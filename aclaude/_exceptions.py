@@ -130,7 +130,7 @@ class APIStatusError(APIError):
     def retry_after(self) -> float | None:
         """Seconds the server asked to wait before retrying (``retry-after-ms`` /
         ``retry-after``), or None. Set when aclaude gave up because the wait was too long."""
-        from ._retry import parse_retry_after  # local: _retry depends on this module
+        from ._http.retry import parse_retry_after  # local: _retry depends on this module
 
         return parse_retry_after(self.headers)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from aclaude._events import RawMessageStreamEvent, decode_event
-from aclaude._sse import SSEDecoder
+from aclaude._decoders.sse import SSEDecoder
+from aclaude.types._events import RawMessageStreamEvent, decode_event
 
 
 def drop_nulls(obj: Any) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import aclaude
-import aclaude._bedrock
+import aclaude.platforms._bedrock
 from aclaude.testing import BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY, VERTEX_TOKEN
 
 #: The instant the Bedrock tests sign at (client) and verify at (fake).
@@ -63,7 +63,7 @@ def hermetic_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setattr(aclaude._bedrock, "_utcnow", lambda: FROZEN)
+    monkeypatch.setattr(aclaude.platforms._bedrock, "_utcnow", lambda: FROZEN)
 
 
 def hermetic_google(monkeypatch: pytest.MonkeyPatch) -> None:

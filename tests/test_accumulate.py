@@ -1,4 +1,4 @@
-"""The pure accumulator (aclaude._accumulate): raw events folded into the final Message, lazy
+"""The pure accumulator (aclaude.streaming._accumulate): raw events folded into the final Message, lazy
 text snapshots and the derived events."""
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aclaude
-import aclaude._accumulate as acc_mod
-from aclaude._accumulate import (
+import aclaude.streaming._accumulate as acc_mod
+from aclaude.streaming._accumulate import (
     AccumulatorState,
     CitationEvent,
     InputJsonEvent,
@@ -43,7 +43,7 @@ from aclaude._accumulate import (
     materialize,
     parse_partial_json,
 )
-from aclaude._events import RawContentBlockDeltaEvent, TextDelta
+from aclaude.types._events import RawContentBlockDeltaEvent, TextDelta
 
 
 def run(events: Iterable[dict[str, Any]], state: AccumulatorState | None = None) -> AccumulatorState:

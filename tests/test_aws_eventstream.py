@@ -1,4 +1,4 @@
-"""The sans-IO AWS event-stream decoder (``aclaude._aws_eventstream``): Bedrock's stream framing.
+"""The sans-IO AWS event-stream decoder (``aclaude._decoders.aws_eventstream``): Bedrock's stream framing.
 
 Frames come from the testing package's encoder, itself checked against botocore's own parser;
 the decoder must give the same events however the bytes are split (hypothesis), check both
@@ -20,10 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aclaude
-from aclaude._aws_eventstream import AWSEventStreamDecoder, AWSEventStreamError, error_type_for_exception
-from aclaude._events import ErrorEvent, decode_event
+from aclaude._decoders.aws_eventstream import (
+    AWSEventStreamDecoder,
+    AWSEventStreamError,
+    error_type_for_exception,
+)
+from aclaude._decoders.sse import SSEError
 from aclaude._exceptions import error_for_stream_event
-from aclaude._sse import SSEError
 from aclaude.testing._aws_frames import (
     HeaderValue,
     chunk_frame,
@@ -31,6 +34,7 @@ from aclaude.testing._aws_frames import (
     error_frame,
     exception_frame,
 )
+from aclaude.types._events import ErrorEvent, decode_event
 
 EVENTS = text_stream(["Hello", " wörld", " ✓", "!"])
 INNER = [wire(e) for e in EVENTS]

@@ -12,9 +12,9 @@ import msgspec
 import pytest
 
 import aclaude
-from aclaude._jsonl import JSONLDecodeError, JSONLDecoder
-from aclaude._models_batches import UnknownBatchResult, decode_result_line
+from aclaude._decoders.jsonl import JSONLDecodeError, JSONLDecoder
 from aclaude.testing import FakeAnthropic, Reply
+from aclaude.types._batches import UnknownBatchResult, decode_result_line
 
 PARAMS: dict[str, Any] = {
     "model": "claude-sonnet-4-6",

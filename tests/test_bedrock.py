@@ -25,8 +25,8 @@ import pytest
 from _platform_support import BEDROCK_MODEL, FROZEN, REGION, bedrock_client, hermetic_aws, params
 
 import aclaude
-import aclaude._bedrock
-import aclaude._retry
+import aclaude._http.retry
+import aclaude.platforms._bedrock
 from aclaude.testing import BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY, FakeBedrock, Reply
 
 botocore = pytest.importorskip("botocore")
@@ -35,7 +35,7 @@ botocore = pytest.importorskip("botocore")
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     hermetic_aws(monkeypatch, tmp_path)
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.001)
 
 
 @pytest.fixture
@@ -260,7 +260,7 @@ def test_signature_matches_an_independent_implementation() -> None:
     url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-v2:1/invoke"
     headers = {"content-type": "application/json", "accept": "application/json", "user-agent": "aclaude/0"}
     body = b'{"anthropic_version":"bedrock-2023-05-31","max_tokens":1}'
-    added = aclaude._bedrock._sign(credentials, "POST", url, headers, body, "us-east-1")
+    added = aclaude.platforms._bedrock._sign(credentials, "POST", url, headers, body, "us-east-1")
     assert added["x-amz-date"] == "20250314T150926Z"
     signed_headers = {
         "accept": "application/json",
@@ -279,7 +279,9 @@ def test_signature_matches_an_independent_implementation() -> None:
 
 async def test_every_attempt_is_signed_afresh(monkeypatch: pytest.MonkeyPatch, fake: FakeBedrock) -> None:
     ticks = iter(range(100))
-    monkeypatch.setattr(aclaude._bedrock, "_utcnow", lambda: FROZEN + datetime.timedelta(seconds=next(ticks)))
+    monkeypatch.setattr(
+        aclaude.platforms._bedrock, "_utcnow", lambda: FROZEN + datetime.timedelta(seconds=next(ticks))
+    )
     fake.enqueue(Reply.error(529, "overloaded_error", "Overloaded", headers={"retry-after-ms": "1"}))
     fake.enqueue(Reply.error(429, "rate_limit_error", "Slow down", headers={"retry-after-ms": "1"}))
     fake.enqueue(Reply.text("third time lucky"))
@@ -320,13 +322,13 @@ async def test_credentials_from_the_environment_resolved_once_in_a_thread(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", BEDROCK_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", BEDROCK_SECRET_KEY)
     calls: list[bool] = []
-    original = aclaude._bedrock._AwsCredentials._resolve
+    original = aclaude.platforms._bedrock._AwsCredentials._resolve
 
     def resolve(self: Any) -> Any:
         calls.append(threading.current_thread() is threading.main_thread())
         return original(self)
 
-    monkeypatch.setattr(aclaude._bedrock._AwsCredentials, "_resolve", resolve)
+    monkeypatch.setattr(aclaude.platforms._bedrock._AwsCredentials, "_resolve", resolve)
     for _ in range(8):
         fake.enqueue(Reply.text("ok"))
     async with aclaude.BedrockClient(aws_region=REGION, base_url=fake.url, max_retries=0) as client:
@@ -430,7 +432,7 @@ async def test_signature_for_another_region(fake: FakeBedrock) -> None:
 
 
 async def test_signature_from_a_skewed_clock(monkeypatch: pytest.MonkeyPatch, fake: FakeBedrock) -> None:
-    monkeypatch.setattr(aclaude._bedrock, "_utcnow", lambda: FROZEN - datetime.timedelta(hours=1))
+    monkeypatch.setattr(aclaude.platforms._bedrock, "_utcnow", lambda: FROZEN - datetime.timedelta(hours=1))
     async with bedrock_client(fake.url) as client:
         with pytest.raises(aclaude.PermissionDeniedError, match="Signature expired"):
             await client.messages.create(**P)

@@ -40,10 +40,10 @@ import msgspec
 import pytest
 
 import aclaude
-from aclaude._accumulate import AccumulatorState, accumulate, materialize
-from aclaude._events import decode_event
-from aclaude._sse import SSEDecoder
+from aclaude._decoders.sse import SSEDecoder
+from aclaude.streaming._accumulate import AccumulatorState, accumulate, materialize
 from aclaude.testing import FakeAnthropic, Reply
+from aclaude.types._events import decode_event
 
 API_KEY = "sk-ant-test-not-a-real-key"
 PARAMS: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""decode_event (aclaude._events): every wire event to its struct and back, forward
+"""decode_event (aclaude.types._events): every wire event to its struct and back, forward
 compatibility with types we do not know yet, and broken input as a typed error."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import aclaude
-from aclaude._events import decode_event
-from aclaude._models import (
+from aclaude.types._events import decode_event
+from aclaude.types._message import (
     CitationCharLocation,
     CitationContentBlockLocation,
     CitationPageLocation,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import aclaude
-from aclaude._multipart import MultipartBody, UploadFile, prepare
+from aclaude._http.multipart import MultipartBody, UploadFile, prepare
 from aclaude.resources.files import FILES_BETA
 from aclaude.testing import FakeAnthropic, Reply
 from aclaude.testing._files import generated_content

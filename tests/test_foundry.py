@@ -13,7 +13,7 @@ import pytest
 from _platform_support import hermetic_foundry, params
 
 import aclaude
-import aclaude._retry
+import aclaude._http.retry
 from aclaude.testing import FOUNDRY_API_KEY, FOUNDRY_TOKEN, FakeFoundry, Reply
 
 P = params("claude-sonnet-4-5")
@@ -22,7 +22,7 @@ P = params("claude-sonnet-4-5")
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
     hermetic_foundry(monkeypatch)
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.001)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import aclaude
-import aclaude._retry
+import aclaude._http.retry
 from aclaude.testing import FakeAnthropic, Reply
 
 API_KEY = "sk-ant-test-not-a-real-key"
@@ -34,7 +34,7 @@ LIMIT = 10.0
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.001)
 
 
 @pytest.fixture(autouse=True)

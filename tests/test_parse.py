@@ -11,7 +11,7 @@ import pytest
 
 import aclaude
 from aclaude._json_schema import strict_schema, validator_for
-from aclaude._parse import StructuredOutputError
+from aclaude.streaming._parse import StructuredOutputError
 from aclaude.testing import FakeAnthropic, Reply
 
 PARAMS: dict[str, Any] = {

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import aclaude
-import aclaude._accumulate as accumulate_module
+import aclaude.streaming._accumulate as accumulate_module
 from aclaude.testing import CustomBlock, FakeAnthropic, Reply, ToolUseBlock
 
 PARAMS: dict[str, Any] = {

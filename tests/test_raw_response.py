@@ -6,12 +6,12 @@ import asyncio
 from typing import Any
 
 import aclaude
-from aclaude._batch_results import BatchResults
-from aclaude._completion_stream import CompletionStream
-from aclaude._download import BinaryResponse
-from aclaude._event_stream import EventStream
-from aclaude._pagination import AsyncPage
-from aclaude._raw_response import RawResponse
+from aclaude._http.download import BinaryResponse
+from aclaude._http.pagination import AsyncPage
+from aclaude._http.raw_response import RawResponse
+from aclaude.streaming._batch_results import BatchResults
+from aclaude.streaming._completion_stream import CompletionStream
+from aclaude.streaming._event_stream import EventStream
 from aclaude.testing import FakeAnthropic, Reply
 
 PARAMS = {"model": "claude-test-1", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}

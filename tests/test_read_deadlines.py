@@ -16,7 +16,7 @@ import pytest
 from conftest import API_KEY, PARAMS
 
 import aclaude
-from aclaude._read_deadlines import ReadDeadlines
+from aclaude._http.read_deadlines import ReadDeadlines
 from aclaude.testing import FakeAnthropic, Reply
 
 LIMIT = 10.0

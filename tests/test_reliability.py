@@ -25,7 +25,7 @@ import msgspec
 import pytest
 
 import aclaude
-import aclaude._retry
+import aclaude._http.retry
 from aclaude.testing import CustomBlock, FakeAnthropic, Reply, TextBlock
 
 API_KEY = "sk-ant-test-not-a-real-key"
@@ -73,7 +73,7 @@ STOP = {"type": "message_stop"}
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.001)
 
 
 @pytest.fixture
@@ -631,7 +631,11 @@ async def test_with_options_changes_headers_for_the_copy_only(
     ("parent", "copy_credentials", "expected"),
     [
         # (parent's credentials, with_options() arguments, the copy's only auth headers)
-        ({"api_key": API_KEY}, {"api_key": None, "auth_token": "tok-copy"}, {"authorization": "Bearer tok-copy"}),
+        (
+            {"api_key": API_KEY},
+            {"api_key": None, "auth_token": "tok-copy"},
+            {"authorization": "Bearer tok-copy"},
+        ),
         ({"api_key": API_KEY}, {"api_key": "sk-ant-test-copy"}, {"x-api-key": "sk-ant-test-copy"}),
         ({"auth_token": "tok-parent"}, {"auth_token": None, "api_key": "sk-ant-test-copy"},
          {"x-api-key": "sk-ant-test-copy"}),

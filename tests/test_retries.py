@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import aclaude
-import aclaude._retry
+import aclaude._http.retry
 from aclaude.testing import FakeAnthropic, Reply
 
 API_KEY = "sk-ant-test-not-a-real-key"
@@ -56,7 +56,7 @@ def hello(**options: Any) -> Reply:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backoff of a millisecond, so retries cost nothing unless a test asks for a real wait."""
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.001)
 
 
 @pytest.fixture
@@ -227,7 +227,7 @@ async def test_connection_refused_is_retried_then_raised(attempts: list[str], ca
 
 
 async def test_connection_refused_waits_the_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.2)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.2)
     async with aclaude.Client(
         api_key=API_KEY, base_url=f"http://127.0.0.1:{closed_port()}", max_retries=1
     ) as client:
@@ -321,7 +321,7 @@ async def test_retry_after_http_date_is_honoured(server: FakeAnthropic, client: 
 async def test_garbage_retry_after_falls_back_to_backoff(
     server: FakeAnthropic, client: aclaude.Client, monkeypatch: pytest.MonkeyPatch, headers: dict[str, str]
 ) -> None:
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.2)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.2)
     server.enqueue(Reply.error(429, "rate_limit_error", "slow down", headers=headers), hello())
     await create(client)
     # Backoff of 0.2 s minus up to 25 % jitter; not 0 (ignored) nor the header's nonsense.
@@ -331,7 +331,7 @@ async def test_garbage_retry_after_falls_back_to_backoff(
 async def test_backoff_grows_exponentially(
     server: FakeAnthropic, client: aclaude.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.1)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.1)
     server.enqueue(error(500), error(500), hello())
     await create(client)
     first, second = gaps(server)
@@ -368,7 +368,7 @@ async def test_retry_after_of_exactly_the_limit_is_slept(
     server: FakeAnthropic, client: aclaude.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The 60 s cap, scaled down: a wait equal to the cap is honoured, one above it is raised.
-    monkeypatch.setattr(aclaude._retry, "MAX_RETRY_AFTER", 0.2)
+    monkeypatch.setattr(aclaude._http.retry, "MAX_RETRY_AFTER", 0.2)
     server.enqueue(error(429, **{"retry-after-ms": "200"}), error(429, **{"retry-after-ms": "201"}), hello())
     with pytest.raises(aclaude.RateLimitError):
         await create(client)

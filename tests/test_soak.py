@@ -29,7 +29,7 @@ import aiohttp
 import pytest
 
 import aclaude
-import aclaude._retry
+import aclaude._http.retry
 from aclaude.testing import FakeAnthropic, Reply
 
 API_KEY = "sk-ant-test-not-a-real-key"
@@ -166,7 +166,7 @@ async def back_to(tasks: set[asyncio.Task[Any]], fds: int, server: FakeAnthropic
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     # A tenth of the real backoff: retries still spread out, the test stays short.
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.05)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.05)
 
 
 @pytest.mark.parametrize("seed", [SEED], ids=lambda seed: f"seed={seed}")

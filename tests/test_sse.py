@@ -1,4 +1,4 @@
-"""The sans-IO event-stream decoder (aclaude._sse) against the WHATWG HTML spec, byte splits and
+"""The sans-IO event-stream decoder (aclaude._decoders.sse) against the WHATWG HTML spec, byte splits and
 hostile input."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from _helpers import bytewise, feed_chunks, split_at, sse, sse_of, text_stream
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aclaude._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from aclaude._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
 
 
 def decode(data: bytes) -> list[tuple[str, bytes]]:

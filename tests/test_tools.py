@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 import aclaude
-from aclaude._tools import tool_result_content
+from aclaude.tools._tool import tool_result_content
 
 # -- definitions -----------------------------------------------------------------------------
 

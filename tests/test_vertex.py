@@ -25,7 +25,7 @@ from _platform_support import (
 )
 
 import aclaude
-import aclaude._retry
+import aclaude._http.retry
 from aclaude.testing import VERTEX_TOKEN, FakeVertex, Reply
 
 google_auth = pytest.importorskip("google.auth")
@@ -39,7 +39,7 @@ P = params(VERTEX_MODEL)
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
     hermetic_google(monkeypatch)
-    monkeypatch.setattr(aclaude._retry, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(aclaude._http.retry, "INITIAL_RETRY_DELAY", 0.001)
 
     def no_adc(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a test must not look up Application Default Credentials")

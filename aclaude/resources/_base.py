@@ -15,9 +15,9 @@ from urllib.parse import quote, urlencode
 import msgspec
 
 from .._exceptions import APIResponseValidationError
-from .._pagination import AsyncPaginator, PageBody
-from .._retry import with_retries
-from .._transport import Response, Timeout
+from .._http.pagination import AsyncPaginator, PageBody
+from .._http.retry import with_retries
+from .._http.transport import Response, Timeout
 
 if TYPE_CHECKING:
     from .._client import Client

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .._models_tokens import MessageTokensCount
-from .._parse import ParsedMessage, apply_output_format, parse_message
-from .._transport import Timeout
+from .._http.transport import Timeout
+from ..streaming._parse import ParsedMessage, apply_output_format, parse_message
+from ..types._tokens import MessageTokensCount
 
 if TYPE_CHECKING:
     from .._client import Client
-    from .._models import Message
+    from ..types._message import Message
 
 __all__ = ["MessagesExtras"]
 

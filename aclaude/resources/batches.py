@@ -10,13 +10,13 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._batch_results import BatchResults
+from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES
 from .._exceptions import APIError
-from .._jsonl import DEFAULT_MAX_LINE_BYTES
-from .._models_batches import DeletedMessageBatch, MessageBatch
-from .._pagination import AsyncPaginator
-from .._raw_response import to_raw_response
-from .._transport import Response, Timeout
+from .._http.pagination import AsyncPaginator
+from .._http.raw_response import to_raw_response
+from .._http.transport import Response, Timeout
+from ..streaming._batch_results import BatchResults
+from ..types._batches import DeletedMessageBatch, MessageBatch
 from ._base import (
     BetaAwareResource,
     RequestOptions,

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._event_stream import EventStream
-from .._models import Message
-from .._models_tokens import MessageTokensCount
-from .._parse import ParsedMessage
-from .._raw_response import RawResponse, raw_create, to_raw_response
-from .._stream import MessageStreamManager
+from .._http.raw_response import RawResponse, raw_create, to_raw_response
+from ..streaming._event_stream import EventStream
+from ..streaming._message_stream import MessageStreamManager
+from ..streaming._parse import ParsedMessage
+from ..types._message import Message
+from ..types._tokens import MessageTokensCount
 from ._base import merge_headers
 from .batches import Batches, BatchesWithRawResponse
 from .files import FILES_BETA, Files

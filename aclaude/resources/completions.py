@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .._completion_stream import CompletionStream
 from .._exceptions import IncompleteStreamError
-from .._models_completions import Completion
-from .._raw_response import RawResponse, raw_create
-from .._transport import Response, Timeout
+from .._http.raw_response import RawResponse, raw_create
+from .._http.transport import Response, Timeout
+from ..streaming._completion_stream import CompletionStream
+from ..types._completions import Completion
 from ._base import merge_headers
 
 if TYPE_CHECKING:

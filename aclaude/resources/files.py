@@ -13,14 +13,14 @@ from typing import Any
 
 import msgspec
 
-from .._download import BinaryResponse
 from .._exceptions import APIConnectionError
-from .._models_files import DeletedFile, FileMetadata
-from .._multipart import FileInput, MultipartBody, prepare
-from .._pagination import AsyncPaginator
-from .._raw_response import to_raw_response
-from .._retry import with_retries
-from .._transport import Response, Timeout
+from .._http.download import BinaryResponse
+from .._http.multipart import FileInput, MultipartBody, prepare
+from .._http.pagination import AsyncPaginator
+from .._http.raw_response import to_raw_response
+from .._http.retry import with_retries
+from .._http.transport import Response, Timeout
+from ..types._files import DeletedFile, FileMetadata
 from ._base import (
     BetaAwareResource,
     RequestOptions,

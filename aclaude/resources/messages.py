@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from .._accumulate import AccumulatorState, accumulate, materialize
-from .._event_stream import EventStream
 from .._exceptions import APIError, IncompleteStreamError
-from .._models import Message
-from .._parse import ParsedMessageStreamManager, apply_output_format
-from .._raw_response import RawResponse, raw_create, to_raw_response
-from .._stream import MessageStreamManager
-from .._tool_runner import StreamingToolRunner, ToolParam, ToolRunner
-from .._transport import Timeout
+from .._http.raw_response import RawResponse, raw_create, to_raw_response
+from .._http.transport import Timeout
+from ..streaming._accumulate import AccumulatorState, accumulate, materialize
+from ..streaming._event_stream import EventStream
+from ..streaming._message_stream import MessageStreamManager
+from ..streaming._parse import ParsedMessageStreamManager, apply_output_format
+from ..tools._runner import StreamingToolRunner, ToolParam, ToolRunner
+from ..types._message import Message
 from ._messages_extra import MessagesExtras
 from .batches import Batches, BatchesWithRawResponse
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._models_models import ModelInfo
-from .._pagination import AsyncPaginator
-from .._raw_response import to_raw_response
-from .._transport import Timeout
+from .._http.pagination import AsyncPaginator
+from .._http.raw_response import to_raw_response
+from .._http.transport import Timeout
+from ..types._model_info import ModelInfo
 from ._base import (
     BetaAwareResource,
     RequestOptions,

@@ -1,6 +1,6 @@
 """Encode AWS event-stream frames, as Amazon Bedrock's ``invoke-with-response-stream`` sends them.
 
-The byte layout is the one ``aclaude._aws_eventstream`` documents (and botocore's
+The byte layout is the one ``aclaude._decoders.aws_eventstream`` documents (and botocore's
 ``EventStreamBuffer`` parses): prelude (two lengths and their CRC-32), headers, payload, CRC-32
 of the whole frame. ``corrupt=`` flips one bit of either CRC, for tests of the decoder's checks.
 """

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from ._exceptions import APIError
-from ._jsonl import DEFAULT_MAX_LINE_BYTES, JSONLDecodeError, JSONLDecoder
+from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES, JSONLDecodeError, JSONLDecoder
+from .._exceptions import APIError
+from .._http.transport import Response
+from ..types._batches import MessageBatchIndividualResponse, decode_result_line
 from ._lazy_stream import LazyStream
-from ._models_batches import MessageBatchIndividualResponse, decode_result_line
-from ._transport import Response
 
 __all__ = ["BatchResults"]
 

@@ -15,8 +15,8 @@ import os
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._client import PreparedRequest
-from ._platform import ClientOptions, PlatformClient
+from .._client import PreparedRequest
+from ._base import ClientOptions, PlatformClient
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

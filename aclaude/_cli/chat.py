@@ -18,10 +18,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ._client import Client
-from ._event_stream import EventStream
-from ._events import RawContentBlockDeltaEvent, RawMessageDeltaEvent, RawMessageStartEvent, TextDelta
-from ._exceptions import (
+from .._client import Client
+from .._exceptions import (
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -30,7 +28,9 @@ from ._exceptions import (
     IncompleteStreamError,
     NotFoundError,
 )
-from ._logging import redact_url
+from .._logging import redact_url
+from ..streaming._event_stream import EventStream
+from ..types._events import RawContentBlockDeltaEvent, RawMessageDeltaEvent, RawMessageStartEvent, TextDelta
 
 __all__ = ["main"]
 
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve-mock"]:
-        from .testing.__main__ import main as serve_main
+        from ..testing.__main__ import main as serve_main
 
         return serve_main(argv[1:], prog="aclaude serve-mock")
     args = _parser().parse_args(argv)
@@ -101,7 +101,7 @@ async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     async with contextlib.AsyncExitStack() as stack:
         options: dict[str, Any] = {"base_url": base_url}
         if args.mock or (not has_key and base_url is None):
-            from .testing import FakeAnthropic
+            from ..testing import FakeAnthropic
 
             server = await stack.enter_async_context(FakeAnthropic())
             options = {"base_url": server.url, "api_key": MOCK_API_KEY, "default_headers": MOCK_HEADERS}

@@ -13,8 +13,8 @@ from typing import Any, ClassVar, TypeVar, cast, get_args
 
 import msgspec
 
-from ._exceptions import APIResponseValidationError
-from ._models import (
+from .._exceptions import APIResponseValidationError
+from ._message import (
     Citation,
     ContentBlock,
     KnownContentBlock,

@@ -13,17 +13,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
-from ._accumulate import (
-    AccumulatorState,
-    ContentBlockStopEvent,
-    MessageStopEvent,
-    TextSnapshot,
-    accumulate,
-    derive_delta,
-    materialize,
+from .._exceptions import (
+    APIError,
+    IncompleteStreamError,
 )
-from ._event_stream import EventStream
-from ._events import (
+from .._http.transport import Response
+from ..types._events import (
     CitationsDelta,
     InputJSONDelta,
     RawContentBlockDeltaEvent,
@@ -34,12 +29,17 @@ from ._events import (
     TextDelta,
     ThinkingDelta,
 )
-from ._exceptions import (
-    APIError,
-    IncompleteStreamError,
+from ..types._message import Message, TextBlock, ThinkingBlock
+from ._accumulate import (
+    AccumulatorState,
+    ContentBlockStopEvent,
+    MessageStopEvent,
+    TextSnapshot,
+    accumulate,
+    derive_delta,
+    materialize,
 )
-from ._models import Message, TextBlock, ThinkingBlock
-from ._transport import Response
+from ._event_stream import EventStream
 
 __all__ = ["MessageStream", "MessageStreamManager"]
 

@@ -29,9 +29,9 @@ from urllib.parse import quote
 
 import msgspec
 
-from ._client import PreparedRequest
-from ._exceptions import APIConnectionError, APIError
-from ._platform import ClientOptions, PlatformClient, json_object
+from .._client import PreparedRequest
+from .._exceptions import APIConnectionError, APIError
+from ._base import ClientOptions, PlatformClient, json_object
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from ._events import (
+from .._exceptions import APIResponseValidationError
+from ..types._events import (
     CitationsDelta,
     InputJSONDelta,
     RawContentBlockDeltaEvent,
@@ -36,8 +37,7 @@ from ._events import (
     TextDelta,
     ThinkingDelta,
 )
-from ._exceptions import APIResponseValidationError
-from ._models import Message, ServerToolUseBlock, TextBlock, ThinkingBlock, ToolUseBlock
+from ..types._message import Message, ServerToolUseBlock, TextBlock, ThinkingBlock, ToolUseBlock
 
 __all__ = [
     "AccumulatorState",

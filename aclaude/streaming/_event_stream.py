@@ -33,16 +33,8 @@ from typing import Any, Protocol
 
 import msgspec
 
-from ._accumulate import AccumulatorState, accumulate, materialize
-from ._events import (
-    ErrorEvent,
-    PingEvent,
-    RawMessageStopEvent,
-    RawMessageStreamEvent,
-    decode_event,
-    event_decoder,
-)
-from ._exceptions import (
+from .._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from .._exceptions import (
     APIConnectionError,
     APIError,
     APIResponseValidationError,
@@ -50,11 +42,19 @@ from ._exceptions import (
     IncompleteStreamError,
     error_for_stream_event,
 )
+from .._http.retry import is_retryable, retry_after_failure
+from .._http.transport import Response
+from ..types._events import (
+    ErrorEvent,
+    PingEvent,
+    RawMessageStopEvent,
+    RawMessageStreamEvent,
+    decode_event,
+    event_decoder,
+)
+from ..types._message import Message
+from ._accumulate import AccumulatorState, accumulate, materialize
 from ._lazy_stream import LazyStream
-from ._models import Message
-from ._retry import is_retryable, retry_after_failure
-from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
-from ._transport import Response
 
 __all__ = ["DecoderFactory", "EventStream", "Opener", "StreamDecoder"]
 

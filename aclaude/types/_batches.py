@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from .._decoders.jsonl import JSONLDecodeError
+from .._exceptions import APIResponseValidationError
 from ._events import decode_unknown, message_from_json
-from ._exceptions import APIResponseValidationError
-from ._jsonl import JSONLDecodeError
-from ._models import Message
+from ._message import Message
 
 __all__ = [
     "DeletedMessageBatch",

@@ -40,7 +40,7 @@ from typing import Any
 
 import msgspec
 
-from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEError
+from .sse import DEFAULT_MAX_EVENT_BYTES, SSEError
 
 __all__ = ["AWSEventStreamDecoder", "AWSEventStreamError", "error_type_for_exception"]
 

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from ._transport import Response
+from .transport import Response
 
 __all__ = ["BinaryResponse"]
 

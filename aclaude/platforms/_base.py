@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 import aiohttp
 
-from ._client import _NOT_GIVEN, Client
-from ._exceptions import APIStatusError
-from ._logging import redact_url
-from ._transport import Response, Timeout
+from .._client import _NOT_GIVEN, Client
+from .._exceptions import APIStatusError
+from .._http.transport import Response, Timeout
+from .._logging import redact_url
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack

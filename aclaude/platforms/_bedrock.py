@@ -32,11 +32,11 @@ from urllib.parse import quote
 import msgspec
 from yarl import URL
 
-from ._aws_eventstream import AWSEventStreamDecoder
-from ._client import PreparedRequest
-from ._event_stream import DecoderFactory
-from ._exceptions import APIError
-from ._platform import ClientOptions, PlatformClient, json_object
+from .._client import PreparedRequest
+from .._decoders.aws_eventstream import AWSEventStreamDecoder
+from .._exceptions import APIError
+from ..streaming._event_stream import DecoderFactory
+from ._base import ClientOptions, PlatformClient, json_object
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack

@@ -18,7 +18,7 @@ and memory stays bounded by the longest line, whatever the size of the file.
 
 from __future__ import annotations
 
-from ._exceptions import JSONLDecodeError
+from .._exceptions import JSONLDecodeError
 
 __all__ = ["DEFAULT_MAX_LINE_BYTES", "JSONLDecodeError", "JSONLDecoder"]
 

@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import msgspec
 
-from ._models import Message, ToolUseBlock
-from ._stream import MessageStream
-from ._tools import Tool, ToolResult, tool_result_content
+from ..streaming._message_stream import MessageStream
+from ..types._message import Message, ToolUseBlock
+from ._tool import Tool, ToolResult, tool_result_content
 
 if TYPE_CHECKING:
-    from .resources.messages import Messages
+    from ..resources.messages import Messages
 
 __all__ = ["EndReason", "StreamingToolRunner", "ToolParam", "ToolRunner"]
 

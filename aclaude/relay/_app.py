@@ -12,7 +12,7 @@
 
     web.run_app(app_factory(), host="127.0.0.1", port=8080)   # open http://127.0.0.1:8080/
 
-``GET /`` serves a small page (``aclaude/relay_static/index.html``); ``GET /ws`` is the
+``GET /`` serves a small page (``aclaude/relay/static/index.html``); ``GET /ws`` is the
 websocket. Protocol: the browser sends ``{"prompt": "..."}`` (one prompt at a time per socket);
 the relay answers with text frames, each a JSON array of events: the API's own
 ``content_block_delta`` (text deltas only), ``message_delta`` and ``message_stop`` events, or
@@ -49,15 +49,15 @@ from typing import Any
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from ._client import Client
-from ._event_stream import EventStream
-from ._events import (
+from .._client import Client
+from .._exceptions import APIConnectionError, APIError
+from ..streaming._event_stream import EventStream
+from ..types._events import (
     RawContentBlockDeltaEvent,
     RawMessageDeltaEvent,
     RawMessageStopEvent,
     TextDelta,
 )
-from ._exceptions import APIConnectionError, APIError
 
 __all__ = ["DEFAULT_MAX_PENDING_BYTES", "RELAY_STATS", "RelayStats", "create_relay_app"]
 
@@ -130,7 +130,7 @@ def create_relay_app(
     params: dict[str, Any] = {"model": model, "max_tokens": max_tokens}
     if system is not None:
         params["system"] = system
-    page = importlib.resources.files("aclaude").joinpath("relay_static/index.html").read_bytes()
+    page = importlib.resources.files("aclaude.relay").joinpath("static/index.html").read_bytes()
     app = web.Application()
     app[RELAY_STATS] = RelayStats()
     app[_CONFIG] = _Config(client, params, max_pending_bytes, heartbeat, page)

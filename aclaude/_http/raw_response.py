@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Generic, ParamSpec, TypeVar
 
-from ._ratelimit import RateLimits
-from ._transport import Response
+from ..types._rate_limits import RateLimits
+from .transport import Response
 
 __all__ = ["RawResponse", "raw_create", "record_response", "to_raw_response"]
 

@@ -16,17 +16,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import msgspec
 
-from ._exceptions import (
+from .._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from .._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     IncompleteStreamError,
     error_for_stream_event,
 )
+from .._http.retry import with_retries
+from .._http.transport import Response
+from ..types._completions import Completion
 from ._lazy_stream import LazyStream
-from ._models_completions import Completion
-from ._retry import with_retries
-from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
-from ._transport import Response
 
 __all__ = ["CompletionStream"]
 

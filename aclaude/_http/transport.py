@@ -25,15 +25,15 @@ from aiohttp.client_reqrep import ConnectionKey, RequestInfo
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from ._exceptions import (
+from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     error_for_status,
 )
-from ._logging import redact_headers, redact_url
-from ._ratelimit import RateLimits
-from ._read_deadlines import ReadDeadlines
+from .._logging import redact_headers, redact_url
+from ..types._rate_limits import RateLimits
+from .read_deadlines import ReadDeadlines
 
 __all__ = ["Response", "Timeout", "open_response"]
 

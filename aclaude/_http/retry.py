@@ -24,7 +24,7 @@ from typing import TypeVar
 
 import tenacity
 
-from ._exceptions import APIConnectionError, APIStatusError, IncompleteStreamError
+from .._exceptions import APIConnectionError, APIStatusError, IncompleteStreamError
 
 __all__ = [
     "INITIAL_RETRY_DELAY",

@@ -19,11 +19,11 @@ from typing import Any, Generic, TypeVar, cast
 
 import msgspec
 
+from .._exceptions import StructuredOutputError
+from .._json_schema import strict_schema, validator_for
+from ..types._message import Message, TextBlock
 from ._event_stream import EventStream
-from ._exceptions import StructuredOutputError
-from ._json_schema import strict_schema, validator_for
-from ._models import Message, TextBlock
-from ._stream import MessageStream, MessageStreamManager
+from ._message_stream import MessageStream, MessageStreamManager
 
 __all__ = [
     "OutputFormat",
