@@ -1,5 +1,6 @@
-"""The websocket relay (``aclaude.relay``) with an aiohttp websocket client: the protocol, bytes
-forwarded as received, errors, backpressure against a slow browser, and cancellation.
+"""The websocket relay (``aclaude.relay``) with an aiohttp websocket client: the handshake's
+guards (origin, authentication, connection limits), the protocol, bytes forwarded as received,
+errors (no internals reach the browser), backpressure against a slow browser, and cancellation.
 
 The slow-consumer tests stream 200,000 deltas (about 18 MB of event data) into a browser stand-in
 that stops reading. The relay must stop reading upstream instead of buffering: its buffer stays
@@ -16,17 +17,18 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from _relay_support import serve_app, wait_until
+from aiohttp import web
 from conftest import API_KEY
 
 import aclaude
-from aclaude.relay import RELAY_STATS, RelayStats, create_relay_app
+from aclaude.relay import RELAY_PRINCIPAL, RELAY_STATS, RelayStats, create_relay_app
 from aclaude.testing import FakeAnthropic, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,9 +152,9 @@ async def test_api_error_reaches_the_page(
     async with session.ws_connect(url_of(relay) + "ws") as ws:
         await ws.send_json({"prompt": "hi"})
         events, _ = await receive_events(ws)
-    assert events[-1]["type"] == "error"
-    assert events[-1]["error"]["type"] == "overloaded_error"
-    assert "Overloaded" in events[-1]["error"]["message"]
+    # The API's error type and its own message: not aclaude's text around it (status code,
+    # request id), which is for the server's log.
+    assert events == [{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}]
 
 
 async def test_error_after_content_keeps_the_text(
@@ -167,13 +169,38 @@ async def test_error_after_content_keeps_the_text(
     assert events[-1]["error"]["type"] == "overloaded_error"
 
 
-async def test_unreachable_api_is_an_error_event(session: aiohttp.ClientSession) -> None:
-    unreachable = f"http://127.0.0.1:{_closed_port()}"
+async def test_unreachable_api_is_an_error_event_without_internals(
+    session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = _closed_port()
+    unreachable = f"http://127.0.0.1:{port}"
+    caplog.set_level(logging.WARNING, logger="aclaude.relay")
     async with aclaude.Client(api_key=API_KEY, base_url=unreachable, max_retries=0) as client:
         async with serve_app(create_relay_app(client)) as url, session.ws_connect(url + "ws") as ws:
             await ws.send_json({"prompt": "hi"})
+            events, frames = await receive_events(ws)
+    assert events == [
+        {"type": "error", "error": {"type": "connection_error", "message": "could not reach the API"}}
+    ]
+    # Nothing about where the API is or how aiohttp failed reaches the browser ...
+    for secret in (str(port), "127.0.0.1", "Connect", "Errno", API_KEY):
+        assert secret not in frames[0], secret
+    # ... it is in the server's log instead; the key never is.
+    logged = [r.getMessage() for r in caplog.records if r.name == "aclaude.relay"]
+    assert any("relay stream failed" in m and str(port) in m for m in logged), logged
+    assert API_KEY not in caplog.text
+
+
+async def test_api_timeout_is_a_fixed_message(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    server.enqueue(Reply.text("late", hold_after_start=3))
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0, timeout=0.3) as client:
+        async with serve_app(create_relay_app(client)) as url, session.ws_connect(url + "ws") as ws:
+            await ws.send_json({"prompt": "hi"})
             events, _ = await receive_events(ws)
-    assert events == [events[-1]] and events[-1]["error"]["type"] == "connection_error"
+    assert events[-1] == {
+        "type": "error",
+        "error": {"type": "connection_error", "message": "the API did not answer in time"},
+    }
 
 
 @pytest.mark.parametrize("message", ["not json", '{"prompt": 3}', '{"prompt": "   "}', "[]"])
@@ -201,14 +228,215 @@ async def test_one_prompt_at_a_time_then_the_next(
     assert (text_of(busy), text_of(first), text_of(second)) == ("", "first", "second")
 
 
+# -- the handshake: origin, authentication, limits ------------------------------------------------
+
+
+async def handshake(session: aiohttp.ClientSession, url: str, **headers: str) -> int:
+    """Open the relay's websocket: 101 if upgraded (then closed), else the refusal's status."""
+    try:
+        ws = await session.ws_connect(url + "ws", headers=headers)
+    except aiohttp.WSServerHandshakeError as exc:
+        return exc.status
+    await ws.close()
+    return 101
+
+
+def origin_of(url: str) -> str:
+    return url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "null",  # sandboxed iframes, file:// pages
+        "https://{host}",  # the right host, another scheme
+        "http://127.0.0.1:1",  # the right host, another port
+        "http://localhost:{port}",  # another host name for the same socket
+        "http://{host}/path",  # not an origin at all
+    ],
+)
+async def test_foreign_origin_is_refused_before_any_api_request(
+    relay: tuple[str, RelayStats], server: FakeAnthropic, session: aiohttp.ClientSession, origin: str
+) -> None:
+    url, stats = relay
+    host = url.split("/")[2]
+    server.enqueue(Reply.text("this must never be generated"))
+    origin = origin.format(host=host, port=host.rsplit(":", 1)[1])
+    assert await handshake(session, url, Origin=origin) == 403
+    assert server.requests == []
+    assert (stats.refused_origin, stats.streams_started, stats.connections) == (1, 0, 0)
+
+
+async def test_same_origin_streams(
+    relay: tuple[str, RelayStats], server: FakeAnthropic, session: aiohttp.ClientSession
+) -> None:
+    url, stats = relay
+    server.enqueue(Reply.text("same origin ok"))
+    # What a browser sends from the relay's own page (case and a default port do not matter).
+    async with session.ws_connect(url + "ws", headers={"Origin": origin_of(url).upper()}) as ws:
+        await ws.send_json({"prompt": "hi"})
+        events, _ = await receive_events(ws)
+    assert text_of(events) == "same origin ok"
+    assert stats.refused_origin == 0
+
+
+async def test_allowed_origins_widen_the_check(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        app = create_relay_app(
+            client, allowed_origins=["https://app.example.com", "http://other.example:8443"]
+        )
+        async with serve_app(app) as url:
+            server.enqueue(Reply.text("widened"))
+            async with session.ws_connect(url + "ws", headers={"Origin": "https://app.example.com"}) as ws:
+                await ws.send_json({"prompt": "hi"})
+                events, _ = await receive_events(ws)
+            assert text_of(events) == "widened"
+            assert await handshake(session, url, Origin="https://app.example.com:443") == 101
+            assert await handshake(session, url, Origin="http://other.example:8443") == 101
+            assert await handshake(session, url, Origin=origin_of(url)) == 101  # its own, still
+            # Exact origins: not another scheme, port or subdomain.
+            for origin in ("http://app.example.com", "http://other.example", "https://evil.app.example.com"):
+                assert await handshake(session, url, Origin=origin) == 403, origin
+        assert len(server.requests) == 1
+
+
+async def test_allowed_origins_star_allows_any(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        async with serve_app(create_relay_app(client, allowed_origins=["*"])) as url:
+            assert await handshake(session, url, Origin="http://evil.example") == 101
+            assert await handshake(session, url, Origin="null") == 101
+
+
+def test_allowed_origins_must_be_origins() -> None:
+    client = aclaude.Client(api_key=API_KEY)
+    with pytest.raises(ValueError, match="not an origin"):
+        create_relay_app(client, allowed_origins=["app.example.com"])  # no scheme
+
+
+async def test_missing_origin_is_allowed(
+    relay: tuple[str, RelayStats], session: aiohttp.ClientSession
+) -> None:
+    # A non-browser client (aiohttp's ws_connect sends no Origin): not a cross-site request.
+    url, _ = relay
+    seen: list[str | None] = []
+
+    async def trace(_session: Any, _ctx: Any, params: aiohttp.TraceRequestEndParams) -> None:
+        seen.append(params.headers.get("Origin"))
+
+    config = aiohttp.TraceConfig()
+    config.on_request_end.append(trace)
+    async with aiohttp.ClientSession(trace_configs=[config]) as traced:
+        assert await handshake(traced, url) == 101
+    assert seen == [None]
+
+
+TOKENS = {"Bearer alice-token": "alice", "Bearer bob-token": "bob"}
+
+
+async def auth_by_header(request: web.Request) -> Hashable | None:
+    await asyncio.sleep(0)
+    return TOKENS.get(request.headers.get("Authorization", ""))
+
+
+def auth_by_header_sync(request: web.Request) -> Hashable | None:
+    return TOKENS.get(request.headers.get("Authorization", ""))
+
+
+@pytest.mark.parametrize("authenticate", [auth_by_header, auth_by_header_sync], ids=["async", "sync"])
+async def test_authenticate(server: FakeAnthropic, session: aiohttp.ClientSession, authenticate: Any) -> None:
+    principals: list[Hashable] = []
+
+    async def record(request: web.Request, response: web.StreamResponse) -> None:
+        if isinstance(response, web.WebSocketResponse):  # refusals are responses too
+            principals.append(request[RELAY_PRINCIPAL])
+
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        app = create_relay_app(client, authenticate=authenticate)
+        app.on_response_prepare.append(record)
+        stats = app[RELAY_STATS]
+        server.enqueue(Reply.text("for alice"))
+        async with serve_app(app) as url:
+            # No credentials, or wrong ones: 401 before the upgrade; nothing reaches the API.
+            assert await handshake(session, url) == 401
+            assert await handshake(session, url, Authorization="Bearer mallory") == 401
+            assert server.requests == [] and principals == []
+            assert stats.refused_unauthenticated == 2
+            headers = {"Authorization": "Bearer alice-token"}
+            async with session.ws_connect(url + "ws", headers=headers) as ws:
+                await ws.send_json({"prompt": "hi"})
+                events, _ = await receive_events(ws)
+        assert text_of(events) == "for alice"
+        assert principals == ["alice"]
+        assert len(server.requests) == 1
+
+
+async def test_too_many_connections_is_429(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        app = create_relay_app(client, max_connections=2)
+        stats = app[RELAY_STATS]
+        async with serve_app(app) as url:
+            first = await session.ws_connect(url + "ws")
+            second = await session.ws_connect(url + "ws")
+            assert await handshake(session, url) == 429
+            assert stats.refused_limit == 1
+            await first.close()
+            await wait_until(lambda: stats.connections == 1, TIMEOUT, "the relay to see the close")
+            # A freed slot is reusable.
+            async with session.ws_connect(url + "ws") as third:
+                server.enqueue(Reply.text("third"))
+                await third.send_json({"prompt": "hi"})
+                events, _ = await receive_events(third)
+            assert text_of(events) == "third"
+            await second.close()
+        assert len(server.requests) == 1
+
+
+async def test_streams_per_principal_are_capped(
+    server: FakeAnthropic, session: aiohttp.ClientSession
+) -> None:
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        app = create_relay_app(client, authenticate=auth_by_header, max_streams_per_principal=2)
+        stats = app[RELAY_STATS]
+        alice = {"Authorization": "Bearer alice-token"}
+        async with serve_app(app) as url:
+            # Two replies streaming (held by the fake API) for alice: a third socket is refused,
+            # bob (another principal) is not.
+            server.enqueue(Reply.text("a", hold_after_start=30), Reply.text("b", hold_after_start=30))
+            sockets = [await session.ws_connect(url + "ws", headers=alice) for _ in range(2)]
+            for ws in sockets:
+                await ws.send_json({"prompt": "hi"})
+            await wait_until(lambda: server.in_flight == 2, TIMEOUT, "both streams to reach the API")
+            assert await handshake(session, url, **alice) == 429
+            assert await handshake(session, url, Authorization="Bearer bob-token") == 101
+            assert stats.refused_limit == 1 and len(server.requests) == 2
+            for ws in sockets:
+                await ws.close()
+            await wait_until(lambda: stats.streams_open == 0, TIMEOUT, "the relay to close the streams")
+            assert await handshake(session, url, **alice) == 101
+
+
+async def test_default_cap_per_remote_address(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # Without an authenticate hook, the principal is the peer's address: 4 sockets by default.
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        app = create_relay_app(client)
+        async with serve_app(app) as url:
+            sockets = [await session.ws_connect(url + "ws") for _ in range(4)]
+            assert await handshake(session, url) == 429
+            for ws in sockets:
+                await ws.close()
+        assert app[RELAY_STATS].refused_limit == 1
+
+
 # -- backpressure and cancellation ----------------------------------------------------------------
 
 
 async def test_slow_browser_bounds_the_relay_buffer(session: aiohttp.ClientSession) -> None:
     limit = 64 * 1024
-    async with FakeAnthropic(deltas=BIG_STREAM_DELTAS) as server, aclaude.Client(
-        api_key=API_KEY, base_url=server.url, max_retries=0
-    ) as client:
+    async with (
+        FakeAnthropic(deltas=BIG_STREAM_DELTAS) as server,
+        aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client,
+    ):
         app = create_relay_app(client, max_pending_bytes=limit)
         stats = app[RELAY_STATS]
         async with serve_app(app) as url, session.ws_connect(url + "ws") as ws:

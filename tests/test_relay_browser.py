@@ -2,7 +2,9 @@
 
 The browser loads ``GET /``, a prompt is typed into the page and sent with Enter, and the text
 the fake API streams must appear on the page, in more than one websocket frame (streamed, not
-delivered at the end). Closing the tab mid-stream must stop the upstream request.
+delivered at the end). Closing the tab mid-stream must stop the upstream request. A page of
+another origin (another port on 127.0.0.1) must not be able to use the relay: Chromium's
+handshake carries that page's ``Origin``, and the relay refuses it before any API request.
 
 Chromium is Debian's package, driven over the DevTools protocol (``tests/_chromium.py``);
 ``.ci/run`` installs it. Without it these tests skip, saying so.
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from _chromium import Browser, chromium_path, launch_chromium
 from _relay_support import serve_app, wait_until
+from aiohttp import web
 from conftest import API_KEY
 
 import aclaude
@@ -96,3 +99,37 @@ async def test_closing_the_tab_stops_the_upstream_request(
     await wait_until(lambda: server.in_flight == 0, 5.0, "the fake API to see the disconnect")
     await wait_until(lambda: stats.streams_open == 0 and stats.connections == 0, 5.0, "the relay to clean up")
     assert stats.streams_cancelled == 1
+
+
+# Opens the relay's websocket from the current page; resolves "open" or "refused".
+OPEN_SOCKET = """new Promise((resolve) => {
+  const ws = new WebSocket(%s);
+  ws.onopen = () => { ws.close(); resolve("open"); };
+  ws.onerror = () => resolve("refused");
+})"""
+
+
+async def test_a_foreign_page_cannot_use_the_relay(
+    browser: Browser, relay: tuple[str, RelayStats], server: FakeAnthropic
+) -> None:
+    url, stats = relay
+    socket_url = '"' + url.replace("http://", "ws://") + 'ws"'
+    server.enqueue(Reply.text("never generated"))
+    foreign = web.Application()
+
+    async def evil_page(_request: web.Request) -> web.Response:
+        return web.Response(text="<title>evil</title>", content_type="text/html")
+
+    foreign.router.add_get("/", evil_page)
+    async with serve_app(foreign) as evil_url:
+        assert evil_url != url  # another port: another origin
+        page = await browser.new_page()
+        await page.goto(evil_url)
+        assert await page.evaluate(OPEN_SOCKET % socket_url) == "refused"
+    assert stats.refused_origin == 1 and stats.streams_started == 0
+    assert server.requests == []
+
+    # The same script from the relay's own page connects.
+    await page.goto(url)
+    assert await page.evaluate(OPEN_SOCKET % socket_url) == "open"
+    assert stats.refused_origin == 1

@@ -12,6 +12,27 @@
 
     web.run_app(app_factory(), host="127.0.0.1", port=8080)   # open http://127.0.0.1:8080/
 
+The relay spends the server's API key on behalf of whoever opens ``/ws``, so the handshake is
+guarded (refusals happen before the upgrade; no request reaches the API):
+
+* **Origin.** A websocket is not bound by the same-origin policy: any page a user visits can
+  open one to the relay. By default only the relay's own origin (the scheme the connection
+  arrived on, plus its ``Host`` header; ``X-Forwarded-*`` is not trusted) may connect; another
+  ``Origin`` gets **403**. ``allowed_origins=["https://app.example.com"]`` adds exact origins,
+  ``["*"]`` allows any. A request with no ``Origin`` is allowed: browsers always send one on a
+  websocket handshake, so its absence means a non-browser client, which could send any
+  ``Origin`` it liked anyway; ``authenticate`` is the control for those.
+* **Authentication.** ``authenticate(request)`` (sync or async) returns a principal (any
+  hashable value: a user id, a token id) or None for **401**. The principal is stored as
+  ``request[RELAY_PRINCIPAL]`` (without a hook: the peer's IP address).
+* **Limits.** At most ``max_connections`` websockets per app, and ``max_streams_per_principal``
+  per principal (each socket streams one reply at a time, so this bounds the principal's
+  concurrent upstream streams); beyond either, **429**.
+* **Errors.** The browser sees the API's error type and message, or a fixed sentence when the
+  API could not be reached; details (with the request id) go to the ``aclaude.relay`` log.
+
+See docs/relay.md for the threat model.
+
 ``GET /`` serves a small page (``aclaude/relay/static/index.html``); ``GET /ws`` is the
 websocket. Protocol: the browser sends ``{"prompt": "..."}`` (one prompt at a time per socket);
 the relay answers with text frames, each a JSON array of events: the API's own
@@ -42,15 +63,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.resources
+import inspect
 import logging
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
+from yarl import URL
 
 from .._client import Client
-from .._exceptions import APIConnectionError, APIError
+from .._exceptions import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    IncompleteStreamError,
+)
 from ..streaming._event_stream import EventStream
 from ..types._events import (
     RawContentBlockDeltaEvent,
@@ -59,10 +89,24 @@ from ..types._events import (
     TextDelta,
 )
 
-__all__ = ["DEFAULT_MAX_PENDING_BYTES", "RELAY_STATS", "RelayStats", "create_relay_app"]
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_PENDING_BYTES",
+    "DEFAULT_MAX_STREAMS_PER_PRINCIPAL",
+    "RELAY_PRINCIPAL",
+    "RELAY_STATS",
+    "Authenticate",
+    "RelayStats",
+    "create_relay_app",
+]
 
 #: Per connection: events read from the API but not yet taken by the browser's socket.
 DEFAULT_MAX_PENDING_BYTES = 256 * 1024
+#: Websockets open at once, per app.
+DEFAULT_MAX_CONNECTIONS = 1000
+#: Websockets (hence upstream streams) open at once per principal, or per IP address without
+#: an ``authenticate`` hook.
+DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 4
 DEFAULT_MODEL = "claude-sonnet-4-5"
 # A prompt is one user message: far below aiohttp's 4 MiB default for incoming frames.
 _MAX_PROMPT_FRAME = 1024 * 1024
@@ -70,6 +114,9 @@ _FORWARDED = (RawMessageDeltaEvent, RawMessageStopEvent)
 
 _log = logging.getLogger("aclaude.relay")
 _encode = msgspec.json.encode
+
+#: ``authenticate(request)``: a principal (hashable), or None to refuse; sync or async.
+Authenticate: TypeAlias = Callable[[web.Request], "Awaitable[Hashable | None] | Hashable | None"]
 
 
 @dataclass
@@ -92,6 +139,10 @@ class RelayStats:
     upstream_bytes: int = 0
     frames_sent: int = 0
     bytes_sent: int = 0
+    #: Handshakes refused: a foreign ``Origin`` (403), no principal (401), over a limit (429).
+    refused_origin: int = 0
+    refused_unauthenticated: int = 0
+    refused_limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,12 +152,45 @@ class _Config:
     max_pending_bytes: int
     heartbeat: float | None
     page: bytes
+    #: Normalized extra origins (scheme, host, port); None: any origin.
+    allowed_origins: frozenset[tuple[str, str, int | None]] | None
+    authenticate: Authenticate | None
+    max_connections: int
+    max_streams_per_principal: int
+
+
+@dataclass
+class _Admissions:
+    """Websockets admitted and not yet finished (handshakes in progress included)."""
+
+    total: int = 0
+    by_principal: dict[Hashable, int] = field(default_factory=dict)
+
+    def admit(self, principal: Hashable) -> None:
+        self.total += 1
+        self.by_principal[principal] = self.by_principal.get(principal, 0) + 1
+
+    def release(self, principal: Hashable) -> None:
+        self.total -= 1
+        left = self.by_principal[principal] - 1
+        if left:
+            self.by_principal[principal] = left
+        else:
+            del self.by_principal[principal]
 
 
 #: ``app[RELAY_STATS]``: the ``RelayStats`` of an app made by ``create_relay_app``.
 RELAY_STATS = web.AppKey("aclaude_relay_stats", RelayStats)
 _CONFIG = web.AppKey("aclaude_relay_config", _Config)
 _SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("aclaude_relay_sockets")
+_ADMISSIONS = web.AppKey("aclaude_relay_admissions", _Admissions)
+
+if TYPE_CHECKING or hasattr(web, "RequestKey"):
+    #: ``request[RELAY_PRINCIPAL]``: who opened the websocket (what ``authenticate`` returned,
+    #: else the peer's IP address); set before the upgrade.
+    RELAY_PRINCIPAL: web.RequestKey[Hashable] = web.RequestKey("aclaude_relay_principal")
+else:  # older aiohttp has no RequestKey: a plain string key
+    RELAY_PRINCIPAL = "aclaude_relay_principal"
 
 
 def create_relay_app(
@@ -117,6 +201,10 @@ def create_relay_app(
     max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
     system: str | None = None,
     heartbeat: float | None = 30.0,
+    allowed_origins: Iterable[str] = (),
+    authenticate: Authenticate | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_streams_per_principal: int = DEFAULT_MAX_STREAMS_PER_PRINCIPAL,
 ) -> web.Application:
     """An aiohttp app serving the relay page at ``/`` and its websocket at ``/ws``.
 
@@ -124,17 +212,45 @@ def create_relay_app(
     messages=[{"role": "user", "content": prompt}], stream=True)``. The app does not close
     ``client``: its owner does (for example in ``app.on_cleanup``). ``heartbeat`` pings idle
     browsers so that a vanished one is noticed (and its stream stopped); None disables it.
+
+    The websocket handshake is refused, before the upgrade and before any API request: with
+    403 when the ``Origin`` header is present and is neither the relay's own origin nor one of
+    ``allowed_origins`` (exact origins such as ``"https://app.example.com"``, or ``"*"`` for
+    any; a missing ``Origin``, which no browser omits, is allowed); with 401 when
+    ``authenticate`` returns None; with 429 when ``max_connections`` websockets are open, or
+    ``max_streams_per_principal`` for this principal (the peer's IP address without a hook).
     """
     if max_pending_bytes < 1:
         raise ValueError("max_pending_bytes must be >= 1")
+    if max_connections < 1 or max_streams_per_principal < 1:
+        raise ValueError("max_connections and max_streams_per_principal must be >= 1")
+    origins = [allowed_origins] if isinstance(allowed_origins, str) else list(allowed_origins)
+    extra: frozenset[tuple[str, str, int | None]] | None = None
+    if "*" not in origins:
+        parsed = [_origin(o) for o in origins]
+        bad = [o for o, key in zip(origins, parsed, strict=True) if key is None]
+        if bad:
+            raise ValueError(f"allowed_origins: not an origin (scheme://host[:port]): {bad!r}")
+        extra = frozenset(key for key in parsed if key is not None)
     params: dict[str, Any] = {"model": model, "max_tokens": max_tokens}
     if system is not None:
         params["system"] = system
     page = importlib.resources.files("aclaude.relay").joinpath("static/index.html").read_bytes()
     app = web.Application()
     app[RELAY_STATS] = RelayStats()
-    app[_CONFIG] = _Config(client, params, max_pending_bytes, heartbeat, page)
+    app[_CONFIG] = _Config(
+        client,
+        params,
+        max_pending_bytes,
+        heartbeat,
+        page,
+        extra,
+        authenticate,
+        max_connections,
+        max_streams_per_principal,
+    )
     app[_SOCKETS] = set()
+    app[_ADMISSIONS] = _Admissions()
     app.router.add_get("/", _page)
     app.router.add_get("/ws", _websocket)
     app.on_shutdown.append(_close_sockets)
@@ -157,14 +273,76 @@ async def _close_sockets(app: web.Application) -> None:
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
+def _origin(value: str) -> tuple[str, str, int | None] | None:
+    """``scheme://host[:port]`` as (scheme, lowercase host, port with the scheme's default),
+    or None if ``value`` is not such an origin (``null``, a path, a userinfo ...)."""
+    try:
+        url = URL(value.strip())
+    except ValueError:
+        return None
+    if (
+        url.scheme.lower() not in ("http", "https")
+        or not url.host
+        or url.path not in ("", "/")
+        or url.user is not None
+        or url.query_string
+        or url.fragment
+    ):
+        return None
+    return url.scheme.lower(), url.host.lower(), url.port
+
+
+def _origin_allowed(request: web.Request, allowed: frozenset[tuple[str, str, int | None]] | None) -> bool:
+    header = request.headers.get("Origin")
+    if header is None or allowed is None:
+        return True  # not a browser (see the module docstring), or any origin is allowed
+    origin = _origin(header)
+    if origin is None:
+        return False
+    # The relay's own origin: the scheme of the connection itself and the Host header (never
+    # X-Forwarded-*; a trusted proxy can set them with request.clone() in a middleware).
+    return origin == _origin(f"{request.scheme}://{request.host}") or origin in allowed
+
+
+async def _principal(request: web.Request, config: _Config) -> Hashable | None:
+    if config.authenticate is None:
+        return request.remote or ""
+    result = config.authenticate(request)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     config = request.app[_CONFIG]
     stats = request.app[RELAY_STATS]
+    if not _origin_allowed(request, config.allowed_origins):
+        stats.refused_origin += 1
+        raise web.HTTPForbidden(text="origin not allowed")
+    principal = await _principal(request, config)
+    if principal is None:
+        stats.refused_unauthenticated += 1
+        raise web.HTTPUnauthorized(text="not authenticated")
+    request[RELAY_PRINCIPAL] = principal
+    admissions = request.app[_ADMISSIONS]
+    # Checked and counted with no await in between: concurrent handshakes cannot overshoot.
+    if (
+        admissions.total >= config.max_connections
+        or admissions.by_principal.get(principal, 0) >= config.max_streams_per_principal
+    ):
+        stats.refused_limit += 1
+        raise web.HTTPTooManyRequests(text="too many connections")
+    admissions.admit(principal)
+    try:
+        return await _serve_socket(request, config, stats)
+    finally:
+        admissions.release(principal)
+
+
+async def _serve_socket(request: web.Request, config: _Config, stats: RelayStats) -> web.WebSocketResponse:
     # No compression: frames are small and latency-bound, and a deflate context costs hundreds
     # of KiB per connection, which a relay holding thousands of sockets cannot afford.
-    ws = web.WebSocketResponse(
-        heartbeat=config.heartbeat, compress=False, max_msg_size=_MAX_PROMPT_FRAME
-    )
+    ws = web.WebSocketResponse(heartbeat=config.heartbeat, compress=False, max_msg_size=_MAX_PROMPT_FRAME)
     await ws.prepare(request)
     sockets = request.app[_SOCKETS]
     sockets.add(ws)
@@ -271,16 +449,33 @@ async def _pump(stream: EventStream, outbox: _Outbox, stats: RelayStats) -> None
             elif etype in _FORWARDED:
                 await outbox.put(data)
     except APIError as exc:
-        # The page gets what the API said (or why it could not be reached), in the API's
-        # error event shape; exc.message never contains the key.
-        error_type = getattr(exc, "type", None) or (
-            "connection_error" if isinstance(exc, APIConnectionError) else "api_error"
-        )
-        await outbox.put(_encode({"type": "error", "error": {"type": error_type, "message": exc.message}}))
+        # The page gets the API's own error type and message, or a fixed sentence: never the
+        # API's host, aiohttp's internals or the client's configuration. The log gets it all.
+        _log.warning("relay stream failed (request_id=%s): %r", exc.request_id, exc)
+        error_type, message = _browser_error(exc)
+        await outbox.put(_encode({"type": "error", "error": {"type": error_type, "message": message}}))
     finally:
         await events.aclose()  # a cancelled put leaves it suspended at a yield
         await stream.close()
         outbox.close()
+
+
+def _browser_error(exc: APIError) -> tuple[str, str]:
+    """(error type, message) for the browser: only what the API said, or a fixed sentence."""
+    if isinstance(exc, APIStatusError):
+        body = exc.body
+        detail = body.get("error") if isinstance(body, dict) else None
+        api_message = detail.get("message") if isinstance(detail, dict) else None
+        if not isinstance(api_message, str):
+            api_message = f"the API answered with status {exc.status_code}"
+        return exc.type or "api_error", api_message
+    if isinstance(exc, APITimeoutError):
+        return "connection_error", "the API did not answer in time"
+    if isinstance(exc, IncompleteStreamError):
+        return "connection_error", "the API's reply was cut off"
+    if isinstance(exc, APIConnectionError):
+        return "connection_error", "could not reach the API"
+    return "api_error", "the API's reply could not be read"
 
 
 class _Outbox:
