@@ -28,7 +28,7 @@ from aclaude.testing import (
     ToolUseBlock,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 BODY = {
     "model": "claude-test-1",
     "max_tokens": 64,

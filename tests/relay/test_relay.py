@@ -31,7 +31,7 @@ import aclaude
 from aclaude.relay import RELAY_PRINCIPAL, RELAY_STATS, RelayStats, create_relay_app
 from aclaude.testing import FakeAnthropic, Reply
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RELAY_EXAMPLE = ROOT / "examples" / "relay" / "app.py"
 TIMEOUT = 10.0
 BIG_STREAM_DELTAS = 200_000

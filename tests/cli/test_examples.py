@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TIMEOUT = 120.0
 _MAIN = re.compile(r"^(async\s+)?def\s+main\s*\(", re.MULTILINE)
 _ARGS = re.compile(r"^#\s*example-test-args:(.*)$", re.MULTILINE)

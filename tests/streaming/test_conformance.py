@@ -51,7 +51,7 @@ PARAMS: dict[str, Any] = {
     "max_tokens": 1024,
     "messages": [{"role": "user", "content": "Hello, Claude"}],
 }
-FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 FIXTURES = sorted(FIXTURES_DIR.glob("*.sse"))
 FIXTURE_NAMES = [p.stem for p in FIXTURES]
 

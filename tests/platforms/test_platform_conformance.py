@@ -36,7 +36,7 @@ from aclaude.testing import FOUNDRY_API_KEY, FakeAnthropic, FakeBedrock, FakeFou
 
 pytest.importorskip("botocore")
 
-FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
 PLATFORMS = ["bedrock", "bedrock-split", "vertex", "foundry"]
 
 Enqueue = Callable[[Reply], None]

@@ -10,7 +10,7 @@ Canonical form: nulls dropped at any depth (aclaude omits null fields, ``omit_de
 RFC 3339 timestamps compared as instants (pydantic and msgspec may print them differently).
 
 Not covered: legacy Text Completions, which anthropic 2.14 no longer has
-(``tests/test_completions.py`` checks aclaude against the wire JSON instead).
+(``tests/resources/test_completions.py`` checks aclaude against the wire JSON instead).
 """
 
 from __future__ import annotations

@@ -718,7 +718,7 @@ async def test_stopping_early_closes_the_stream(server: FakeAnthropic, api_key: 
 
 # -- the examples ----------------------------------------------------------------------------
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.mark.parametrize(
