@@ -58,3 +58,7 @@ async def client(server: FakeAnthropic) -> AsyncIterator[aclaude.Client]:
     """An aclaude client for ``server``; no retries, so each scripted reply is one attempt."""
     async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as c:
         yield c
+
+
+# A real redis-server on loopback for the tests that ask for it (`redis_server` fixture).
+from _redis_support import _redis_session, redis_server  # noqa: E402, F401
