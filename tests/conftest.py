@@ -7,6 +7,8 @@ real key or base URL can never leak into a test (tests that need them set them e
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +16,14 @@ import pytest
 
 import aclaude
 from aclaude.testing import FakeAnthropic
+
+if sys.version_info < (3, 11):
+    # The tests bound their waits with asyncio.timeout (3.11+); on 3.10 the maintained backport
+    # (async-timeout, a dev dependency there) provides the same context manager. The package
+    # itself never uses asyncio.timeout, so it needs no such dependency.
+    import async_timeout
+
+    asyncio.timeout = async_timeout.timeout  # type: ignore[attr-defined]
 
 API_KEY = "sk-ant-test-not-a-real-key"
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"

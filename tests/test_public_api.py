@@ -203,7 +203,7 @@ def test_status_error_attributes() -> None:
 def test_py_typed_ships() -> None:
     marker = importlib.resources.files("aclaude").joinpath("py.typed")
     assert marker.is_file()
-    tomllib = pytest.importorskip("tomllib")
+    tomllib = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     assert "py.typed" in pyproject["tool"]["setuptools"]["package-data"]["aclaude"]
 
