@@ -15,7 +15,7 @@ import aiohttp
 import msgspec
 
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ._exceptions import APIError, APIResponseValidationError
+from ._exceptions import APIError, APIResponseValidationError, ClientClosedError
 from ._http.raw_response import record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
@@ -210,7 +210,7 @@ class Client:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise RuntimeError("this aclaude.Client is closed")
+            raise ClientClosedError("this aclaude.Client is closed")
         session = self._session
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
+from .._exceptions import StreamAlreadyConsumedError
 from .transport import Response
 
 __all__ = ["BinaryResponse"]
@@ -63,7 +64,7 @@ class BinaryResponse:
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The body as it arrives (re-cut into ``chunk_size`` pieces if given)."""
         if self._consumed:
-            raise RuntimeError("the body of this download has already been read")
+            raise StreamAlreadyConsumedError("the body of this download has already been read")
         self._consumed = True
         response = self._response
         chunks = response.iter_bytes()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 import aiohttp
 
 from .._client import _NOT_GIVEN, Client
-from .._exceptions import APIStatusError
+from .._exceptions import APIStatusError, UnsupportedOnPlatformError
 from .._http.transport import Response, Timeout
 from .._logging import redact_url
 
@@ -88,11 +88,10 @@ class PlatformClient(Client):
     def _share_state(self, source: Self) -> None:
         """Adopt ``source``'s credential caches (a ``with_options`` copy shares them)."""
 
-    def _unsupported(self, method: str, path: str) -> NotImplementedError:
+    def _unsupported(self, method: str, path: str) -> UnsupportedOnPlatformError:
         bare = path.partition("?")[0]
         feature = next((name for prefix, name in _FEATURES if bare.startswith(prefix)), None)
-        what = feature or f"{method} {bare}"
-        return NotImplementedError(f"{what} is not supported on {self.platform}")
+        return UnsupportedOnPlatformError(feature or f"{method} {bare}", self.platform)
 
     def with_options(
         self,

@@ -12,7 +12,7 @@ What differs from the plain API, and nothing else:
   API event, which then take the plain path (typed events, ``MessageStream``, strict ends).
 
 Only ``messages.create`` / ``messages.stream`` (and their beta forms) exist on Bedrock; batches,
-token counting, models, files and completions raise ``NotImplementedError``.
+token counting, models, files and completions raise ``UnsupportedOnPlatformError``.
 
 Credentials are resolved by botocore, which may read files or call a metadata service: that
 runs in a worker thread (``asyncio.to_thread``), once, and again only when temporary

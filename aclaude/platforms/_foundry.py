@@ -4,7 +4,7 @@ Foundry serves the Anthropic API itself under ``https://{resource}.services.ai.a
 anthropic``: same paths, bodies and SSE streams. Only authentication differs: a Foundry API key
 (sent as ``x-api-key`` and as Azure's ``api-key``) or a Microsoft Entra ID token (``authorization:
 Bearer``), fixed or from a token provider called for every request. Message Batches and the
-Models API are not offered there and raise ``NotImplementedError``.
+Models API are not offered there and raise ``UnsupportedOnPlatformError``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ What differs from the plain API, and nothing else:
   fixed ``access_token``).
 
 The stream is SSE, as from the API. Message Batches, models, files and completions raise
-``NotImplementedError``.
+``UnsupportedOnPlatformError`` (a ``NotImplementedError``).
 
 google-auth is synchronous and refreshing a token is an HTTP call: loading the default
 credentials and every refresh run in a worker thread (``asyncio.to_thread``), one at a time,
