@@ -2,27 +2,28 @@
 
 A platform client is a ``Client``: the same resources, ``EventStream``/``MessageStream``,
 retries and typed errors. A subclass only says how one attempt goes on the wire, by overriding
-``Client._prepare_request`` (URL, body rewriting, authentication; called again for every retry)
-and, if its stream is not SSE, ``Client._decoder_factory``. This module adds what all three need
-around that: credentials that never fall back to ``ANTHROPIC_API_KEY``, a clear error for
-endpoints the platform does not offer, readable messages for the platforms' own error bodies,
-and ``with_options`` copies of the right class.
+``Client._prepare_request`` (it takes and returns a ``PreparedRequest``: URL, body rewriting,
+authentication; called again for every retry) and, if its stream is not SSE,
+``Client._decoder_factory``; ``_request_id_header`` names its request-id header. This module
+adds what all three need around that: credentials that never fall back to
+``ANTHROPIC_API_KEY``, a clear error for endpoints the platform does not offer, readable
+messages for the platforms' own error bodies (``_describe_error``), and ``with_options`` copies
+of the right class.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
-
-import aiohttp
 
 from .._client import _NOT_GIVEN, Client
 from .._exceptions import APIStatusError, UnsupportedOnPlatformError
-from .._http.transport import Response, Timeout
+from .._http.transport import Timeout
 from .._logging import redact_url
 
 if TYPE_CHECKING:
+    import aiohttp  # only the types of the session options: the session is made in _http
     from typing_extensions import Self, Unpack
 
 __all__ = ["ClientOptions", "PlatformClient", "json_object"]
@@ -66,8 +67,6 @@ class PlatformClient(Client):
 
     #: The platform's name, for messages ("Amazon Bedrock").
     platform: ClassVar[str] = "a cloud platform"
-    #: The response header holding the platform's request id, when not ``request-id``.
-    _request_id_header: ClassVar[str | None] = None
 
     def __init__(self, *, base_url: str, **options: Unpack[ClientOptions]) -> None:
         # "" (not None): a platform client must never pick up ANTHROPIC_API_KEY or
@@ -126,37 +125,6 @@ class PlatformClient(Client):
         copy._in_flight = self._in_flight
         copy._share_state(self)
         return copy
-
-    async def _open(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        retry_count: int = 0,
-        content: bytes | AsyncIterable[bytes] | None = None,
-    ) -> Response:
-        try:
-            response = await super()._open(
-                method,
-                path,
-                body=body,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-                retry_count=retry_count,
-                content=content,
-            )
-        except APIStatusError as exc:
-            self._describe_error(exc)
-            raise
-        header = self._request_id_header
-        if header is not None and response.request_id is None:
-            response.request_id = response.headers.get(header)
-        return response
 
     def _describe_error(self, exc: APIStatusError) -> None:
         """Give an error from the platform itself (not from the model behind it) a readable

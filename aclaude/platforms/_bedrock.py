@@ -25,16 +25,16 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import msgspec
 from yarl import URL
 
-from .._client import PreparedRequest
 from .._decoders.aws_eventstream import AWSEventStreamDecoder
 from .._exceptions import APIError
+from .._http.transport import PreparedRequest
 from ..streaming._event_stream import DecoderFactory
 from ._base import ClientOptions, PlatformClient, json_object
 
@@ -249,25 +249,17 @@ class BedrockClient(PlatformClient):
             headers["authorization"] = f"Bearer {self._bearer}"
         return headers
 
-    async def _prepare_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any,
-        content: bytes | AsyncIterable[bytes] | None,
-        params: Mapping[str, str] | None,
-    ) -> PreparedRequest:
-        if method.upper() != "POST" or path != "/v1/messages":
-            raise self._unsupported(method, path)
-        data = json_object(body, self.platform, path)
+    async def _prepare_request(self, request: PreparedRequest) -> PreparedRequest:
+        path = request.path
+        if request.method.upper() != "POST" or path != "/v1/messages":
+            raise self._unsupported(request.method, path)
+        data = json_object(request.json, self.platform, path)
         model = data.pop("model", None)
         stream = data.pop("stream", False)
         if not isinstance(model, str) or not model or model in (".", ".."):
             raise ValueError(f"expected a Bedrock model id for `model`, got {model!r}")
         data.setdefault("anthropic_version", BEDROCK_API_VERSION)
-        wire_headers = dict(headers)
+        wire_headers = dict(request.headers)
         betas = wire_headers.pop("anthropic-beta", None)
         if betas:
             data.setdefault("anthropic_beta", [b.strip() for b in betas.split(",") if b.strip()])
@@ -275,10 +267,11 @@ class BedrockClient(PlatformClient):
         # ":" is kept (model ids have one); "/" of an ARN is escaped to stay one path segment.
         # Normalised as aiohttp (yarl) will send it, since the signature covers the exact path.
         url = str(URL(f"{self.base_url}/model/{quote(model, safe=':')}/{action}"))
-        payload = _encode(data)
+        payload = _encode(data)  # encoded here: the signature covers these exact bytes
         if self._credentials is not None:
             credentials = await self._credentials.get()
             wire_headers.update(
-                _sign(credentials, "POST", url, wire_headers, payload, self.aws_region, params)
+                _sign(credentials, "POST", url, wire_headers, payload, self.aws_region, request.params)
             )
-        return url, wire_headers, payload, params
+        request.url, request.headers, request.json, request.content = url, wire_headers, None, payload
+        return request
