@@ -1,4 +1,4 @@
-"""The retry policy over real loopback HTTP (DESIGN.md §6, issue 3 item 1).
+"""The retry policy (aclaude/_http/retry.py states its rules) over real loopback HTTP.
 
 What is retried (connection errors, timeouts, 408/409/429/5xx, ``event: error`` before any
 content), what is tried exactly once (other 4xx, anything after content was handed out), how
