@@ -8,11 +8,12 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterable, Mapping
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 import msgspec
 
+from ._closing import AsyncClosing
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._exceptions import APIError, APIResponseValidationError, APIStatusError, ClientClosedError
 from ._http.raw_response import record_response
@@ -30,6 +31,7 @@ from .streaming._event_stream import DecoderFactory, EventStream
 
 if TYPE_CHECKING:
     import aiohttp  # the session is made in _http/transport.py; here only its type
+    from typing_extensions import Self
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -45,7 +47,7 @@ _NOT_GIVEN: Any = object()
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
-class Client:
+class Client(AsyncClosing):
     """An asyncio client for the Anthropic API.
 
     ``api_key`` defaults to ``ANTHROPIC_API_KEY``; ``auth_token`` (sent as a Bearer token) to
@@ -147,26 +149,33 @@ class Client:
         default_headers: Mapping[str, str] | None = _NOT_GIVEN,
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
-    ) -> Client:
-        """A client with some options changed, sharing this one's connection pool.
+    ) -> Self:
+        """A client (of the same class) with some options changed, sharing this one's
+        connection pool.
 
         The copy never closes the pool: close the original when done.
         """
-        copy = Client(
+        changes = {
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "default_query": default_query,
+            "max_event_bytes": max_event_bytes,
+        }
+        copy = self._copy(api_key, auth_token, self._shared_options(**changes))
+        copy._in_flight = self._in_flight
+        return copy
+
+    def _copy(self, api_key: str | None, auth_token: str | None, options: dict[str, Any]) -> Self:
+        """The ``with_options`` copy built from ``options`` (``_shared_options``) and the
+        credentials asked for (``_NOT_GIVEN``: this client's). Platform clients override it."""
+        return type(self)(
             # "" rather than None: a copy never falls back to the environment's credentials.
             api_key=(self._api_key if api_key is _NOT_GIVEN else api_key) or "",
             auth_token=(self._auth_token if auth_token is _NOT_GIVEN else auth_token) or "",
-            **self._shared_options(
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                max_event_bytes=max_event_bytes,
-            ),
+            **options,
         )
-        copy._in_flight = self._in_flight
-        return copy
 
     def _shared_options(self, **changes: Any) -> dict[str, Any]:
         """Constructor arguments for a copy of this client on its pool (``with_options``):
@@ -184,17 +193,6 @@ class Client:
         return options
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Close the connection pool (if this client created it). Idempotent."""
@@ -284,7 +282,13 @@ class Client:
                 deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
             request = await self._prepare_request(
                 PreparedRequest(
-                    method, path, self.base_url + path, headers, json=body, content=content, params=params
+                    method=method,
+                    path=path,
+                    url=self.base_url + path,
+                    headers=headers,
+                    json=body,
+                    content=content,
+                    params=params,
                 )
             )
             response = await send(

@@ -217,21 +217,9 @@ class IncompleteStreamError(APIConnectionError):
 
     clean_eof: bool
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        clean_eof: bool,
-        request_id: str | None = None,
-        partial_message: Any = None,
-        events_received: int = 0,
-    ) -> None:
-        super().__init__(
-            message,
-            request_id=request_id,
-            partial_message=partial_message,
-            events_received=events_received,
-        )
+    def __init__(self, message: str, *, clean_eof: bool, **context: Any) -> None:
+        # context: APIError's request_id, partial_message and events_received.
+        super().__init__(message, **context)
         self.clean_eof = clean_eof
 
 
@@ -342,6 +330,14 @@ def _describe(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _typed(status: int, message: str, body: Any, etype: str | None, **context: Any) -> APIStatusError:
+    """The ``APIStatusError`` subclass of ``status``; ``message`` gets the request id appended."""
+    request_id = context.get("request_id")
+    if request_id:
+        message += f" (request_id: {request_id})"
+    return _class_for_status(status)(message, status_code=status, body=body, error_type=etype, **context)
+
+
 def error_for_status(
     status: int,
     body: Any,
@@ -354,16 +350,7 @@ def error_for_status(
     if emsg is None:
         emsg = body if isinstance(body, str) and body else "(no error message)"
     message = f"Error code: {status} - {etype or 'error'}: {emsg}"
-    if request_id:
-        message += f" (request_id: {request_id})"
-    return _class_for_status(status)(
-        message,
-        status_code=status,
-        body=body,
-        error_type=etype,
-        headers=headers,
-        request_id=request_id,
-    )
+    return _typed(status, message, body, etype, headers=headers, request_id=request_id)
 
 
 def error_for_stream_event(
@@ -378,13 +365,11 @@ def error_for_stream_event(
     etype, emsg = _describe(body)
     status = _ERROR_TYPE_STATUS.get(etype or "", 500)
     message = f"Stream error: {etype or 'error'}: {emsg or '(no error message)'}"
-    if request_id:
-        message += f" (request_id: {request_id})"
-    return _class_for_status(status)(
+    return _typed(
+        status,
         message,
-        status_code=status,
-        body=body,
-        error_type=etype,
+        body,
+        etype,
         request_id=request_id,
         partial_message=partial_message,
         events_received=events_received,

@@ -44,7 +44,7 @@ _MAX_ERROR_BODY = 1024 * 1024
 _encode = msgspec.json.Encoder().encode
 
 
-class PreparedRequest:
+class PreparedRequest(msgspec.Struct, kw_only=True):
     """One attempt as it goes on the wire: the one object every ``_prepare_request`` (the plain
     client's and each cloud platform's) takes and returns.
 
@@ -55,26 +55,14 @@ class PreparedRequest:
     A new one is made for every attempt, so a platform may rewrite it in place.
     """
 
-    __slots__ = ("content", "headers", "json", "method", "params", "path", "url")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        url: str,
-        headers: Mapping[str, str],
-        *,
-        json: Any = None,
-        content: bytes | AsyncIterable[bytes] | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.url = url
-        self.headers = headers
-        self.json = json
-        self.content = content
-        self.params = params
+    # A Struct: built in C, with no Python __init__ frame on the hot path.
+    method: str
+    path: str
+    url: str
+    headers: Mapping[str, str]
+    json: Any = None
+    content: bytes | AsyncIterable[bytes] | None = None
+    params: Mapping[str, str] | None = None
 
     def __repr__(self) -> str:
         # Never the headers (credentials) nor the body.

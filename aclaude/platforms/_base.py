@@ -92,37 +92,14 @@ class PlatformClient(Client):
         feature = next((name for prefix, name in _FEATURES if bare.startswith(prefix)), None)
         return UnsupportedOnPlatformError(feature or f"{method} {bare}", self.platform)
 
-    def with_options(
-        self,
-        *,
-        api_key: str | None = _NOT_GIVEN,
-        auth_token: str | None = _NOT_GIVEN,
-        base_url: str | None = _NOT_GIVEN,
-        timeout: Timeout | float | None = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
-        default_query: Mapping[str, str] | None = _NOT_GIVEN,
-        max_event_bytes: int = _NOT_GIVEN,
-    ) -> Self:
-        """A client of the same platform with some options changed, sharing this one's
-        connection pool and credentials (close the original when done). Credentials themselves
-        cannot change here: make a new client for other credentials."""
+    def _copy(self, api_key: str | None, auth_token: str | None, options: dict[str, Any]) -> Self:
+        """``with_options``: a client of the same platform sharing this one's pool and
+        credentials. Credentials themselves cannot change: make a new client for other ones."""
         if api_key is not _NOT_GIVEN or auth_token is not _NOT_GIVEN:
             raise TypeError(
                 f"{type(self).__name__}.with_options() cannot change credentials; create a new client"
             )
-        copy = type(self)(
-            **self._platform_options,
-            **self._shared_options(
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                max_event_bytes=max_event_bytes,
-            ),
-        )
-        copy._in_flight = self._in_flight
+        copy = type(self)(**self._platform_options, **options)
         copy._share_state(self)
         return copy
 

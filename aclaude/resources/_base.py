@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar, cast, overload
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -60,7 +60,6 @@ class APIClient(Protocol):
     @property
     def logger(self) -> logging.Logger: ...
 
-    @overload
     async def request(
         self,
         method: str,
@@ -73,20 +72,6 @@ class APIClient(Protocol):
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
     ) -> _T: ...
-
-    @overload
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: None = None,
-        body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-    ) -> Any: ...
 
     async def open_response(
         self,
