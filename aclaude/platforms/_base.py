@@ -13,12 +13,13 @@ of the right class.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from .._client import _NOT_GIVEN, Client
-from .._exceptions import APIStatusError, UnsupportedOnPlatformError
+from .._exceptions import APIError, APIStatusError, UnsupportedOnPlatformError
 from .._http.transport import Timeout
 from .._logging import redact_url
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     import aiohttp  # only the types of the session options: the session is made in _http
     from typing_extensions import Self, Unpack
 
-__all__ = ["ClientOptions", "PlatformClient", "json_object"]
+__all__ = ["ClientOptions", "PlatformClient", "json_object", "require"]
 
 _FEATURES = (
     ("/v1/messages/batches", "The Message Batches API"),
@@ -52,6 +53,16 @@ class ClientOptions(TypedDict, total=False):
     max_event_bytes: int
     log_level: str | None
     logger: logging.Logger | None
+
+
+def require(extra: str, message: str, *modules: str) -> None:
+    """Import a platform's optional dependency (``modules``; call it off the loop), or raise
+    ``APIError`` with ``message`` and the extra that installs it."""
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    except ImportError as exc:
+        raise APIError(f"{message}: pip install 'aclaude[{extra}]'") from exc
 
 
 def json_object(body: Any, platform: str, path: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from .._decoders.aws_eventstream import AWSEventStreamDecoder
 from .._exceptions import APIError
 from .._http.transport import PreparedRequest
 from ..streaming._event_stream import DecoderFactory
-from ._base import ClientOptions, PlatformClient, json_object
+from ._base import ClientOptions, PlatformClient, json_object, require
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -100,14 +100,11 @@ class _AwsCredentials:
             return self._frozen
 
     def _resolve(self) -> Any:  # in a worker thread
-        try:
-            import botocore.auth  # imported here, off the loop, for sign() later
-            import botocore.credentials
-            import botocore.session
-        except ImportError as exc:
-            raise APIError(
-                "BedrockClient needs botocore for AWS credentials: pip install 'aclaude[bedrock]'"
-            ) from exc
+        # botocore.auth is imported here, off the loop, for sign() later.
+        needs = "BedrockClient needs botocore for AWS credentials"
+        require("bedrock", needs, "botocore.auth", "botocore.session")
+        import botocore.credentials
+        import botocore.session
         if self._credentials is None:
             if self._access_key is not None and self._secret_key is not None:
                 credentials = botocore.credentials.Credentials(

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from .._exceptions import APIConnectionError, APIError
 from .._http.transport import PreparedRequest
-from ._base import ClientOptions, PlatformClient, json_object
+from ._base import ClientOptions, PlatformClient, json_object, require
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -101,13 +101,9 @@ class _GoogleAuth:
             return str(credentials.token)
 
     def _refresh(self) -> None:  # in a worker thread
-        try:
-            import google.auth
-            import google.auth.exceptions
-        except ImportError as exc:
-            raise APIError(
-                "VertexClient needs google-auth for credentials: pip install 'aclaude[vertex]'"
-            ) from exc
+        require("vertex", "VertexClient needs google-auth for credentials", "google.auth.exceptions")
+        import google.auth
+        import google.auth.exceptions
         try:
             if self._credentials is None:
                 credentials, project_id = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
