@@ -8,18 +8,18 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterable, Mapping
-from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, TypeVar, overload
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
-import aiohttp
 import msgspec
 
+from ._closing import AsyncClosing
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ._exceptions import APIError, APIResponseValidationError
+from ._exceptions import APIError, APIResponseValidationError, APIStatusError, ClientClosedError
 from ._http.raw_response import record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
-from ._http.transport import Response, Timeout, open_response
+from ._http.transport import PreparedRequest, Response, Timeout, new_session, send
 from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
 from .resources.beta import Beta
@@ -28,6 +28,10 @@ from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 from .streaming._event_stream import DecoderFactory, EventStream
+
+if TYPE_CHECKING:
+    import aiohttp  # the session is made in _http/transport.py; here only its type
+    from typing_extensions import Self
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -39,15 +43,11 @@ DEFAULT_TIMEOUT = Timeout()
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 _T = TypeVar("_T")
-_encode = msgspec.json.Encoder().encode
 _NOT_GIVEN: Any = object()
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
-#: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
-PreparedRequest = tuple[str, Mapping[str, str], bytes | AsyncIterable[bytes] | None, Mapping[str, str] | None]
 
-
-class Client:
+class Client(AsyncClosing):
     """An asyncio client for the Anthropic API.
 
     ``api_key`` defaults to ``ANTHROPIC_API_KEY``; ``auth_token`` (sent as a Bearer token) to
@@ -63,6 +63,9 @@ class Client:
     #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams
     #: are not SSE replace it (see ``_prepare_request`` for the request side).
     _decoder_factory: ClassVar[DecoderFactory] = SSEDecoder
+    #: The response header holding the request id when the server does not send ``request-id``
+    #: (a cloud platform's own, e.g. ``x-amzn-requestid``).
+    _request_id_header: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -146,26 +149,33 @@ class Client:
         default_headers: Mapping[str, str] | None = _NOT_GIVEN,
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
-    ) -> Client:
-        """A client with some options changed, sharing this one's connection pool.
+    ) -> Self:
+        """A client (of the same class) with some options changed, sharing this one's
+        connection pool.
 
         The copy never closes the pool: close the original when done.
         """
-        copy = Client(
+        changes = {
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "default_headers": default_headers,
+            "default_query": default_query,
+            "max_event_bytes": max_event_bytes,
+        }
+        copy = self._copy(api_key, auth_token, self._shared_options(**changes))
+        copy._in_flight = self._in_flight
+        return copy
+
+    def _copy(self, api_key: str | None, auth_token: str | None, options: dict[str, Any]) -> Self:
+        """The ``with_options`` copy built from ``options`` (``_shared_options``) and the
+        credentials asked for (``_NOT_GIVEN``: this client's). Platform clients override it."""
+        return type(self)(
             # "" rather than None: a copy never falls back to the environment's credentials.
             api_key=(self._api_key if api_key is _NOT_GIVEN else api_key) or "",
             auth_token=(self._auth_token if auth_token is _NOT_GIVEN else auth_token) or "",
-            **self._shared_options(
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                max_event_bytes=max_event_bytes,
-            ),
+            **options,
         )
-        copy._in_flight = self._in_flight
-        return copy
 
     def _shared_options(self, **changes: Any) -> dict[str, Any]:
         """Constructor arguments for a copy of this client on its pool (``with_options``):
@@ -184,17 +194,6 @@ class Client:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def __aenter__(self) -> Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def close(self) -> None:
         """Close the connection pool (if this client created it). Idempotent."""
         self._closed = True
@@ -206,65 +205,39 @@ class Client:
 
     @property
     def is_closed(self) -> bool:
+        """Whether ``close()`` was called (a closed client raises ``ClientClosedError``)."""
         return self._closed
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger this client writes its request lines to (``logger=`` / ``log_level=``)."""
+        return self._log
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
-            raise RuntimeError("this aclaude.Client is closed")
+            raise ClientClosedError("this aclaude.Client is closed")
         session = self._session
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).
-            connector = self._connector or aiohttp.TCPConnector(
-                limit=self.max_connections, limit_per_host=0
+            session = self._session = new_session(
+                self._connector, max_connections=self.max_connections, trust_env=self.trust_env
             )
-            session = aiohttp.ClientSession(
-                connector=connector,
-                connector_owner=self._connector is None,
-                # aiohttp's default 300 s total limit would cut long streams: limits come from
-                # Timeout, per request.
-                timeout=aiohttp.ClientTimeout(total=None),
-                trust_env=self.trust_env,
-                # No default headers: credentials belong to each request, never to a session
-                # that with_options() copies share (a copy with other credentials would
-                # otherwise still send this client's key).
-            )
-            # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE ...) once when a
-            # pooled connection turns out to be closed; retries are ours to count and pace.
-            if hasattr(session, "_retry_connection"):
-                session._retry_connection = False
-            self._session = session
         return session
 
     # -- requests --------------------------------------------------------------------------
 
-    async def _prepare_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any,
-        content: bytes | AsyncIterable[bytes] | None,
-        params: Mapping[str, str] | None,
-    ) -> PreparedRequest:
-        """Turn one attempt into what goes on the wire: ``(url, headers, data, params)``.
+    async def _prepare_request(self, request: PreparedRequest) -> PreparedRequest:
+        """The request seam: turn one attempt into what goes on the wire.
 
-        Called by ``_open`` for every attempt (so a retry is prepared afresh, e.g. re-signed),
-        after the ``max_in_flight`` slot was taken. ``path`` is the API path (``/v1/messages``),
-        ``body`` the JSON body before encoding (None when there is none), ``content`` a raw
-        body, ``headers`` this attempt's headers: possibly the client's shared dict, so return
-        a new mapping rather than changing it. The default sends ``base_url + path`` with the
-        body encoded as JSON; cloud-platform clients override it to rewrite the URL and body
-        and to authenticate.
+        Called by ``open_response`` for every attempt (so a retry is prepared afresh, e.g.
+        re-signed), after the ``max_in_flight`` slot was taken, with ``request.url`` set to
+        ``base_url + path``. The plain client sends it as it is; cloud-platform clients
+        override this to rewrite the URL and body and to authenticate (see ``PreparedRequest``
+        for what may be changed).
         """
-        return (
-            self.base_url + path,
-            headers,
-            _encode(body) if body is not None else content,
-            params,
-        )
+        return request
 
-    async def _open(
+    async def open_response(
         self,
         method: str,
         path: str,
@@ -278,8 +251,10 @@ class Client:
     ) -> Response:
         """Send one attempt; return the open response (status < 400) or raise the typed error.
 
-        ``body`` is sent as JSON; ``content`` (used when there is no ``body``) as is: raw bytes
-        or a streamed body such as a multipart upload (its content-type in ``extra_headers``).
+        The low-level call under every resource method (``retry_count`` is the attempt's number;
+        retrying is the caller's). ``body`` is sent as JSON; ``content`` (used when there is no
+        ``body``) as is: raw bytes or a streamed body such as a multipart upload (its
+        content-type in ``extra_headers``). Finish the response with ``release()`` or ``close()``.
         """
         # Every request carries this client's whole header set (its own credentials included):
         # the shared dict as it is when nothing is added, else a merged copy.
@@ -305,16 +280,20 @@ class Client:
             deadlines = self._deadlines
             if deadlines is None:
                 deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
-            url, wire_headers, data, query = await self._prepare_request(
-                method, path, headers=headers, body=body, content=content, params=params
+            request = await self._prepare_request(
+                PreparedRequest(
+                    method=method,
+                    path=path,
+                    url=self.base_url + path,
+                    headers=headers,
+                    json=body,
+                    content=content,
+                    params=params,
+                )
             )
-            response = await open_response(
+            response = await send(
                 session,
-                method,
-                url,
-                headers=wire_headers,
-                body=data,
-                params=query,
+                request,
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
@@ -322,6 +301,8 @@ class Client:
         except APIError as exc:
             if semaphore is not None:
                 semaphore.release()
+            if isinstance(exc, APIStatusError):
+                self._describe_error(exc)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "request %s %s failed: %s (request_id=%s)",
@@ -335,6 +316,9 @@ class Client:
             if semaphore is not None:
                 semaphore.release()
             raise
+        header = self._request_id_header
+        if header is not None and response.request_id is None:
+            response.request_id = response.headers.get(header)
         record_response(response)  # for with_raw_response
         if log.isEnabledFor(logging.INFO):
             log.info(
@@ -347,7 +331,11 @@ class Client:
             )
         return response
 
-    def _event_stream(
+    def _describe_error(self, exc: APIStatusError) -> None:
+        """Hook for a cloud platform: give an error from the platform itself (not in the API's
+        format) a readable message. The API's own errors need nothing."""
+
+    def event_stream(
         self,
         path: str,
         body: Any,
@@ -357,10 +345,11 @@ class Client:
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
     ) -> EventStream:
-        """A (not yet sent) streaming POST."""
-        # A partial, not a closure: awaiting it runs _open itself, one frame less per stream.
+        """A (not yet sent) streaming ``POST path`` with ``body`` as JSON: the events of any
+        streaming endpoint, with this client's retries, timeouts and typed errors."""
+        # A partial, not a closure: awaiting it runs open_response itself, one frame less per stream.
         opener = functools.partial(
-            self._open,
+            self.open_response,
             "POST",
             path,
             body=body,
@@ -426,7 +415,7 @@ class Client:
         retries = self.max_retries if max_retries is None else max_retries
 
         async def attempt(retry_count: int) -> tuple[bytes, str | None]:
-            response = await self._open(
+            response = await self.open_response(
                 method,
                 path if path.startswith("/") else "/" + path,
                 body=body,

@@ -1,28 +1,37 @@
 """Every error aclaude raises. Foreign errors (aiohttp, msgspec, OS) are mapped to these at one
-boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ... from exc``, so
-``except aclaude.APIError`` catches everything a call can fail with::
+boundary each (``_http/transport.py`` for I/O, ``types/_events.py`` for decoding) with ``raise ...
+from exc``, so ``except aclaude.APIError`` catches everything a call can fail with, and
+``except aclaude.AnthropicError`` also every misuse of the library::
 
-    APIError                                  base; ``request_id``, ``partial_message``, ``events_received``
-    ├── APIStatusError                        the API said no: HTTP status >= 400, or ``event: error``
-    │   ├── BadRequestError                   400  invalid_request_error
-    │   ├── AuthenticationError               401  authentication_error
-    │   ├── PermissionDeniedError             403  permission_error
-    │   ├── NotFoundError                     404  not_found_error
-    │   ├── ConflictError                     409
-    │   ├── RequestTooLargeError              413  request_too_large
-    │   ├── UnprocessableEntityError          422
-    │   ├── RateLimitError                    429  rate_limit_error
-    │   ├── InternalServerError               >= 500  api_error (and any other 5xx)
-    │   │   ├── ServiceUnavailableError       503
-    │   │   ├── GatewayTimeoutError           504  timeout_error
-    │   │   └── OverloadedError               529  overloaded_error
-    ├── APIConnectionError                    no usable answer: refused, reset, dropped, TLS ...
-    │   ├── APITimeoutError                   connect / idle / overall deadline exceeded
-    │   └── IncompleteStreamError             the stream ended (clean EOF or dropped) before message_stop
-    └── APIResponseValidationError            the bytes are not what the API sends (bad JSON, invalid UTF-8,
-        │                                     an oversized event, events out of order)
-        ├── JSONLDecodeError                  a bad line in a JSON Lines body (batch results): ``line_number``
-        └── StructuredOutputError             a reply that does not fit the requested ``output_format``
+    AnthropicError                            root of every aclaude error
+    ├── APIError                              a call failed: ``request_id``, ``partial_message`` ...
+    │   ├── APIStatusError                    the API said no: HTTP status >= 400, or ``event: error``
+    │   │   ├── BadRequestError               400  invalid_request_error
+    │   │   ├── AuthenticationError           401  authentication_error
+    │   │   ├── PermissionDeniedError         403  permission_error
+    │   │   ├── NotFoundError                 404  not_found_error
+    │   │   ├── ConflictError                 409
+    │   │   ├── RequestTooLargeError          413  request_too_large
+    │   │   ├── UnprocessableEntityError      422
+    │   │   ├── RateLimitError                429  rate_limit_error
+    │   │   └── InternalServerError           >= 500  api_error (and any other 5xx)
+    │   │       ├── ServiceUnavailableError   503
+    │   │       ├── GatewayTimeoutError       504  timeout_error
+    │   │       └── OverloadedError           529  overloaded_error
+    │   ├── APIConnectionError                no usable answer: refused, reset, dropped, TLS ...
+    │   │   ├── APITimeoutError               connect / idle / overall deadline exceeded
+    │   │   └── IncompleteStreamError         the stream ended (clean EOF or dropped) before message_stop
+    │   └── APIResponseValidationError        the bytes are not what the API sends (bad JSON, invalid UTF-8,
+    │       │                                 an oversized event, events out of order)
+    │       ├── JSONLDecodeError              a bad line in a JSON Lines body (batch results): ``line_number``
+    │       └── StructuredOutputError         a reply that does not fit the requested ``output_format``
+    │   misuse: the program asked for something that cannot be done (nothing was sent). Each is
+    │   also the builtin it replaces, so ``except RuntimeError`` / ``except NotImplementedError``
+    │   keep working:
+    ├── ClientClosedError                     (RuntimeError) a request on a closed client
+    ├── StreamAlreadyConsumedError            (RuntimeError) a stream or body read twice, or closed unopened
+    ├── NoNextPageError                       (RuntimeError) ``get_next_page()`` on the last page
+    └── UnsupportedOnPlatformError            (NotImplementedError) an endpoint the platform lacks
 
 An error raised in the middle of a stream carries what arrived before it: ``events_received``
 and, where a message was being accumulated (``messages.stream()``, non-streaming ``create()``),
@@ -37,34 +46,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ._retry_after import parse_retry_after
+
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AnthropicError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "GatewayTimeoutError",
     "IncompleteStreamError",
     "InternalServerError",
     "JSONLDecodeError",
+    "NoNextPageError",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
     "ServiceUnavailableError",
+    "StreamAlreadyConsumedError",
     "StructuredOutputError",
     "UnprocessableEntityError",
+    "UnsupportedOnPlatformError",
     "error_for_status",
     "error_for_stream_event",
 ]
 
 
-class APIError(Exception):
-    """Base class of every error aclaude raises."""
+class AnthropicError(Exception):
+    """The root of every error aclaude raises (the official SDK's name): failed calls
+    (``APIError``) and misuse of the library (``ClientClosedError`` ...)."""
+
+
+class APIError(AnthropicError):
+    """Base class of every error a call to the API can fail with."""
 
     message: str
     request_id: str | None
@@ -130,8 +151,6 @@ class APIStatusError(APIError):
     def retry_after(self) -> float | None:
         """Seconds the server asked to wait before retrying (``retry-after-ms`` /
         ``retry-after``), or None. Set when aclaude gave up because the wait was too long."""
-        from ._http.retry import parse_retry_after  # local: _retry depends on this module
-
         return parse_retry_after(self.headers)
 
 
@@ -198,21 +217,9 @@ class IncompleteStreamError(APIConnectionError):
 
     clean_eof: bool
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        clean_eof: bool,
-        request_id: str | None = None,
-        partial_message: Any = None,
-        events_received: int = 0,
-    ) -> None:
-        super().__init__(
-            message,
-            request_id=request_id,
-            partial_message=partial_message,
-            events_received=events_received,
-        )
+    def __init__(self, message: str, *, clean_eof: bool, **context: Any) -> None:
+        # context: APIError's request_id, partial_message and events_received.
+        super().__init__(message, **context)
         self.clean_eof = clean_eof
 
 
@@ -246,6 +253,32 @@ class StructuredOutputError(APIResponseValidationError):
         super().__init__(message, request_id=getattr(response_message, "request_id", None))
         self.response_message = response_message
         self.text = text
+
+
+class ClientClosedError(AnthropicError, RuntimeError):
+    """A request on a client that was closed (``close()`` or the end of ``async with``)."""
+
+
+class StreamAlreadyConsumedError(AnthropicError, RuntimeError):
+    """A stream or response body that can be read once was read again (or asked for its raw
+    events after iteration began), or was closed before it was opened."""
+
+
+class NoNextPageError(AnthropicError, RuntimeError):
+    """``get_next_page()`` on the last page: check ``has_next_page()`` first."""
+
+
+class UnsupportedOnPlatformError(AnthropicError, NotImplementedError):
+    """An endpoint the cloud platform does not offer (Message Batches on Bedrock ...); the
+    request was not sent. ``platform`` names the platform, ``feature`` what was asked for."""
+
+    platform: str
+    feature: str
+
+    def __init__(self, feature: str, platform: str) -> None:
+        super().__init__(f"{feature} is not supported on {platform}")
+        self.feature = feature
+        self.platform = platform
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
@@ -297,6 +330,14 @@ def _describe(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _typed(status: int, message: str, body: Any, etype: str | None, **context: Any) -> APIStatusError:
+    """The ``APIStatusError`` subclass of ``status``; ``message`` gets the request id appended."""
+    request_id = context.get("request_id")
+    if request_id:
+        message += f" (request_id: {request_id})"
+    return _class_for_status(status)(message, status_code=status, body=body, error_type=etype, **context)
+
+
 def error_for_status(
     status: int,
     body: Any,
@@ -309,16 +350,7 @@ def error_for_status(
     if emsg is None:
         emsg = body if isinstance(body, str) and body else "(no error message)"
     message = f"Error code: {status} - {etype or 'error'}: {emsg}"
-    if request_id:
-        message += f" (request_id: {request_id})"
-    return _class_for_status(status)(
-        message,
-        status_code=status,
-        body=body,
-        error_type=etype,
-        headers=headers,
-        request_id=request_id,
-    )
+    return _typed(status, message, body, etype, headers=headers, request_id=request_id)
 
 
 def error_for_stream_event(
@@ -333,13 +365,11 @@ def error_for_stream_event(
     etype, emsg = _describe(body)
     status = _ERROR_TYPE_STATUS.get(etype or "", 500)
     message = f"Stream error: {etype or 'error'}: {emsg or '(no error message)'}"
-    if request_id:
-        message += f" (request_id: {request_id})"
-    return _class_for_status(status)(
+    return _typed(
+        status,
         message,
-        status_code=status,
-        body=body,
-        error_type=etype,
+        body,
+        etype,
         request_id=request_id,
         partial_message=partial_message,
         events_received=events_received,

@@ -1,5 +1,5 @@
-"""The public surface: ``aclaude.__all__``, the names DESIGN §2 promises, the exception tree,
-and the typing marker."""
+"""The public surface: ``aclaude.__all__``, the names README.md and docs/api-surface.md
+promise, the exception tree drawn at the top of aclaude/_exceptions.py, and the typing marker."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ REQUIRED = [
     "WebSearchToolResultBlock",
     "UnknownContentBlock",
     "UnknownCitation",
-    # errors (DESIGN §2)
+    # errors (the tree at the top of aclaude/_exceptions.py)
+    "AnthropicError",
     "APIError",
     "APIStatusError",
     "APIConnectionError",
@@ -85,11 +86,17 @@ REQUIRED = [
     "ServiceUnavailableError",
     "GatewayTimeoutError",
     "OverloadedError",
+    "ClientClosedError",
+    "StreamAlreadyConsumedError",
+    "NoNextPageError",
+    "UnsupportedOnPlatformError",
 ]
 
-# (class, its parent) as drawn in aclaude/_exceptions.py and DESIGN §2.
-HIERARCHY = [
-    ("APIError", "Exception"),
+# (class, its parents) as drawn at the top of aclaude/_exceptions.py. The misuse errors are
+# also the builtin they replace, so that `except RuntimeError` written before them still works.
+HIERARCHY: list[tuple[str, str | tuple[str, ...]]] = [
+    ("AnthropicError", "Exception"),
+    ("APIError", "AnthropicError"),
     ("APIStatusError", "APIError"),
     ("BadRequestError", "APIStatusError"),
     ("AuthenticationError", "APIStatusError"),
@@ -109,11 +116,17 @@ HIERARCHY = [
     ("APIResponseValidationError", "APIError"),
     ("JSONLDecodeError", "APIResponseValidationError"),
     ("StructuredOutputError", "APIResponseValidationError"),
+    ("ClientClosedError", ("AnthropicError", "RuntimeError")),
+    ("StreamAlreadyConsumedError", ("AnthropicError", "RuntimeError")),
+    ("NoNextPageError", ("AnthropicError", "RuntimeError")),
+    ("UnsupportedOnPlatformError", ("AnthropicError", "NotImplementedError")),
 ]
+
+_BUILTINS = {"Exception": Exception, "RuntimeError": RuntimeError, "NotImplementedError": NotImplementedError}
 
 
 def _cls(name: str) -> type:
-    return Exception if name == "Exception" else getattr(aclaude, name)
+    return _BUILTINS.get(name) or getattr(aclaude, name)
 
 
 def test_all_is_sorted_and_unique() -> None:
@@ -152,10 +165,17 @@ def test_official_sdk_names_are_aliases() -> None:
 
 
 @pytest.mark.parametrize(("name", "parent"), HIERARCHY, ids=[h[0] for h in HIERARCHY])
-def test_exception_hierarchy(name: str, parent: str) -> None:
+def test_exception_hierarchy(name: str, parent: str | tuple[str, ...]) -> None:
     cls = _cls(name)
-    assert cls.__bases__ == (_cls(parent),)
-    assert issubclass(cls, aclaude.APIError) or name == "APIError"
+    parents = parent if isinstance(parent, tuple) else (parent,)
+    assert cls.__bases__ == tuple(_cls(p) for p in parents)
+    assert issubclass(cls, aclaude.AnthropicError) or name == "AnthropicError"
+
+
+def test_misuse_errors_are_not_api_errors() -> None:
+    """``except APIError`` around a call means "the call failed", not "the program is wrong"."""
+    for name, _ in HIERARCHY[-4:]:  # the misuse errors
+        assert not issubclass(_cls(name), aclaude.APIError), name
 
 
 def test_exception_branches_are_disjoint() -> None:
@@ -179,7 +199,15 @@ def test_every_exported_error_is_in_the_tree() -> None:
 def test_error_names_match_the_official_sdk() -> None:
     """Moving a service over is a rename: ``except anthropic.X`` becomes ``except aclaude.X``."""
     anthropic = pytest.importorskip("anthropic")
-    aclaude_only = {"IncompleteStreamError", "JSONLDecodeError", "StructuredOutputError"}
+    aclaude_only = {
+        "IncompleteStreamError",
+        "JSONLDecodeError",
+        "StructuredOutputError",
+        "ClientClosedError",
+        "StreamAlreadyConsumedError",
+        "NoNextPageError",
+        "UnsupportedOnPlatformError",
+    }
     for name, _ in HIERARCHY:
         if name not in aclaude_only:
             assert hasattr(anthropic, name), name

@@ -14,8 +14,9 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from types import TracebackType
 
+from .._closing import AsyncClosing
+from .._exceptions import StreamAlreadyConsumedError
 from .transport import Response
 
 __all__ = ["BinaryResponse"]
@@ -24,7 +25,7 @@ __all__ = ["BinaryResponse"]
 _WRITE_BATCH = 1024 * 1024
 
 
-class BinaryResponse:
+class BinaryResponse(AsyncClosing):
     """A downloaded file, not yet read. Read it once: ``iter_bytes()``, ``read()``,
     ``write_to_file(path)`` (or ``async for chunk in response``). Use ``async with`` or
     ``close()`` if you do not read it to the end."""
@@ -63,7 +64,7 @@ class BinaryResponse:
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """The body as it arrives (re-cut into ``chunk_size`` pieces if given)."""
         if self._consumed:
-            raise RuntimeError("the body of this download has already been read")
+            raise StreamAlreadyConsumedError("the body of this download has already been read")
         self._consumed = True
         response = self._response
         chunks = response.iter_bytes()
@@ -132,17 +133,6 @@ class BinaryResponse:
         """Drop the connection if the body was not read to the end (harmless after a full read)."""
         self._consumed = True
         self._response.close()
-
-    async def __aenter__(self) -> BinaryResponse:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _discard(handle: object, temp: Path) -> None:

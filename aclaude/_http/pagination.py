@@ -18,6 +18,8 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
+from .._exceptions import NoNextPageError
+
 __all__ = ["AsyncPage", "AsyncPaginator", "PageBody", "PageFetcher"]
 
 _T = TypeVar("_T")
@@ -83,7 +85,7 @@ class AsyncPage(Generic[_T]):
         """Fetch the next page (check ``has_next_page()`` first)."""
         params = self.next_page_params()
         if params is None:
-            raise RuntimeError("no next page; check has_next_page() before calling get_next_page()")
+            raise NoNextPageError("no next page; check has_next_page() before calling get_next_page()")
         return AsyncPage(await self._fetch(params), self._fetch, params)
 
     async def iter_pages(self) -> AsyncIterator[AsyncPage[_T]]:

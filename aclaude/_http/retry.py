@@ -16,15 +16,14 @@ Rules (the official SDK's, made stricter where it is silent):
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import tenacity
 
 from .._exceptions import APIConnectionError, APIStatusError, IncompleteStreamError
+from .._retry_after import parse_retry_after  # re-exported: the one parser lives in a leaf module
 
 __all__ = [
     "INITIAL_RETRY_DELAY",
@@ -45,32 +44,6 @@ MAX_RETRY_AFTER = 60.0
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 429})
 _T = TypeVar("_T")
-
-
-def parse_retry_after(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait, or None if it did not say (or said nonsense)."""
-    if not headers:
-        return None
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        try:
-            return float(value) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:  # pragma: no cover - older Pythons returned None for garbage
-        return None
-    return when.timestamp() - (time.time() if now is None else now)
 
 
 def _should_retry_header(exc: APIStatusError) -> bool | None:

@@ -1,4 +1,6 @@
-"""The only module that touches aiohttp: send a request, check the status, map errors, yield bytes.
+"""The only module of the client that touches aiohttp: it makes the session (connection pool),
+sends a ``PreparedRequest``, checks the status, maps errors and yields the body's bytes. (The
+relay and the fake API in ``aclaude.testing`` are aiohttp servers of their own.)
 
 Every aiohttp / OS / asyncio-timeout exception that a request or a body read can raise is
 mapped here, at this one boundary, to ``APIConnectionError`` / ``APITimeoutError`` (``raise ...
@@ -35,10 +37,60 @@ from .._logging import redact_headers, redact_url
 from ..types._rate_limits import RateLimits
 from .read_deadlines import ReadDeadlines
 
-__all__ = ["Response", "Timeout", "open_response"]
+__all__ = ["PreparedRequest", "Response", "Timeout", "new_session", "send"]
 
 # An error body larger than this is cut (we only need its message).
 _MAX_ERROR_BODY = 1024 * 1024
+_encode = msgspec.json.Encoder().encode
+
+
+class PreparedRequest(msgspec.Struct, kw_only=True):
+    """One attempt as it goes on the wire: the one object every ``_prepare_request`` (the plain
+    client's and each cloud platform's) takes and returns.
+
+    ``path`` is the API path (``/v1/messages``); ``url`` the full URL (``base_url + path`` until
+    a platform rewrites it); ``json`` the body before encoding (None when there is none),
+    encoded by ``send``; ``content`` a raw body (bytes or a stream) used when ``json`` is None.
+    ``headers`` may be the client's shared dict: replace it with a new mapping, never change it.
+    A new one is made for every attempt, so a platform may rewrite it in place.
+    """
+
+    # A Struct: built in C, with no Python __init__ frame on the hot path.
+    method: str
+    path: str
+    url: str
+    headers: Mapping[str, str]
+    json: Any = None
+    content: bytes | AsyncIterable[bytes] | None = None
+    params: Mapping[str, str] | None = None
+
+    def __repr__(self) -> str:
+        # Never the headers (credentials) nor the body.
+        return f"<PreparedRequest {self.method} {redact_url(self.url)}>"
+
+
+def new_session(
+    connector: aiohttp.BaseConnector | None, *, max_connections: int, trust_env: bool
+) -> aiohttp.ClientSession:
+    """The connection pool of a client (call it inside the running loop: aiohttp binds a
+    session to one). ``connector`` is the caller's own (kept open when the session closes);
+    without one, a pool of ``max_connections`` is made and owned by the session."""
+    session = aiohttp.ClientSession(
+        connector=connector or aiohttp.TCPConnector(limit=max_connections, limit_per_host=0),
+        connector_owner=connector is None,
+        # aiohttp's default 300 s total limit would cut long streams: limits come from
+        # Timeout, per request.
+        timeout=aiohttp.ClientTimeout(total=None),
+        trust_env=trust_env,
+        # No default headers: credentials belong to each request, never to a session that
+        # with_options() copies share (a copy with other credentials would otherwise still send
+        # this client's key).
+    )
+    # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE ...) once when a pooled
+    # connection turns out to be closed; retries are ours to count and pace.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+    return session
 
 
 class Timeout(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,7 +118,7 @@ class Timeout(msgspec.Struct, frozen=True, kw_only=True):
         return cls(connect=min(float(value), 10.0), read=float(value))
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
-        # aiohttp's sock_read times the wait for the headers only: open_response() then hands
+        # aiohttp's sock_read times the wait for the headers only: send() then hands
         # the body reads to ReadDeadlines.
         # One aiohttp object per distinct Timeout, not one per request (each response keeps it).
         cached = _AIOHTTP_TIMEOUTS.get(self)
@@ -180,14 +232,10 @@ class Response:
             on_release()
 
 
-async def open_response(
+async def send(
     session: aiohttp.ClientSession,
-    method: str,
-    url: str,
+    request: PreparedRequest,
     *,
-    headers: Mapping[str, str],
-    body: bytes | AsyncIterable[bytes] | None,
-    params: Mapping[str, str] | None,
     timeout: Timeout,
     on_release: Callable[[], None] | None = None,
     deadlines: ReadDeadlines | None = None,
@@ -197,19 +245,20 @@ async def open_response(
     A status >= 400 reads the (bounded) error body and raises ``APIStatusError``'s subclass.
     With ``deadlines``, the body's reads are timed there (``timeout.read``), not by aiohttp.
     """
+    body = request.json
     try:
         resp = await session.request(
-            method,
-            url,
-            data=body,
-            headers=headers,
-            params=params,
+            request.method,
+            request.url,
+            data=_encode(body) if body is not None else request.content,
+            headers=request.headers,
+            params=request.params,
             timeout=timeout.to_aiohttp(),
             allow_redirects=False,
         )
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise APITimeoutError(
-            f"request timed out before a response: {method} {redact_url(url)}"
+            f"request timed out before a response: {request.method} {redact_url(request.url)}"
         ) from _scrubbed(exc)
     except (aiohttp.ClientError, OSError) as exc:
         raise APIConnectionError(f"connection error: {_describe(exc)}") from _scrubbed(exc)

@@ -2,30 +2,32 @@
 
 A platform client is a ``Client``: the same resources, ``EventStream``/``MessageStream``,
 retries and typed errors. A subclass only says how one attempt goes on the wire, by overriding
-``Client._prepare_request`` (URL, body rewriting, authentication; called again for every retry)
-and, if its stream is not SSE, ``Client._decoder_factory``. This module adds what all three need
-around that: credentials that never fall back to ``ANTHROPIC_API_KEY``, a clear error for
-endpoints the platform does not offer, readable messages for the platforms' own error bodies,
-and ``with_options`` copies of the right class.
+``Client._prepare_request`` (it takes and returns a ``PreparedRequest``: URL, body rewriting,
+authentication; called again for every retry) and, if its stream is not SSE,
+``Client._decoder_factory``; ``_request_id_header`` names its request-id header. This module
+adds what all three need around that: credentials that never fall back to
+``ANTHROPIC_API_KEY``, a clear error for endpoints the platform does not offer, readable
+messages for the platforms' own error bodies (``_describe_error``), and ``with_options`` copies
+of the right class.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
-import aiohttp
-
 from .._client import _NOT_GIVEN, Client
-from .._exceptions import APIStatusError
-from .._http.transport import Response, Timeout
+from .._exceptions import APIError, APIStatusError, UnsupportedOnPlatformError
+from .._http.transport import Timeout
 from .._logging import redact_url
 
 if TYPE_CHECKING:
+    import aiohttp  # only the types of the session options: the session is made in _http
     from typing_extensions import Self, Unpack
 
-__all__ = ["ClientOptions", "PlatformClient", "json_object"]
+__all__ = ["ClientOptions", "PlatformClient", "json_object", "require"]
 
 _FEATURES = (
     ("/v1/messages/batches", "The Message Batches API"),
@@ -53,6 +55,16 @@ class ClientOptions(TypedDict, total=False):
     logger: logging.Logger | None
 
 
+def require(extra: str, message: str, *modules: str) -> None:
+    """Import a platform's optional dependency (``modules``; call it off the loop), or raise
+    ``APIError`` with ``message`` and the extra that installs it."""
+    try:
+        for name in modules:
+            importlib.import_module(name)
+    except ImportError as exc:
+        raise APIError(f"{message}: pip install 'aclaude[{extra}]'") from exc
+
+
 def json_object(body: Any, platform: str, path: str) -> dict[str, Any]:
     """A shallow copy of a JSON-object request body, safe to rewrite: the caller's dict is sent
     again on a retry and must stay as it was."""
@@ -66,8 +78,6 @@ class PlatformClient(Client):
 
     #: The platform's name, for messages ("Amazon Bedrock").
     platform: ClassVar[str] = "a cloud platform"
-    #: The response header holding the platform's request id, when not ``request-id``.
-    _request_id_header: ClassVar[str | None] = None
 
     def __init__(self, *, base_url: str, **options: Unpack[ClientOptions]) -> None:
         # "" (not None): a platform client must never pick up ANTHROPIC_API_KEY or
@@ -88,76 +98,21 @@ class PlatformClient(Client):
     def _share_state(self, source: Self) -> None:
         """Adopt ``source``'s credential caches (a ``with_options`` copy shares them)."""
 
-    def _unsupported(self, method: str, path: str) -> NotImplementedError:
+    def _unsupported(self, method: str, path: str) -> UnsupportedOnPlatformError:
         bare = path.partition("?")[0]
         feature = next((name for prefix, name in _FEATURES if bare.startswith(prefix)), None)
-        what = feature or f"{method} {bare}"
-        return NotImplementedError(f"{what} is not supported on {self.platform}")
+        return UnsupportedOnPlatformError(feature or f"{method} {bare}", self.platform)
 
-    def with_options(
-        self,
-        *,
-        api_key: str | None = _NOT_GIVEN,
-        auth_token: str | None = _NOT_GIVEN,
-        base_url: str | None = _NOT_GIVEN,
-        timeout: Timeout | float | None = _NOT_GIVEN,
-        max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
-        default_query: Mapping[str, str] | None = _NOT_GIVEN,
-        max_event_bytes: int = _NOT_GIVEN,
-    ) -> Self:
-        """A client of the same platform with some options changed, sharing this one's
-        connection pool and credentials (close the original when done). Credentials themselves
-        cannot change here: make a new client for other credentials."""
+    def _copy(self, api_key: str | None, auth_token: str | None, options: dict[str, Any]) -> Self:
+        """``with_options``: a client of the same platform sharing this one's pool and
+        credentials. Credentials themselves cannot change: make a new client for other ones."""
         if api_key is not _NOT_GIVEN or auth_token is not _NOT_GIVEN:
             raise TypeError(
                 f"{type(self).__name__}.with_options() cannot change credentials; create a new client"
             )
-        copy = type(self)(
-            **self._platform_options,
-            **self._shared_options(
-                base_url=base_url,
-                timeout=timeout,
-                max_retries=max_retries,
-                default_headers=default_headers,
-                default_query=default_query,
-                max_event_bytes=max_event_bytes,
-            ),
-        )
-        copy._in_flight = self._in_flight
+        copy = type(self)(**self._platform_options, **options)
         copy._share_state(self)
         return copy
-
-    async def _open(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        retry_count: int = 0,
-        content: bytes | AsyncIterable[bytes] | None = None,
-    ) -> Response:
-        try:
-            response = await super()._open(
-                method,
-                path,
-                body=body,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-                retry_count=retry_count,
-                content=content,
-            )
-        except APIStatusError as exc:
-            self._describe_error(exc)
-            raise
-        header = self._request_id_header
-        if header is not None and response.request_id is None:
-            response.request_id = response.headers.get(header)
-        return response
 
     def _describe_error(self, exc: APIStatusError) -> None:
         """Give an error from the platform itself (not from the model behind it) a readable

@@ -12,7 +12,7 @@ What differs from the plain API, and nothing else:
   API event, which then take the plain path (typed events, ``MessageStream``, strict ends).
 
 Only ``messages.create`` / ``messages.stream`` (and their beta forms) exist on Bedrock; batches,
-token counting, models, files and completions raise ``NotImplementedError``.
+token counting, models, files and completions raise ``UnsupportedOnPlatformError``.
 
 Credentials are resolved by botocore, which may read files or call a metadata service: that
 runs in a worker thread (``asyncio.to_thread``), once, and again only when temporary
@@ -25,18 +25,18 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import msgspec
 from yarl import URL
 
-from .._client import PreparedRequest
 from .._decoders.aws_eventstream import AWSEventStreamDecoder
 from .._exceptions import APIError
+from .._http.transport import PreparedRequest
 from ..streaming._event_stream import DecoderFactory
-from ._base import ClientOptions, PlatformClient, json_object
+from ._base import ClientOptions, PlatformClient, json_object, require
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -100,14 +100,11 @@ class _AwsCredentials:
             return self._frozen
 
     def _resolve(self) -> Any:  # in a worker thread
-        try:
-            import botocore.auth  # imported here, off the loop, for sign() later
-            import botocore.credentials
-            import botocore.session
-        except ImportError as exc:
-            raise APIError(
-                "BedrockClient needs botocore for AWS credentials: pip install 'aclaude[bedrock]'"
-            ) from exc
+        # botocore.auth is imported here, off the loop, for sign() later.
+        needs = "BedrockClient needs botocore for AWS credentials"
+        require("bedrock", needs, "botocore.auth", "botocore.session")
+        import botocore.credentials
+        import botocore.session
         if self._credentials is None:
             if self._access_key is not None and self._secret_key is not None:
                 credentials = botocore.credentials.Credentials(
@@ -249,25 +246,17 @@ class BedrockClient(PlatformClient):
             headers["authorization"] = f"Bearer {self._bearer}"
         return headers
 
-    async def _prepare_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any,
-        content: bytes | AsyncIterable[bytes] | None,
-        params: Mapping[str, str] | None,
-    ) -> PreparedRequest:
-        if method.upper() != "POST" or path != "/v1/messages":
-            raise self._unsupported(method, path)
-        data = json_object(body, self.platform, path)
+    async def _prepare_request(self, request: PreparedRequest) -> PreparedRequest:
+        path = request.path
+        if request.method.upper() != "POST" or path != "/v1/messages":
+            raise self._unsupported(request.method, path)
+        data = json_object(request.json, self.platform, path)
         model = data.pop("model", None)
         stream = data.pop("stream", False)
         if not isinstance(model, str) or not model or model in (".", ".."):
             raise ValueError(f"expected a Bedrock model id for `model`, got {model!r}")
         data.setdefault("anthropic_version", BEDROCK_API_VERSION)
-        wire_headers = dict(headers)
+        wire_headers = dict(request.headers)
         betas = wire_headers.pop("anthropic-beta", None)
         if betas:
             data.setdefault("anthropic_beta", [b.strip() for b in betas.split(",") if b.strip()])
@@ -275,10 +264,11 @@ class BedrockClient(PlatformClient):
         # ":" is kept (model ids have one); "/" of an ARN is escaped to stay one path segment.
         # Normalised as aiohttp (yarl) will send it, since the signature covers the exact path.
         url = str(URL(f"{self.base_url}/model/{quote(model, safe=':')}/{action}"))
-        payload = _encode(data)
+        payload = _encode(data)  # encoded here: the signature covers these exact bytes
         if self._credentials is not None:
             credentials = await self._credentials.get()
             wire_headers.update(
-                _sign(credentials, "POST", url, wire_headers, payload, self.aws_region, params)
+                _sign(credentials, "POST", url, wire_headers, payload, self.aws_region, request.params)
             )
-        return url, wire_headers, payload, params
+        request.url, request.headers, request.json, request.content = url, wire_headers, None, payload
+        return request

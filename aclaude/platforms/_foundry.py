@@ -4,7 +4,7 @@ Foundry serves the Anthropic API itself under ``https://{resource}.services.ai.a
 anthropic``: same paths, bodies and SSE streams. Only authentication differs: a Foundry API key
 (sent as ``x-api-key`` and as Azure's ``api-key``) or a Microsoft Entra ID token (``authorization:
 Bearer``), fixed or from a token provider called for every request. Message Batches and the
-Models API are not offered there and raise ``NotImplementedError``.
+Models API are not offered there and raise ``UnsupportedOnPlatformError``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._client import PreparedRequest
+from .._http.transport import PreparedRequest
 from ._base import ClientOptions, PlatformClient
 
 if TYPE_CHECKING:
@@ -118,20 +118,9 @@ class FoundryClient(PlatformClient):
             )
         return token
 
-    async def _prepare_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any,
-        content: bytes | AsyncIterable[bytes] | None,
-        params: Mapping[str, str] | None,
-    ) -> PreparedRequest:
-        if path.startswith(_UNSUPPORTED_PREFIXES):
-            raise self._unsupported(method, path)
+    async def _prepare_request(self, request: PreparedRequest) -> PreparedRequest:
+        if request.path.startswith(_UNSUPPORTED_PREFIXES):
+            raise self._unsupported(request.method, request.path)
         if self._token_provider is not None:
-            headers = {**headers, "authorization": f"Bearer {await self._token()}"}
-        return await super()._prepare_request(
-            method, path, headers=headers, body=body, content=content, params=params
-        )
+            request.headers = {**request.headers, "authorization": f"Bearer {await self._token()}"}
+        return request

@@ -11,7 +11,7 @@ What differs from the plain API, and nothing else:
   fixed ``access_token``).
 
 The stream is SSE, as from the API. Message Batches, models, files and completions raise
-``NotImplementedError``.
+``UnsupportedOnPlatformError`` (a ``NotImplementedError``).
 
 google-auth is synchronous and refreshing a token is an HTTP call: loading the default
 credentials and every refresh run in a worker thread (``asyncio.to_thread``), one at a time,
@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-import msgspec
-
-from .._client import PreparedRequest
 from .._exceptions import APIConnectionError, APIError
-from ._base import ClientOptions, PlatformClient, json_object
+from .._http.transport import PreparedRequest
+from ._base import ClientOptions, PlatformClient, json_object, require
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -40,8 +37,6 @@ __all__ = ["VERTEX_API_VERSION", "VertexClient", "vertex_base_url"]
 
 VERTEX_API_VERSION = "vertex-2023-10-16"
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
-
-_encode = msgspec.json.Encoder().encode
 
 
 def vertex_base_url(region: str) -> str:
@@ -106,13 +101,9 @@ class _GoogleAuth:
             return str(credentials.token)
 
     def _refresh(self) -> None:  # in a worker thread
-        try:
-            import google.auth
-            import google.auth.exceptions
-        except ImportError as exc:
-            raise APIError(
-                "VertexClient needs google-auth for credentials: pip install 'aclaude[vertex]'"
-            ) from exc
+        require("vertex", "VertexClient needs google-auth for credentials", "google.auth.exceptions")
+        import google.auth
+        import google.auth.exceptions
         try:
             if self._credentials is None:
                 credentials, project_id = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
@@ -187,19 +178,11 @@ class VertexClient(PlatformClient):
         headers.pop("anthropic-version", None)  # the body's anthropic_version is Vertex's
         return headers
 
-    async def _prepare_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any,
-        content: bytes | AsyncIterable[bytes] | None,
-        params: Mapping[str, str] | None,
-    ) -> PreparedRequest:
-        if method.upper() != "POST" or path not in ("/v1/messages", "/v1/messages/count_tokens"):
-            raise self._unsupported(method, path)
-        data = json_object(body, self.platform, path)
+    async def _prepare_request(self, request: PreparedRequest) -> PreparedRequest:
+        path = request.path
+        if request.method.upper() != "POST" or path not in ("/v1/messages", "/v1/messages/count_tokens"):
+            raise self._unsupported(request.method, path)
+        data = json_object(request.json, self.platform, path)
         token = await self._google.token()
         project = self.project_id or self._google.project_id
         if not project:
@@ -218,5 +201,6 @@ class VertexClient(PlatformClient):
         else:
             url = f"{base}/count-tokens:rawPredict"  # the model stays in the body here
         data.setdefault("anthropic_version", VERTEX_API_VERSION)
-        wire_headers = {**headers, "authorization": f"Bearer {token}"}
-        return url, wire_headers, _encode(data), params
+        request.url, request.json = url, data
+        request.headers = {**request.headers, "authorization": f"Bearer {token}"}
+        return request

@@ -1,15 +1,19 @@
 """What the resource modules share: headers (``betas``, workspace), path ids, query strings,
 list endpoints, and opening a response whose body is streamed (downloads, batch results).
 
-JSON calls go through ``Client.request`` (one attempt per retry, body read whole, decoded by
-msgspec into the given type). Bodies that can be large are never read whole: they are opened
-here, with the same retry policy for the opening, and read chunk by chunk by the caller.
+Resources reach the client only through ``APIClient``, the small interface below (``Client``
+implements it): they sit below ``aclaude._client`` and never import it, nor use its privates.
+JSON calls go through ``APIClient.request`` (one attempt per retry, body read whole, decoded by
+msgspec into the given type); streams through ``event_stream``. Bodies that can be large are
+never read whole: they are opened here (``open_response``), with the same retry policy for the
+opening, and read chunk by chunk by the caller.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+import logging
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -18,12 +22,11 @@ from .._exceptions import APIResponseValidationError
 from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
 from .._http.transport import Response, Timeout
-
-if TYPE_CHECKING:
-    from .._client import Client
+from ..streaming._event_stream import EventStream
 
 __all__ = [
     "BETA_HEADER",
+    "APIClient",
     "BetaAwareResource",
     "RequestOptions",
     "beta_header_value",
@@ -39,6 +42,60 @@ _T = TypeVar("_T")
 
 BETA_HEADER = "anthropic-beta"
 WORKSPACE_HEADER = "anthropic-workspace-id"
+
+
+class APIClient(Protocol):
+    """What the resources need of a client: ``aclaude.Client`` (and every platform client)
+    implements it. A resource holds one as ``self._client``."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def max_retries(self) -> int: ...
+
+    @property
+    def max_event_bytes(self) -> int: ...
+
+    @property
+    def logger(self) -> logging.Logger: ...
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[_T],
+        body: Any = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> _T: ...
+
+    async def open_response(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        retry_count: int = 0,
+        content: bytes | AsyncIterable[bytes] | None = None,
+    ) -> Response: ...
+
+    def event_stream(
+        self,
+        path: str,
+        body: Any,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+    ) -> EventStream: ...
 
 
 class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,7 +145,7 @@ class BetaAwareResource:
     """A resource whose calls take ``betas`` and ``workspace_id`` (models, batches, files); the
     beta client's instance sends ``default_betas`` as well."""
 
-    def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
+    def __init__(self, client: APIClient, *, default_betas: Sequence[str] = ()) -> None:
         self._client = client
         self._default_betas = tuple(default_betas)
 
@@ -131,7 +188,7 @@ def cursor_params(**params: Any) -> dict[str, str]:
 
 
 def list_endpoint(
-    client: Client,
+    client: APIClient,
     path: str,
     item_type: type[_T],
     cursors: Mapping[str, str],
@@ -158,7 +215,7 @@ def list_endpoint(
 
 
 async def open_with_retries(
-    client: Client,
+    client: APIClient,
     method: str,
     path: str,
     *,
@@ -172,7 +229,7 @@ async def open_with_retries(
     retries = client.max_retries if options.max_retries is None else options.max_retries
 
     async def attempt(retry_count: int) -> Response:
-        return await client._open(
+        return await client.open_response(
             method,
             path,
             extra_headers=headers,

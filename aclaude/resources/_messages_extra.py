@@ -7,6 +7,7 @@ followed by ``_parse.parse_message``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -15,8 +16,8 @@ from ..streaming._parse import ParsedMessage, apply_output_format, parse_message
 from ..types._tokens import MessageTokensCount
 
 if TYPE_CHECKING:
-    from .._client import Client
     from ..types._message import Message
+    from ._base import APIClient
 
 __all__ = ["MessagesExtras"]
 
@@ -26,7 +27,12 @@ _T = TypeVar("_T")
 class MessagesExtras:
     """Token counting and structured output for ``client.messages`` (and beta)."""
 
-    _client: Client
+    _client: APIClient
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The client's logger (tool runners log each tool call there)."""
+        return self._client.logger
 
     if TYPE_CHECKING:
 

@@ -25,7 +25,7 @@ from .messages import Messages
 from .models import Models
 
 if TYPE_CHECKING:
-    from .._client import Client
+    from ._base import APIClient
 
 __all__ = ["TOKEN_COUNTING_BETA", "Beta", "BetaMessages", "BetaMessagesWithRawResponse"]
 
@@ -39,7 +39,7 @@ class BetaMessages:
     """``client.beta.messages``: ``create``, ``stream``, ``count_tokens``, ``parse`` and
     ``batches``, each taking ``betas=[...]`` besides the regular parameters."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: APIClient) -> None:
         self._messages = Messages(client)
         self.batches = Batches(client)
 
@@ -155,7 +155,7 @@ class BetaMessagesWithRawResponse:
 class Beta:
     """``client.beta``: ``messages`` (with ``batches``), ``models`` and ``files``."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: APIClient) -> None:
         self.messages = BetaMessages(client)
         self.models = Models(client)
         self.files = Files(client, default_betas=(FILES_BETA,))

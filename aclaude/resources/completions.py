@@ -18,7 +18,7 @@ from ..types._completions import Completion
 from ._base import merge_headers
 
 if TYPE_CHECKING:
-    from .._client import Client
+    from ._base import APIClient
 
 __all__ = ["Completions", "CompletionsWithRawResponse"]
 
@@ -30,7 +30,7 @@ class Completions:
     ``model``, ``prompt`` (``"\\n\\nHuman: ...\\n\\nAssistant:"``), ``max_tokens_to_sample``,
     ``stop_sequences``, ``temperature``, ``top_k``, ``top_p``, ``metadata``."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: APIClient) -> None:
         self._client = client
 
     @property
@@ -91,7 +91,7 @@ class Completions:
         client = self._client
 
         async def opener(retry_count: int) -> Response:
-            return await client._open(
+            return await client.open_response(
                 "POST",
                 _PATH,
                 body=body,

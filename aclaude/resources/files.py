@@ -86,7 +86,7 @@ class Files(BetaAwareResource):
         async def attempt(retry_count: int) -> Response:
             source_errors.clear()
             try:
-                return await self._client._open(
+                return await self._client.open_response(
                     "POST",
                     _PATH,
                     extra_headers=headers,

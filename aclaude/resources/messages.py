@@ -24,7 +24,7 @@ from ._messages_extra import MessagesExtras
 from .batches import Batches, BatchesWithRawResponse
 
 if TYPE_CHECKING:
-    from .._client import Client
+    from ._base import APIClient
 
 __all__ = ["Messages"]
 
@@ -36,7 +36,7 @@ class Messages(MessagesExtras):
     ``extra_body`` (merged into the JSON body), ``timeout`` and ``max_retries``.
     """
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: APIClient) -> None:
         self._client = client
         self.batches = Batches(client)
 
@@ -174,7 +174,7 @@ class Messages(MessagesExtras):
         body = {**params, "stream": True}
         if extra_body:
             body.update(extra_body)
-        return self._client._event_stream(
+        return self._client.event_stream(
             "/v1/messages",
             body,
             extra_headers=extra_headers,

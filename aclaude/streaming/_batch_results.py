@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES, JSONLDecodeError, JSONLDecoder
-from .._exceptions import APIError
+from .._exceptions import APIError, StreamAlreadyConsumedError
 from .._http.transport import Response
 from ..types._batches import MessageBatchIndividualResponse, decode_result_line
 from ._lazy_stream import LazyStream
@@ -52,7 +52,7 @@ class BatchResults(LazyStream[MessageBatchIndividualResponse]):
             return self._response
         opener, self._opener = self._opener, None
         if opener is None:
-            raise RuntimeError("these batch results were closed before they were opened")
+            raise StreamAlreadyConsumedError("these batch results were closed before they were opened")
         self._response = await opener()
         return self._response
 

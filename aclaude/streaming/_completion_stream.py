@@ -21,6 +21,7 @@ from .._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     IncompleteStreamError,
+    StreamAlreadyConsumedError,
     error_for_stream_event,
 )
 from .._http.retry import with_retries
@@ -94,7 +95,7 @@ class CompletionStream(LazyStream[Completion]):
             return self._response
         opener, self._opener = self._opener, None
         if opener is None:
-            raise RuntimeError("this stream was closed before it was opened")
+            raise StreamAlreadyConsumedError("this stream was closed before it was opened")
 
         async def attempt(retry_count: int) -> None:
             await self._attempt(opener, retry_count)

@@ -40,6 +40,7 @@ from .._exceptions import (
     APIResponseValidationError,
     APITimeoutError,
     IncompleteStreamError,
+    StreamAlreadyConsumedError,
     error_for_stream_event,
 )
 from .._http.retry import is_retryable, retry_after_failure
@@ -167,7 +168,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
             return _ready(self)
         opener, self._opener = self._opener, None
         if opener is None:
-            raise RuntimeError("this stream was closed before it was opened")
+            raise StreamAlreadyConsumedError("this stream was closed before it was opened")
         return self._attempt(opener, 0)
 
     def __await__(self) -> Generator[Any, None, EventStream]:
@@ -283,7 +284,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         ``async with``, is fine). Close the stream (``async with``) when you stop early.
         """
         if self._iterator is not None:
-            raise RuntimeError("raw_events() must be called before the stream is iterated")
+            raise StreamAlreadyConsumedError("raw_events() must be called before the stream is iterated")
         return self._iterate_raw()
 
     async def _iterate_raw(self) -> AsyncGenerator[tuple[RawMessageStreamEvent, bytes], None]:
@@ -291,7 +292,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         opened = self._opened
         assert opened is not None
         if self._iterator is not None:
-            raise RuntimeError("raw_events() must be called before the stream is iterated")
+            raise StreamAlreadyConsumedError("raw_events() must be called before the stream is iterated")
         # _iterate yields exactly one event per decoded (name, data) pair, in decoder order
         # (an error event raises instead), so a FIFO of their data pairs up with the events.
         # It holds at most one chunk's worth of data ahead of the consumer.

@@ -40,7 +40,7 @@ from ..types._message import Message, ToolUseBlock
 from ._tool import Tool, ToolResult, tool_result_content
 
 if TYPE_CHECKING:
-    from ..resources.messages import Messages
+    from ._messages_api import MessagesAPI
 
 __all__ = ["EndReason", "StreamingToolRunner", "ToolParam", "ToolRunner"]
 
@@ -61,7 +61,7 @@ class _BaseToolRunner(Generic[_ItemT]):
 
     def __init__(
         self,
-        api: Messages,
+        api: MessagesAPI,
         *,
         tools: Iterable[ToolParam],
         max_iterations: int | None,
@@ -105,7 +105,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         self.end_reason: EndReason | None = None
         #: The latest complete assistant message.
         self.last_message: Message | None = None
-        self._log: logging.Logger = api._client._log
+        self._log: logging.Logger = api.logger
         self._gen: AsyncGenerator[_ItemT, None] = self._run()
 
     # -- consumption -------------------------------------------------------------------------

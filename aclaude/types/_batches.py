@@ -14,8 +14,7 @@ from typing import Any, ClassVar
 
 import msgspec
 
-from .._decoders.jsonl import JSONLDecodeError
-from .._exceptions import APIResponseValidationError
+from .._exceptions import APIResponseValidationError, JSONLDecodeError
 from ._events import decode_unknown, message_from_json
 from ._message import Message
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import msgspec
 
+from .._retry_after import parse_retry_after
+
 __all__ = ["RateLimits"]
 
 _PREFIX = "anthropic-ratelimit-"
@@ -28,7 +30,8 @@ class RateLimits(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=True):
     output_tokens_limit: int | None = None
     output_tokens_remaining: int | None = None
     output_tokens_reset: datetime | None = None
-    #: ``retry-after`` in seconds, when the response had one.
+    #: Seconds the server asked to wait (``retry-after-ms``, else ``retry-after`` as seconds or
+    #: an HTTP-date), when the response said; read as ``APIStatusError.retry_after`` reads it.
     retry_after: float | None = None
 
     @classmethod
@@ -43,12 +46,9 @@ class RateLimits(msgspec.Struct, kw_only=True, omit_defaults=True, frozen=True):
             reset = _time(headers.get(f"{_PREFIX}{kind}-reset"))
             if reset is not None:
                 values[f"{field}_reset"] = reset
-        retry_after = headers.get("retry-after")
+        retry_after = parse_retry_after(headers)
         if retry_after is not None:
-            try:
-                values["retry_after"] = float(retry_after)
-            except ValueError:
-                pass
+            values["retry_after"] = retry_after
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -675,8 +675,8 @@ async def test_error_event_after_content_in_one_read_without_retries(
 
 async def test_error_event_after_content_in_one_read_is_retried(server: FakeAnthropic) -> None:
     # Nothing had been handed to the caller, so the failure is retried like an HTTP 529, and
-    # the caller sees one clean stream (issue 3: "before any content event was handed to the
-    # caller is retried").
+    # the caller sees one clean stream (the rule in aclaude/_http/retry.py: an error event
+    # before any content event was handed to the caller is retried).
     server.enqueue(Reply.raw(CONTENT_THEN_ERROR), Reply.text("the answer"))
     async with make_client(server, max_retries=1) as client, asyncio.timeout(TIMEOUT):
         async with client.messages.stream(**PARAMS) as stream:

@@ -1,4 +1,4 @@
-"""Logging and secrets (DESIGN.md §3 and §6, issue 3 item 6).
+"""Logging and secrets: request logging that never shows a credential.
 
 With debug logging on (``log_level=`` or ``ANTHROPIC_LOG``) the client logs its requests and
 responses with their request ids, and the API key (or auth token) never appears: not in a log

@@ -1,4 +1,4 @@
-"""The reliability matrix (DESIGN.md §6, issue 3 items 2-5 and 7) over real loopback HTTP.
+"""The reliability matrix over real loopback HTTP (docs/architecture.md lists where each rule lives).
 
 Timeouts (headers never sent, pings only, silence, an endless trickle, a long healthy stream),
 the connection pool under early exits and cancellation, client options as the server sees them,

@@ -1,4 +1,4 @@
-"""The retry policy over real loopback HTTP (DESIGN.md §6, issue 3 item 1).
+"""The retry policy (aclaude/_http/retry.py states its rules) over real loopback HTTP.
 
 What is retried (connection errors, timeouts, 408/409/429/5xx, ``event: error`` before any
 content), what is tried exactly once (other 4xx, anything after content was handed out), how
@@ -23,6 +23,7 @@ import pytest
 
 import aclaude
 import aclaude._http.retry
+from aclaude._http.transport import PreparedRequest
 from aclaude.testing import FakeAnthropic, Reply
 
 API_KEY = "sk-ant-test-not-a-real-key"
@@ -196,13 +197,13 @@ def attempts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import aclaude._client
 
     sent: list[str] = []
-    real = aclaude._client.open_response
+    real = aclaude._client.send
 
-    async def counting(session: Any, method: str, url: str, **kwargs: Any) -> Any:
-        sent.append(url)
-        return await real(session, method, url, **kwargs)
+    async def counting(session: Any, request: PreparedRequest, **kwargs: Any) -> Any:
+        sent.append(request.url)
+        return await real(session, request, **kwargs)
 
-    monkeypatch.setattr(aclaude._client, "open_response", counting)
+    monkeypatch.setattr(aclaude._client, "send", counting)
     return sent
 
 

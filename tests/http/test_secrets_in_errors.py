@@ -1,4 +1,4 @@
-"""Secrets in chained exceptions, URLs and reprs (issue 15 item 7, a security fix).
+"""Secrets in chained exceptions, URLs and reprs (a security fix).
 
 aiohttp keeps the request's headers (the API key) in the ``request_info`` of the exception it
 raises for a malformed response, and a proxy's password in the connection key of a connect

@@ -1,5 +1,5 @@
-"""Soak: 2,000 concurrent streams against one fake server with random faults, twice
-(DESIGN.md §6, issue 3 item 8).
+"""Soak: 2,000 concurrent streams against one fake server with random faults, twice (the
+reliability matrix's soak row, docs/architecture.md).
 
 Each round queues 2,000 scripted replies drawn with a seeded random generator (the seed is in
 the test id; set ``ACLAUDE_SOAK_SEED`` to replay another): complete streams, error events,

@@ -233,7 +233,7 @@ def three_calls(name: str | list[str]) -> Reply:
 
 async def test_a_turns_tools_run_concurrently(server: FakeAnthropic, client: aclaude.Client) -> None:
     """Three tools that each sleep: every one starts before any one ends (they overlap), so the
-    turn takes one sleep, not three. Shorter sleeps than the issue's 1 s keep the suite fast."""
+    turn takes one sleep, not three. Sleeps shorter than a realistic 1 s keep the suite fast."""
     loop = asyncio.get_running_loop()
     spans: dict[int, tuple[float, float]] = {}
 
