@@ -23,16 +23,19 @@ from ._sse_render import render_event
 
 __all__ = ["generated_events", "generated_message", "generated_text"]
 
+# 240 characters (2^4 * 3 * 5), ending with a space: for most delta sizes the stream of pieces
+# repeats after a short period (20 pieces of 12 bytes) that fits the cycle whole, so the text
+# wraps around between words, never inside one.
 _LOREM = (
-    "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut "
+    "lorem ipsum dolor sit amet adipiscing elit sed do eiusmod tempor incididunt ut "
     "labore et dolore magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco "
-    "laboris nisi ut aliquip ex ea commodo consequat duis aute irure dolor in reprehenderit "
+    "laboris nisi ut aliquip ex ea commodo consequat duis aute irure dolor in "
 )
 
 # A cycle holds at most this many text bytes, so a huge delta size cannot blow up the cache.
 _MAX_CYCLE_BYTES = 256 * 1024
-# ...and at most this many deltas: enough to look like prose, few enough to render instantly.
-_MAX_CYCLE_DELTAS = 64
+# ...and at most this many deltas: a whole period of 240 one-byte pieces, still instant to render.
+_MAX_CYCLE_DELTAS = 256
 
 _BLOCK_START: dict[str, Any] = {
     "type": "content_block_start",
@@ -77,7 +80,9 @@ def _finishing_text(delta_bytes: int, index: int) -> str:
 def _finishing_event(delta_bytes: int, deltas: int) -> bytes:
     texts, _ = _cycle(delta_bytes)
     text = _finishing_text(delta_bytes, (deltas - 1) % len(texts))
-    return render_event({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}})
+    return render_event(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}
+    )
 
 
 def _wire_stop_reason(stop_reason: str) -> str:

@@ -266,7 +266,9 @@ class FakeAnthropic:
         rejection = check_auth(request.headers, self._api_keys)
         if rejection is None and request.method == "POST" and request.path in _CHECKED_BODIES:
             count_tokens = request.path != MESSAGES_PATH
-            rejection = check_messages_body(body, count_tokens=count_tokens) or check_model(body, self._models)
+            rejection = check_messages_body(body, count_tokens=count_tokens) or check_model(
+                body, self._models
+            )
         return rejection
 
 

@@ -29,7 +29,6 @@ import aclaude
 from aclaude.relay import create_relay_app
 from aclaude.testing import FakeAnthropic
 
-
 DEFAULT_PORT = 8765
 
 
