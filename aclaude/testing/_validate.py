@@ -177,6 +177,23 @@ def _check_optional_fields(body: Mapping[str, Any]) -> Rejection | None:
     for name in ("metadata", "tool_choice", "thinking"):
         if name in body and not isinstance(body[name], Mapping):
             return _invalid(f"{name}: Input should be a valid dictionary")
+    return _check_thinking(body)
+
+
+def _check_thinking(body: Mapping[str, Any]) -> Rejection | None:
+    thinking = body.get("thinking")
+    if not isinstance(thinking, Mapping) or thinking.get("type") != "enabled":
+        return None
+    budget = thinking.get("budget_tokens")
+    if budget is None:
+        return _invalid("thinking.enabled.budget_tokens: Field required")
+    if not _is_int(budget):
+        return _invalid("thinking.enabled.budget_tokens: Input should be a valid integer")
+    if budget < 1024:
+        return _invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+    max_tokens = body.get("max_tokens")
+    if _is_int(max_tokens) and max_tokens <= budget:
+        return _invalid("`max_tokens` must be greater than `thinking.budget_tokens`")
     return None
 
 

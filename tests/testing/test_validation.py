@@ -90,6 +90,14 @@ INVALID: list[tuple[Any, str]] = [
     ({**GOOD, "messages": [{"content": "x"}]}, "messages.0.role: Field required"),
     ({**GOOD, "messages": [{"role": "user"}]}, "messages.0.content: Field required"),
     (["not", "an", "object"], "request body must be a JSON object"),
+    (
+        {**GOOD, "thinking": {"type": "enabled", "budget_tokens": 100}},
+        "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
+    ),
+    (
+        {**GOOD, "thinking": {"type": "enabled", "budget_tokens": 2048}},
+        "`max_tokens` must be greater than `thinking.budget_tokens`",
+    ),
 ]
 
 
@@ -110,6 +118,7 @@ async def test_valid_bodies_pass(server: FakeAnthropic, session: aiohttp.ClientS
         GOOD,
         {**GOOD, "temperature": 0, "top_p": 1, "top_k": 5, "stream": False, "system": "Be brief."},
         {**GOOD, "metadata": {"user_id": "u"}, "stop_sequences": ["END"], "tools": []},
+        {**GOOD, "max_tokens": 4096, "thinking": {"type": "enabled", "budget_tokens": 1024}},
         # A final assistant message (a prefill) may be empty... of text, not of blocks' text.
         {**GOOD, "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": ""}]},
         {**GOOD, "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]},
@@ -252,3 +261,27 @@ async def test_pacing_holds_the_first_token_and_spaces_the_rest(session: aiohttp
     async with FakeAnthropic(deltas=4) as server:  # off by default: nothing is held
         status, _ = await post(session, server.url + "/v1/messages", GOOD)
         assert status == 200
+
+
+async def test_the_official_sdk_sees_the_same_error_types(server: FakeAnthropic) -> None:
+    # The reference client: what it raises against the fake is what it raises against the API.
+    anthropic = pytest.importorskip("anthropic")
+    sdk = anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, max_retries=0)
+    try:
+        async with asyncio.timeout(LIMIT):
+            with pytest.raises(anthropic.BadRequestError) as bad:
+                await sdk.messages.create(
+                    model="m", max_tokens=-3, messages=[{"role": "user", "content": "x"}]
+                )
+            assert bad.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
+    finally:
+        await sdk.close()
+    async with FakeAnthropic(api_keys=[KEY]) as keyed:
+        wrong = anthropic.AsyncAnthropic(api_key="sk-ant-wrong", base_url=keyed.url, max_retries=0)
+        try:
+            async with asyncio.timeout(LIMIT):
+                with pytest.raises(anthropic.AuthenticationError) as denied:
+                    await wrong.messages.create(**GOOD)
+        finally:
+            await wrong.close()
+    assert denied.value.body["error"]["type"] == "authentication_error"  # type: ignore[index]
