@@ -242,3 +242,16 @@ async def test_relay_example_does_not_take_serve_mocks_port() -> None:
     assert process.returncode == 0
     help_text = out.decode()
     assert "default: 8765" in help_text and "8080" not in help_text.split("options:")[-1]
+
+
+async def test_demo_honours_max_tokens_and_is_paced() -> None:
+    status, out, err = await run("chat", "--max-tokens", "5", "hi", key=None)
+    assert status == 0, err
+    notice, usage = err.splitlines()
+    assert "using the embedded fake API" in notice
+    assert usage.startswith("[1 input + 5 output tokens, first token ")
+    first_token_ms = int(usage.split("first token ")[1].split(" ms")[0])
+    assert first_token_ms >= 400  # the demo's pacing (a lower bound: a busy machine only adds)
+    assert len(out.strip()) == 5 * 12  # five 12-byte tokens, cut there as the API would
+    status, out, _ = await run("chat", "hi", key=None)
+    assert status == 0 and out.endswith(".\n") and out[-3].isalpha()  # a whole reply ends a sentence
