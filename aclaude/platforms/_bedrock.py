@@ -34,12 +34,14 @@ from yarl import URL
 
 from .._client import PreparedRequest
 from .._decoders.aws_eventstream import AWSEventStreamDecoder
-from .._exceptions import APIError, APIStatusError
+from .._exceptions import APIError
 from ..streaming._event_stream import DecoderFactory
 from ._base import ClientOptions, PlatformClient, json_object
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
+
+    from .._exceptions import APIStatusError
 
 __all__ = ["BEDROCK_API_VERSION", "BedrockClient"]
 
