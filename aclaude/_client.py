@@ -58,6 +58,21 @@ class Client(AsyncClosing):
     caps the requests in flight (streams count until they end). Pass ``session=`` (or
     ``connector=``) to use your own aiohttp objects: the client never closes what it did not
     create. ``trust_env=True`` takes proxies from the environment (off by default).
+
+    Resources (attributes of every client, as in the official SDK):
+
+    - ``messages``: ``create()`` (``stream=True`` for the events), ``stream()`` (a
+      ``MessageStream``), ``parse()``, ``count_tokens()``, ``tool_runner()``;
+      ``messages.batches``: the Message Batches API (``create``, ``retrieve``, ``list``,
+      ``cancel``, ``delete``, ``results``)
+    - ``models``: ``list()``, ``retrieve()``
+    - ``files``: ``upload()``, ``list()``, ``retrieve_metadata()``, ``download()``, ``delete()``
+    - ``completions``: the legacy Text Completions API
+    - ``beta``: ``beta.messages`` (with ``betas=[...]``), ``beta.models``, ``beta.files``
+
+    Each resource's ``with_raw_response`` makes the same calls and returns the HTTP response too.
+
+    ``with_options(...)`` returns a copy with other options sharing this client's connection pool.
     """
 
     #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import time
 from typing import Any
 
@@ -21,13 +22,10 @@ async def main() -> None:
     async with contextlib.AsyncExitStack() as stack:
         options: dict[str, Any] = {}
         if not os.environ.get("ANTHROPIC_API_KEY"):
-            fake = await stack.enter_async_context(FakeAnthropic())
             # Paced deltas, so the callbacks visibly fire one by one.
-            options = {
-                "api_key": "sk-ant-fake",
-                "base_url": fake.url,
-                "default_headers": {"x-fake-delay": "0.02"},
-            }
+            fake = await stack.enter_async_context(FakeAnthropic(token_interval=0.02))
+            options = {"api_key": "sk-ant-fake", "base_url": fake.url}
+            print("(no ANTHROPIC_API_KEY: using the embedded fake API)", file=sys.stderr)
         client = await stack.enter_async_context(aclaude.Client(**options))
 
         started = time.perf_counter()

@@ -81,6 +81,7 @@ async def main(streams: int = 1000, real: bool = False) -> int:
                 "base_url": fake.url,
                 "default_headers": {"x-fake-hold": "0.3"},
             }
+            print("(using the embedded fake API; --real for the real API)", file=sys.stderr)
         client = await stack.enter_async_context(aclaude.Client(**options))
         progress = Progress(total=streams, started=time.perf_counter())
         drawing = asyncio.create_task(redraw(progress))

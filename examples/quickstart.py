@@ -1,6 +1,6 @@
 """Stream one reply. Uses the real API when ANTHROPIC_API_KEY is set, else the embedded fake API.
 
-    python examples/quickstart.py
+python examples/quickstart.py
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 
 import aclaude
 from aclaude.testing import FakeAnthropic
@@ -17,8 +18,12 @@ async def main() -> None:
     async with contextlib.AsyncExitStack() as stack:
         options = {}
         if not os.environ.get("ANTHROPIC_API_KEY"):
-            server = await stack.enter_async_context(FakeAnthropic())
+            # Paced like the real API (a wait for the first token, then a steady rate).
+            server = await stack.enter_async_context(
+                FakeAnthropic(first_token_delay=0.3, token_interval=0.02)
+            )
             options = {"api_key": "sk-ant-fake", "base_url": server.url}
+            print("(no ANTHROPIC_API_KEY: using the embedded fake API)", file=sys.stderr)
         client = await stack.enter_async_context(aclaude.Client(**options))
         async with client.messages.stream(
             model="claude-sonnet-4-5",

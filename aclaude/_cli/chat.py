@@ -4,7 +4,9 @@ embedded fake API.
 With no API key configured (``ANTHROPIC_API_KEY`` / ``ANTHROPIC_AUTH_TOKEN``) and no base URL,
 or with ``--mock``, ``chat`` talks to the embedded fake API started in this process, and says so
 in one line on stderr. Failures (no or rejected key, unreachable host, bad model ...) print one
-line on stderr and exit non-zero; never a traceback.
+line in words on stderr and exit non-zero; never a traceback (``--verbose`` adds the details).
+Ctrl-C and SIGTERM end a partly printed line first; a closed pipe ends quietly, with the same
+status in text and ``--json`` mode.
 """
 
 from __future__ import annotations
@@ -13,42 +15,52 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .._client import Client
-from .._exceptions import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    IncompleteStreamError,
-    NotFoundError,
-)
-from .._logging import redact_url
+from .._exceptions import APIError
+from .._version import __version__
 from ..streaming._event_stream import EventStream
 from ..types._events import RawContentBlockDeltaEvent, RawMessageDeltaEvent, RawMessageStartEvent, TextDelta
+from ._describe import (
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_CONNECTION,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    describe_error,
+    details,
+)
 
-__all__ = ["main"]
+__all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_CONNECTION", "EXIT_INTERRUPTED", "EXIT_USAGE", "main"]
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 MOCK_API_KEY = "sk-ant-mock"
-# The fake API answers at once; pacing its deltas lets a person see the reply stream in.
-MOCK_HEADERS = {"x-fake-delay": "0.02"}
+# The fake API answers at once; pacing (a wait for the first token, then a steady rate) lets a
+# person see the reply stream in, as from the real API.
+MOCK_FIRST_TOKEN_DELAY = 0.4
+MOCK_TOKEN_INTERVAL = 0.02
 
-# Exit statuses: 0 ok, 1 API error, 2 usage, 3 authentication, 4 connection, 130 interrupted.
-EXIT_API, EXIT_USAGE, EXIT_AUTH, EXIT_CONNECTION, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+
+class _Terminated(Exception):
+    """SIGTERM arrived: the run was cancelled and the command exits 143."""
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aclaude", description="Stream replies from the Anthropic Messages API."
     )
+    parser.add_argument("--version", action="version", version=f"aclaude {__version__}")
+    # One subparser per command; a command's parser is its args' ``usage_parser``, so that an
+    # unknown option after a command shows that command's usage (see main()).
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="send one prompt and stream the reply")
+    chat.set_defaults(usage_parser=chat)
     chat.add_argument("prompt", help="the user message ('-' reads it from stdin)")
     chat.add_argument(
         "--model",
@@ -62,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--json", action="store_true", help="print the events as JSON lines")
     chat.add_argument("--mock", action="store_true", help="use the embedded fake API")
     chat.add_argument("--base-url", default=None, help="API base URL (default: ANTHROPIC_BASE_URL)")
+    chat.add_argument("--verbose", "-v", action="store_true", help="on failure, print the details too")
     # Listed for --help only: main() hands everything after "serve-mock" to the fake server's
     # own parser (argparse's REMAINDER cannot take "--port 0" as the first arguments).
     sub.add_parser(
@@ -78,24 +91,72 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["serve-mock"]:
         from ..testing.__main__ import main as serve_main
 
-        return serve_main(argv[1:], prog="aclaude serve-mock")
-    args = _parser().parse_args(argv)
-    if args.prompt == "-":
-        args.prompt = sys.stdin.read()
+        return serve_main(argv[1:], prog="aclaude serve-mock", paced=True)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse would print the top-level usage; the command's own is the helpful one.
+        getattr(args, "usage_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    printer = _Printer(sys.stdout, as_json=args.json)
     try:
-        return asyncio.run(_chat(args, sys.stdout, sys.stderr))
+        if args.prompt == "-":
+            args.prompt = sys.stdin.read()
+        return asyncio.run(_run(args, printer, sys.stderr))
     except KeyboardInterrupt:
-        print("aclaude: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _stopped(printer, "interrupted", EXIT_INTERRUPTED)
+    except _Terminated:
+        return _stopped(printer, "terminated", EXIT_TERMINATED)
     except BrokenPipeError:
-        # The reader went away (`aclaude chat ... | head`): stop quietly. Point stdout at
-        # devnull so that the interpreter's final flush does not fail a second time.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_API
+        return _closed_pipe()
 
 
-async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _stopped(printer: _Printer, what: str, status: int) -> int:
+    """Ctrl-C or SIGTERM: end the partly printed line, then say so on a line of its own."""
+    try:
+        printer.end_line()
+    except BrokenPipeError:
+        return _closed_pipe()
+    print(f"aclaude: {what}", file=sys.stderr)
+    return status
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``aclaude chat ... | head``): stop quietly, with the same status
+    in text and ``--json`` mode. Point stdout at devnull so that the interpreter's final flush
+    does not fail a second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_API
+
+
+async def _run(args: argparse.Namespace, printer: _Printer, err: TextIO) -> int:
+    """``_chat`` with SIGTERM turned into a cancellation, so the command can end its line."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    terminated = False
+
+    def on_sigterm() -> None:
+        nonlocal terminated
+        terminated = True
+        if task is not None:
+            task.cancel()
+
+    handled = False
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no signal handlers
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+        handled = True
+    try:
+        return await _chat(args, printer, err)
+    except asyncio.CancelledError:
+        if terminated:
+            raise _Terminated from None
+        raise
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _chat(args: argparse.Namespace, printer: _Printer, err: TextIO) -> int:
     has_key = bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
     base_url = args.base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
     async with contextlib.AsyncExitStack() as stack:
@@ -103,8 +164,10 @@ async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.mock or (not has_key and base_url is None):
             from ..testing import FakeAnthropic
 
-            server = await stack.enter_async_context(FakeAnthropic())
-            options = {"base_url": server.url, "api_key": MOCK_API_KEY, "default_headers": MOCK_HEADERS}
+            server = await stack.enter_async_context(
+                FakeAnthropic(first_token_delay=MOCK_FIRST_TOKEN_DELAY, token_interval=MOCK_TOKEN_INTERVAL)
+            )
+            options = {"base_url": server.url, "api_key": MOCK_API_KEY}
             reason = "--mock" if args.mock else "no ANTHROPIC_API_KEY set"
             print(f"aclaude: {reason}: using the embedded fake API at {server.url}", file=err)
         client = await stack.enter_async_context(Client(**options))
@@ -117,47 +180,18 @@ async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             params["system"] = args.system
         if args.temperature is not None:
             params["temperature"] = args.temperature
-        printer = _Printer(out, as_json=args.json)
         try:
             await printer.run(client.messages.create(stream=True, **params))
         except APIError as exc:
             printer.end_line()  # the error line must not start after partial text
-            message, status = _describe_error(exc, client.base_url, has_key or bool(args.mock))
+            message, status = describe_error(exc, client.base_url, has_key or bool(args.mock))
             print(f"aclaude: {message}", file=err)
+            if args.verbose:
+                for line in details(exc):
+                    print(f"aclaude: {line}", file=err)
             return status
         print(printer.summary(), file=err)
         return 0
-
-
-def _describe_error(exc: APIError, base_url: str, sent_key: bool) -> tuple[str, int]:
-    """One line for a failure, and the exit status."""
-    if isinstance(exc, AuthenticationError):
-        if not sent_key:
-            return "no API key: set ANTHROPIC_API_KEY (the API answered 401)", EXIT_AUTH
-        return f"the API key was rejected ({_status_detail(exc)})", EXIT_AUTH
-    if isinstance(exc, NotFoundError):
-        return f"not found, check --model ({_status_detail(exc)})", EXIT_API
-    if isinstance(exc, APIStatusError):
-        return f"the API answered with an error ({_status_detail(exc)})", EXIT_API
-    if isinstance(exc, IncompleteStreamError):
-        return f"the reply was cut off: {exc.message}", EXIT_CONNECTION
-    if isinstance(exc, APITimeoutError):
-        return f"timed out talking to {redact_url(base_url)}: {exc.message}", EXIT_CONNECTION
-    if isinstance(exc, APIConnectionError):
-        return f"cannot reach {redact_url(base_url)}: {exc.message}", EXIT_CONNECTION
-    return exc.message, EXIT_API
-
-
-def _status_detail(exc: APIStatusError) -> str:
-    """``401 authentication_error: invalid x-api-key`` from the error body, tolerating any shape."""
-    error = exc.body.get("error") if isinstance(exc.body, dict) else None
-    text = error.get("message") if isinstance(error, dict) else None
-    detail = f"{exc.status_code} {exc.type or 'error'}"
-    if isinstance(text, str) and text:
-        detail += f": {text}"
-    if exc.request_id:
-        detail += f", request_id {exc.request_id}"
-    return detail
 
 
 class _Printer:
@@ -176,6 +210,7 @@ class _Printer:
 
     async def run(self, events: EventStream) -> None:
         out, as_json = self._out, self._as_json
+        self._started = time.perf_counter()  # the clock of the usage line starts with the request
         async with events:
             # raw_events: --json prints each event's JSON as the API sent it, not re-encoded.
             async for event, data in events.raw_events():

@@ -41,9 +41,13 @@ from ._base import ClientOptions, PlatformClient, json_object, require
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
 
+    from .._exceptions import APIStatusError
+
 __all__ = ["BEDROCK_API_VERSION", "BedrockClient"]
 
 BEDROCK_API_VERSION = "bedrock-2023-05-31"
+#: The IAM action every BedrockClient request needs (see BedrockClient._describe_error).
+STREAM_PERMISSION = "bedrock:InvokeModelWithResponseStream"
 _SERVICE = "bedrock"
 _SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
 # Not signed: botocore leaves user-agent out too; a proxy may rewrite it.
@@ -235,6 +239,18 @@ class BedrockClient(PlatformClient):
 
     def _auth_kind(self) -> str:
         return "api_key" if self._bearer else "sigv4"
+
+    def _describe_error(self, exc: APIStatusError) -> None:
+        super()._describe_error(exc)
+        # Every call is a stream (create() without stream=True is a drained one), so a policy
+        # that grants only bedrock:InvokeModel refuses all of them: say which action is needed.
+        if exc.status_code == 403 and exc.type == "AccessDeniedException" and "not authorized" in exc.message:
+            exc.message += (
+                f"; aclaude calls InvokeModelWithResponseStream for every request, create() without "
+                f"stream=True included (it is a drained stream), so the policy must allow "
+                f"{STREAM_PERMISSION} on this model, not only bedrock:InvokeModel"
+            )
+            exc.args = (exc.message,)
 
     def _share_state(self, source: Self) -> None:
         self._credentials = source._credentials

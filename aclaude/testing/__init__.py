@@ -15,6 +15,15 @@ headers. Point any client at ``server.url``::
         ...  # client = SomeClient(base_url=server.url, api_key="sk-test")
         assert server.requests[0].headers["x-api-key"] == "sk-test"
 
+Requests are checked as the real API checks them, before any scripted reply: no key is a 401
+(``api_keys=[...]``: another key is too), a Messages body the API refuses is a 400
+``invalid_request_error`` with the API's message (``max_tokens: Field required``, ``temperature:
+Input should be less than or equal to 1``, ``foo: Extra inputs are not permitted`` ...), and with
+``models=[...]`` an unknown model is a 404. ``FakeAnthropic(validate=False)`` or the header
+``x-fake-validate: off`` turns the checks off for odd bodies sent on purpose. Generated replies
+honour ``max_tokens`` (``stop_reason: "max_tokens"``) and otherwise end on a full stop.
+``first_token_delay`` / ``token_interval`` pace every reply like the real API (off by default).
+
 Faults for reliability tests: ``error_event_after`` / ``truncate_after`` / ``drop_after`` (an
 error event, a clean EOF or a dropped connection after N events), ``delay_between``,
 ``hold_after_start``, ``delay_headers`` (headers late or never), ``Reply.disconnect()`` (reset
@@ -35,7 +44,8 @@ request's headers control: ``x-fake-deltas``, ``x-fake-delta-bytes``, ``x-fake-c
 (``event`` or a byte count), ``x-fake-hold`` (seconds to pause after message_start and the
 first content_block_start),
 ``x-fake-delay``, ``x-fake-echo``, ``x-fake-truncate-after``, ``x-fake-drop-after``,
-``x-fake-error-after`` and ``x-fake-error-type``.
+``x-fake-error-after``, ``x-fake-error-type`` and ``x-fake-validate``. ``x-fake-deltas`` /
+``x-fake-delta-bytes`` ask for an exact shape (benchmarks), ``max_tokens`` notwithstanding.
 
 The rest of the API is served too, statefully and with the API's pagination: models
 (``/v1/models``), token counting, Message Batches (results as streamed JSON Lines; seed any
@@ -59,6 +69,7 @@ From a shell (benchmarks run it in its own process)::
 
     python -m aclaude.testing --port 0 --deltas 200 --delta-bytes 12
     # prints "listening on http://127.0.0.1:PORT", serves until SIGINT/SIGTERM
+    # (``aclaude serve-mock`` is the same, paced by default; --no-validate turns the checks off)
 """
 
 from ._blocks import CustomBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolUseBlock

@@ -26,6 +26,7 @@ CONTROL_HEADERS = (
     "x-fake-drop-after",
     "x-fake-error-after",
     "x-fake-error-type",
+    "x-fake-validate",
 )
 
 _T = TypeVar("_T")
@@ -45,6 +46,8 @@ class Control:
     drop_after: int | None = None
     error_after: int | None = None
     error_type: str | None = None
+    #: ``x-fake-validate: off`` skips the request checks for this request (odd bodies on purpose).
+    validate: bool | None = None
 
 
 def parse_chunking(value: str) -> int | Literal["event"]:
@@ -105,4 +108,5 @@ def parse_control(headers: Mapping[str, str]) -> Control:
         drop_after=_get(headers, "x-fake-drop-after", _non_negative_int),
         error_after=_get(headers, "x-fake-error-after", _non_negative_int),
         error_type=headers.get("x-fake-error-type"),
+        validate=_get(headers, "x-fake-validate", _flag),
     )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime
 import hmac
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -48,6 +48,11 @@ BEDROCK_ACCESS_KEY = "AKIDEXAMPLE"
 BEDROCK_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
 _ANTHROPIC_VERSION = "bedrock-2023-05-31"
+# The IAM action each runtime operation needs.
+_ACTIONS = {
+    "invoke": "bedrock:InvokeModel",
+    "invoke-with-response-stream": "bedrock:InvokeModelWithResponseStream",
+}
 _SERVICE = "bedrock"
 _MAX_SKEW = datetime.timedelta(minutes=5)
 _AUTH_RE = re.compile(
@@ -165,9 +170,13 @@ class FakeBedrock(PlatformFake):
         host: str = "127.0.0.1",
         port: int = 0,
         upstream: FakeAnthropic | None = None,
+        allowed_actions: Collection[str] | None = None,
     ) -> None:
         super().__init__(host=host, port=port, upstream=upstream)
         self.region = region
+        #: The IAM actions the caller's policy grants (None: all), e.g. ``{"bedrock:InvokeModel"}``
+        #: to see what a policy without ``bedrock:InvokeModelWithResponseStream`` does.
+        self.allowed_actions = frozenset(allowed_actions) if allowed_actions is not None else None
         self.credentials = (
             dict(credentials) if credentials is not None else {BEDROCK_ACCESS_KEY: BEDROCK_SECRET_KEY}
         )
@@ -302,6 +311,20 @@ class FakeBedrock(PlatformFake):
         canonical = signer.canonical_request(aws_request)
         return str(signer.signature(signer.string_to_sign(aws_request, canonical), aws_request))
 
+    def _authorize(self, request: web.Request, operation: str, model: str) -> web.Response | None:
+        """IAM: the action behind ``operation`` must be one of ``allowed_actions``, else AWS's 403."""
+        action = _ACTIONS[operation]
+        if self.allowed_actions is None or action in self.allowed_actions:
+            return None
+        resource = f"arn:aws:bedrock:{self.region}::foundation-model/{model}"
+        return self._error(
+            request,
+            403,
+            "AccessDeniedException",
+            f"User: arn:aws:iam::123456789012:user/fake is not authorized to perform: {action} on "
+            f"resource: {resource} because no identity-based policy allows the {action} action",
+        )
+
     async def route(self, request: web.Request, body: bytes, json: Any) -> web.StreamResponse | Forward:
         denied = self._authenticate(request, body)
         if denied is not None:
@@ -315,6 +338,9 @@ class FakeBedrock(PlatformFake):
             or segments[3] not in ("invoke", "invoke-with-response-stream")
         ):
             return self._error(request, 404, "UnknownOperationException", "Unknown operation")
+        denied = self._authorize(request, segments[3], unquote(segments[2]))
+        if denied is not None:
+            return denied
         if not isinstance(json, dict):
             return self._error(
                 request, 400, "ValidationException", "Malformed input request: expected a JSON object"

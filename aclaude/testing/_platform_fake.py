@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["Forward", "PlatformFake", "StreamTranslator"]
 
 _MAX_REQUEST_BYTES = 64 * 1024 * 1024
+_UPSTREAM_KEY = "sk-ant-fake-platform-upstream"
 _SHUTDOWN_TIMEOUT = 1.0
 # Not copied from the upstream response: hop-by-hop, or recomputed by aiohttp.
 _DROPPED_RESPONSE_HEADERS = frozenset(
@@ -223,7 +224,9 @@ class PlatformFake:
 
     async def _forward(self, request: web.Request, forward: Forward) -> web.StreamResponse:
         assert self._session is not None
-        headers = {"content-type": "application/json", **forward.headers}
+        # The platform checked its own credentials; the upstream fake checks for an API key
+        # like the real API, so the forwarded request carries a fixed internal one.
+        headers = {"content-type": "application/json", "x-api-key": _UPSTREAM_KEY, **forward.headers}
         for name, value in request.headers.items():
             if name.lower().startswith("x-fake-"):
                 headers[name] = value

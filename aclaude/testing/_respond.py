@@ -65,6 +65,8 @@ class Defaults:
     delta_bytes: int = 12
     chunking: Chunking = "event"
     model: str = DEFAULT_MODEL
+    first_token_delay: float = 0.0
+    token_interval: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,8 @@ def _chunk_size(reply: Reply | None, ctx: Context, *, default: Chunking) -> int 
     return None
 
 
-def _seconds(own: float | None, header: float | None) -> float:
-    return own if own is not None else header if header is not None else 0.0
+def _seconds(own: float | None, header: float | None, default: float = 0.0) -> float:
+    return own if own is not None else header if header is not None else default
 
 
 def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
@@ -161,8 +163,12 @@ def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
         pieces=pieces,
         ending=ending,
         chunk_size=_chunk_size(reply, ctx, default=ctx.defaults.chunking),
-        delay_between=_seconds(reply.delay_between if reply else None, control.delay),
-        hold_after_first=_seconds(reply.hold_after_start if reply else None, control.hold),
+        delay_between=_seconds(
+            reply.delay_between if reply else None, control.delay, ctx.defaults.token_interval
+        ),
+        hold_after_first=_seconds(
+            reply.hold_after_start if reply else None, control.hold, ctx.defaults.first_token_delay
+        ),
         stall=stall,
     )
 
@@ -238,9 +244,20 @@ async def respond_scripted(reply: Reply, ctx: Context) -> web.StreamResponse:
     return _disconnect(ctx.request)
 
 
+def _honour_max_tokens(deltas: int, max_tokens: Any) -> tuple[int, str]:
+    """A generated delta is one output token: a reply longer than ``max_tokens`` is cut there
+    and ends with ``stop_reason: "max_tokens"``, as the API's does."""
+    if isinstance(max_tokens, int) and not isinstance(max_tokens, bool) and 0 < max_tokens < deltas:
+        return max_tokens, "max_tokens"
+    return deltas, "end_turn"
+
+
 async def respond_generated(ctx: Context) -> web.StreamResponse:
-    """Answer ``POST /v1/messages`` when nothing is queued: lorem text (or an echo) of
-    ``x-fake-deltas`` deltas of ``x-fake-delta-bytes`` bytes."""
+    """Answer ``POST /v1/messages`` when nothing is queued: lorem text (or an echo).
+
+    By default the reply reads like prose: the server's ``deltas`` deltas, cut at the request's
+    ``max_tokens`` (one delta is one token; ``stop_reason: "max_tokens"``) or else ending on a
+    full stop. ``x-fake-deltas`` / ``x-fake-delta-bytes`` ask for an exact shape instead."""
     if not isinstance(ctx.json, Mapping):
         return json_error(ctx, 400, "invalid_request_error", "request body must be a JSON object")
     control = ctx.control
@@ -249,10 +266,17 @@ async def respond_generated(ctx: Context) -> web.StreamResponse:
         return await respond_scripted(Reply.message([TextBlock(last_user_text(ctx.json), size)]), ctx)
     deltas = control.deltas if control.deltas is not None else ctx.defaults.deltas
     delta_bytes = control.delta_bytes or ctx.defaults.delta_bytes
+    if control.deltas is None and control.delta_bytes is None:
+        deltas, stop_reason = _honour_max_tokens(deltas, ctx.json.get("max_tokens"))
+    else:
+        # An exact shape asked for by header (benchmarks count deltas and bytes): N deltas of
+        # B bytes each, whatever max_tokens says, and no full stop stretching the last one.
+        stop_reason = "exact"
     message_id = new_id("msg")
     input_tokens = estimate_input_tokens(ctx.json)
+    shape = (message_id, ctx.model, input_tokens, deltas, delta_bytes, stop_reason)
     if not ctx.stream:
-        return json_response(ctx, generated_message(message_id, ctx.model, input_tokens, deltas, delta_bytes))
-    events = generated_events(message_id, ctx.model, input_tokens, deltas, delta_bytes)
+        return json_response(ctx, generated_message(*shape))
+    events = generated_events(*shape)
     headers = response_headers(ctx.request_id, content_type=SSE_CONTENT_TYPE, extra=_sse_headers(None))
     return await send_stream(ctx.request, 200, headers, _plan(events, None, ctx))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from types import TracebackType
 from typing import Any
 
@@ -29,6 +29,7 @@ from ._recorded import RecordedRequest
 from ._replies import Chunking, Reply
 from ._resources import ResourceAPI
 from ._respond import Context, Defaults, json_error, json_response, respond_generated, respond_scripted
+from ._validate import Rejection, check_auth, check_messages_body, check_model
 
 __all__ = ["FakeAnthropic"]
 
@@ -49,6 +50,16 @@ class FakeAnthropic:
     ``deltas`` / ``delta_bytes`` shape generated replies, ``chunking`` is the default write
     granularity (``"event"`` or a byte count), ``model`` the model named when a request has
     none. ``record=False`` keeps ``requests`` empty (long-running servers, benchmarks).
+
+    Requests are checked as the real API checks them (see ``_validate``): 401 without a key
+    (or, given ``api_keys``, with another key), 400 ``invalid_request_error`` for a Messages
+    body the API refuses, 404 for a model outside ``models`` (when given). ``validate=False``
+    (or the request header ``x-fake-validate: off``) turns the checks off, for tests that send
+    odd bodies on purpose.
+
+    Pacing, for demos: ``first_token_delay`` seconds before the first content event and
+    ``token_interval`` seconds between events (default 0: as fast as possible; a reply's own
+    ``hold_after_start`` / ``delay_between`` or the ``x-fake-hold`` / ``x-fake-delay`` headers win).
     """
 
     def __init__(
@@ -61,12 +72,30 @@ class FakeAnthropic:
         chunking: Chunking = "event",
         model: str = DEFAULT_MODEL,
         record: bool = True,
+        validate: bool = True,
+        api_keys: Collection[str] | None = None,
+        models: Collection[str] | None = None,
+        first_token_delay: float = 0.0,
+        token_interval: float = 0.0,
     ) -> None:
         if deltas < 0 or delta_bytes < 1:
             raise ValueError("deltas must be >= 0 and delta_bytes >= 1")
+        if not (first_token_delay >= 0 and token_interval >= 0):
+            raise ValueError("first_token_delay and token_interval must be >= 0")
         self.host = host
         self._requested_port = port
-        self._defaults = Defaults(deltas=deltas, delta_bytes=delta_bytes, chunking=chunking, model=model)
+        self._defaults = Defaults(
+            deltas=deltas,
+            delta_bytes=delta_bytes,
+            chunking=chunking,
+            model=model,
+            first_token_delay=first_token_delay,
+            token_interval=token_interval,
+        )
+        #: Whether requests are checked as the real API checks them (see the class docstring).
+        self.validate = validate
+        self._api_keys = frozenset(api_keys) if api_keys is not None else None
+        self._models = frozenset(models) if models is not None else None
         self._record = record
         self._queues: dict[str, collections.deque[Reply]] = {}
         self._requests: list[RecordedRequest] = []
@@ -212,6 +241,9 @@ class FakeAnthropic:
             ctx = Context(request, decoded, parse_control({}), self._defaults, request_id)
             return json_error(ctx, 400, "invalid_request_error", str(exc))
         ctx = Context(request, decoded, control, self._defaults, request_id)
+        rejection = self._check(request, decoded, control.validate)
+        if rejection is not None:
+            return json_error(ctx, rejection.status, rejection.error_type, rejection.message)
 
         queue = self._queues.get(request.path)
         if queue:
@@ -224,10 +256,28 @@ class FakeAnthropic:
             return await builtin(ctx)
         return json_error(ctx, 404, "not_found_error", f"Not found: {request.method} {request.path}")
 
+    def _check(self, request: web.Request, body: Any, per_request: bool | None) -> Rejection | None:
+        """What the real API would refuse in this request (``None``: nothing), before any
+        scripted or built-in answer: a test must not pass with a request the API refuses."""
+        if not (self.validate if per_request is None else per_request):
+            return None
+        if not request.path.startswith("/v1/"):
+            return None
+        rejection = check_auth(request.headers, self._api_keys)
+        if rejection is None and request.method == "POST" and request.path in _CHECKED_BODIES:
+            count_tokens = request.path != MESSAGES_PATH
+            rejection = check_messages_body(body, count_tokens=count_tokens) or check_model(
+                body, self._models
+            )
+        return rejection
+
 
 async def _count_tokens(ctx: Context) -> web.StreamResponse:
     return json_response(ctx, {"input_tokens": estimate_input_tokens(ctx.json)})
 
+
+# The endpoints whose bodies are checked (others are checked for authentication only).
+_CHECKED_BODIES = frozenset({MESSAGES_PATH, MESSAGES_PATH + "/count_tokens"})
 
 _BUILTIN: dict[tuple[str, str], Callable[[Context], Awaitable[web.StreamResponse]]] = {
     ("POST", MESSAGES_PATH): respond_generated,

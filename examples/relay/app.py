@@ -1,11 +1,14 @@
 """A websocket relay in front of the Messages API: open the page, type a prompt, watch the reply.
 
-    python examples/relay/app.py                 # http://127.0.0.1:8080/
+Fake API: used when ANTHROPIC_API_KEY is not set (the real API otherwise).
+
+    python examples/relay/app.py                 # http://127.0.0.1:8765/
     python examples/relay/app.py --port 0        # any free port (printed)
     python examples/relay/app.py --self-test     # start, one round trip over a websocket, exit
 
 Uses the real API when ANTHROPIC_API_KEY is set (and ANTHROPIC_BASE_URL, if set), else the
-embedded fake API, paced so that the text visibly streams in. See docs/relay.md.
+embedded fake API, paced so that the text visibly streams in. See docs/relay.md. The default
+port is not 8080, which the docs give ``aclaude serve-mock``: both can run side by side.
 """
 
 # example-test-args: --self-test
@@ -26,21 +29,22 @@ import aclaude
 from aclaude.relay import create_relay_app
 from aclaude.testing import FakeAnthropic
 
+DEFAULT_PORT = 8765
 
-async def serve(host: str, port: int, self_test: bool) -> None:
+
+async def serve(host: str, port: int, self_test: bool, max_tokens: int = 1024) -> None:
     async with contextlib.AsyncExitStack() as stack:
         options: dict[str, Any] = {}
         if not os.environ.get("ANTHROPIC_API_KEY"):
-            fake = await stack.enter_async_context(FakeAnthropic())
-            # The fake API answers at once; a delay between deltas shows the streaming.
-            options = {
-                "api_key": "sk-ant-fake",
-                "base_url": fake.url,
-                "default_headers": {"x-fake-delay": "0.03", "x-fake-deltas": "60"},
-            }
+            # The fake API answers at once; pacing (a first-token wait, then a delay between
+            # deltas) shows the streaming.
+            fake = await stack.enter_async_context(
+                FakeAnthropic(deltas=60, first_token_delay=0.3, token_interval=0.03)
+            )
+            options = {"api_key": "sk-ant-fake", "base_url": fake.url}
             print(f"no ANTHROPIC_API_KEY set: using the embedded fake API at {fake.url}", flush=True)
         client = await stack.enter_async_context(aclaude.Client(**options))
-        runner = web.AppRunner(create_relay_app(client, max_tokens=1024))
+        runner = web.AppRunner(create_relay_app(client, max_tokens=max_tokens))
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, host, port).start()
@@ -86,12 +90,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s")
+    parser.add_argument("--max-tokens", type=int, default=1024, help="default: %(default)s")
     parser.add_argument("--self-test", action="store_true", help="one round trip, then exit")
     args = parser.parse_args()
     port = 0 if args.self_test else args.port
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, port, args.self_test))
+        asyncio.run(serve(args.host, port, args.self_test, args.max_tokens))
 
 
 if __name__ == "__main__":

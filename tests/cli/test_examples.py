@@ -10,6 +10,7 @@ names them in a comment line of its own::
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -59,3 +60,12 @@ def test_example_runs(path: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, output
     assert result.stdout.strip(), f"{path.name} printed nothing\n{output}"
     assert "Traceback" not in result.stderr, output
+    # Run with no key, every example uses the fake API and says so, in one line.
+    said = [line for line in (result.stdout + result.stderr).splitlines() if "embedded fake API" in line]
+    assert len(said) == 1, output
+
+
+@pytest.mark.parametrize("path", _examples(), ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_example_docstring_says_when_it_uses_the_fake_api(path: Path) -> None:
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    assert "fake API" in doc, f"{path.name}: its docstring must say when it uses the fake API"

@@ -471,7 +471,9 @@ async def test_user_session_is_not_closed(server: FakeAnthropic) -> None:
             await copy.close()
         assert client.is_closed
         assert not session.closed
-        async with asyncio.timeout(LIMIT), session.post(server.url + "/v1/messages", json=PARAMS) as resp:
+        async with asyncio.timeout(LIMIT), session.post(
+            server.url + "/v1/messages", json=PARAMS, headers={"x-api-key": API_KEY}
+        ) as resp:
             assert resp.status == 200
 
 
@@ -651,6 +653,7 @@ async def test_a_copy_never_sends_the_parents_credentials(
 ) -> None:
     """Security: with_options() copies share the parent's connection pool, never its credentials
     (they once rode along as the shared aiohttp session's default headers)."""
+    server.validate = False  # "both->none" sends no credentials on purpose: no 401 wanted here
     async with aclaude.Client(base_url=server.url, max_retries=1, **parent) as client:  # type: ignore[arg-type]
         copy = client.with_options(**copy_credentials)  # type: ignore[arg-type]
         server.enqueue(Reply.error(529, "overloaded_error", "busy"))  # the copy's retry too

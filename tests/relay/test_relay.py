@@ -437,7 +437,8 @@ async def test_slow_browser_bounds_the_relay_buffer(session: aiohttp.ClientSessi
         FakeAnthropic(deltas=BIG_STREAM_DELTAS) as server,
         aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client,
     ):
-        app = create_relay_app(client, max_pending_bytes=limit)
+        # max_tokens: the fake honours it, and this stream must be long.
+        app = create_relay_app(client, max_pending_bytes=limit, max_tokens=BIG_STREAM_DELTAS)
         stats = app[RELAY_STATS]
         async with serve_app(app) as url, session.ws_connect(url + "ws") as ws:
             await ws.send_json({"prompt": "a very long answer, please"})
@@ -509,7 +510,7 @@ async def test_slow_browser_bounds_relay_process_memory(session: aiohttp.ClientS
     async with FakeAnthropic(deltas=BIG_STREAM_DELTAS, record=False) as server:
         env = {**os.environ, "ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": server.url}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(RELAY_EXAMPLE), "--port", "0",
+            sys.executable, str(RELAY_EXAMPLE), "--port", "0", "--max-tokens", str(BIG_STREAM_DELTAS),
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         try:

@@ -163,7 +163,7 @@ async def test_non_streaming_json_of_the_fake_matches_the_drained_shape(server: 
     # The fake's own JSON answer (a client that does not stream) has the fields Completion has.
     import aiohttp
 
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers={"x-api-key": "sk-test"}) as session:
         async with session.post(server.url + "/v1/complete", json=PARAMS) as resp:
             body = await resp.json()
     decoded = msgspec.convert(body, aclaude.Completion)

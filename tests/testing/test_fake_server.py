@@ -54,7 +54,8 @@ async def server() -> AsyncIterator[FakeAnthropic]:
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
+    # The fake checks authentication like the API: every request carries a (fake) key.
+    async with aiohttp.ClientSession(headers={"x-api-key": "sk-test-fake"}) as client:
         yield client
 
 
@@ -135,7 +136,9 @@ async def test_generated_stream_events_and_headers(
         "content_block": {"type": "text", "text": ""},
     }
     deltas = [data["delta"]["text"] for name, data in events if name == "content_block_delta"]
-    assert all(len(d.encode()) == 12 and d.isascii() for d in deltas)
+    # Exact-size deltas, but the last runs on to the end of its word and ends the sentence.
+    assert all(len(d.encode()) == 12 and d.isascii() for d in deltas[:-1])
+    assert deltas[-1] == "re dolor in."
     assert events[-2][1] == {
         "type": "message_delta",
         "delta": {"stop_reason": "end_turn", "stop_sequence": None},
@@ -161,7 +164,8 @@ async def test_server_defaults_and_large_delta_sizes(session: aiohttp.ClientSess
     async with FakeAnthropic(deltas=3, delta_bytes=5000) as fake:
         _, body = await post(session, fake)
     deltas = [d["delta"]["text"] for name, d in parse_sse(body) if name == "content_block_delta"]
-    assert [len(d) for d in deltas] == [5000, 5000, 5000]
+    assert [len(d) for d in deltas[:-1]] == [5000, 5000] and len(deltas[-1]) >= 5000
+    assert deltas[-1].endswith(".") and deltas[-1][-2].isalpha()
 
 
 async def test_event_chunking_is_one_http_chunk_per_event(
@@ -437,7 +441,8 @@ async def test_json_reply_on_any_path_and_404(server: FakeAnthropic, session: ai
     assert body["type"] == "error" and body["error"]["type"] == "not_found_error"
     assert body["request_id"] == resp.headers["request-id"]
 
-    async with session.post(server.url + "/v1/messages/count_tokens", json=BODY) as resp:
+    count_body = {k: v for k, v in BODY.items() if k != "max_tokens"}  # the API refuses it here
+    async with session.post(server.url + "/v1/messages/count_tokens", json=count_body) as resp:
         assert await resp.json() == {"input_tokens": 4}
 
 
@@ -659,7 +664,7 @@ async def test_cli_prints_listening_line_and_serves(session: aiohttp.ClientSessi
         async with session.post(url + "/v1/messages", json=STREAM_BODY) as resp:
             body = await resp.read()
         deltas = [d["delta"]["text"] for n, d in parse_sse(body) if n == "content_block_delta"]
-        assert [len(d) for d in deltas] == [5, 5, 5]
+        assert [len(d) for d in deltas[:-1]] == [5, 5] and deltas[-1].endswith(".")
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -694,6 +699,7 @@ async def test_official_sdk_parses_the_stream(server: FakeAnthropic) -> None:
         async with client.messages.stream(model="m", max_tokens=64, messages=BODY["messages"]) as stream:
             message = await stream.get_final_message()
         assert len(message.content[0].text) == 20 * 12 and message.usage.output_tokens == 20
+        assert message.content[0].text.endswith(" dolor in.")
         message = await client.messages.create(model="m", max_tokens=64, messages=BODY["messages"])
         assert len(message.content[0].text) == 20 * 12
 

@@ -1,0 +1,31 @@
+"""The ``aclaude`` console script's entry point, outside the ``aclaude`` package on purpose.
+
+Importing ``aclaude`` takes a noticeable moment (aiohttp, msgspec, the client). A Ctrl-C in that
+moment used to print a ``KeyboardInterrupt`` traceback, because the script's own
+``from aclaude.__main__ import main`` ran those imports before any code of ours could catch it.
+This module imports nothing heavy: the package is imported inside ``main``, where an interrupt
+becomes ``aclaude: interrupted`` and exit status 130, like an interrupt at any later moment.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+_EXIT_INTERRUPTED = 130
+
+
+def main() -> int:
+    """Run the ``aclaude`` command line; Ctrl-C at any moment exits 130 without a traceback."""
+    try:
+        from aclaude._cli import main as cli_main
+
+        return cli_main()
+    except KeyboardInterrupt:
+        sys.stderr.write("aclaude: interrupted\n")
+        return _EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
