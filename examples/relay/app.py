@@ -27,7 +27,7 @@ from aclaude.relay import create_relay_app
 from aclaude.testing import FakeAnthropic
 
 
-async def serve(host: str, port: int, self_test: bool) -> None:
+async def serve(host: str, port: int, self_test: bool, resume_grace: float = 15.0) -> None:
     async with contextlib.AsyncExitStack() as stack:
         options: dict[str, Any] = {}
         if not os.environ.get("ANTHROPIC_API_KEY"):
@@ -40,7 +40,7 @@ async def serve(host: str, port: int, self_test: bool) -> None:
             }
             print(f"no ANTHROPIC_API_KEY set: using the embedded fake API at {fake.url}", flush=True)
         client = await stack.enter_async_context(aclaude.Client(**options))
-        runner = web.AppRunner(create_relay_app(client, max_tokens=1024))
+        runner = web.AppRunner(create_relay_app(client, max_tokens=1024, resume_grace=resume_grace))
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, host, port).start()
@@ -61,15 +61,16 @@ async def round_trip(url: str) -> None:
         async with session.ws_connect(url + "ws") as ws:
             await ws.send_json({"prompt": "Say hello through the relay."})
             async for msg in ws:
-                for event in msg.json():  # each frame: a JSON array of the API's events
-                    if event["type"] == "content_block_delta":
+                # Each frame: {"stream": id, "seq": n, "events": [the API's events, the relay's]}.
+                for event in msg.json()["events"]:
+                    if event["type"] == "content_block_delta" and event["delta"]["type"] == "text_delta":
                         print(event["delta"]["text"], end="", flush=True)
                     elif event["type"] == "error":
                         raise SystemExit(f"\nrelay error: {event['error']}")
-                    elif event["type"] == "message_stop":
+                    elif event["type"] == "relay_end":
                         print("\n[self-test ok]")
                         return
-    raise SystemExit("the relay closed the websocket before message_stop")
+    raise SystemExit("the relay closed the websocket before relay_end")
 
 
 async def until_stopped() -> None:
@@ -88,10 +89,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--self-test", action="store_true", help="one round trip, then exit")
+    parser.add_argument(
+        "--resume-grace", type=float, default=15.0, help="seconds a dropped reply waits for its browser"
+    )
     args = parser.parse_args()
     port = 0 if args.self_test else args.port
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, port, args.self_test))
+        asyncio.run(serve(args.host, port, args.self_test, args.resume_grace))
 
 
 if __name__ == "__main__":
