@@ -644,6 +644,7 @@ async def _run_reply(
     stats = app[RELAY_STATS]
     forward = config.forward
     messages = [*history, {"role": "user", "content": prompt}]
+    request = {**config.params, **options}  # options were checked against the allow-list
     conversation = reply.conversation
     await _append(reply, _encode({"type": "relay_start", "stream": reply.id, "conversation": conversation}))
     stop_reason: str | None = None
@@ -651,7 +652,7 @@ async def _run_reply(
     keep = True
     try:
         for turn in range(config.max_tool_turns + 1):
-            stream = config.client.messages.create(stream=True, messages=messages, **config.params, **options)
+            stream = config.client.messages.create(stream=True, messages=messages, **request)
             state = AccumulatorState()
             classify = Classifier().category
             events = stream.raw_events()
@@ -716,7 +717,21 @@ async def _save_history(app: web.Application, reply: _Reply, messages: list[Any]
 
 
 def _reply_done(app: web.Application, reply: _Reply) -> Callable[[asyncio.Task[None]], None]:
-    def done(_task: asyncio.Task[None]) -> None:
+    def done(task: asyncio.Task[None]) -> None:
+        # Stopped, abandoned or failed (a bug, logged by _spawn): a reader still gets an end.
+        last: list[dict[str, Any]] = []
+        if task.cancelled():
+            last = [{"type": "relay_end", "stop_reason": "cancelled", "conversation": reply.conversation}]
+        elif task.exception() is not None:
+            last = [
+                {"type": "error", "error": {"type": "api_error", "message": "the relay failed"}},
+                {"type": "relay_end", "stop_reason": "error", "conversation": reply.conversation},
+            ]
+        for event in last:
+            data = _encode(event)
+            seq = reply.log.append_nowait(data)
+            if reply.mirror is not None:
+                reply.mirror.push_nowait(seq, data)
         reply.log.close()
         app[RELAY_STATS].streams_open -= 1
         if reply.mirror is not None:
@@ -813,6 +828,9 @@ class _Mirror:
         while self._bytes > self._limit and not self._task.done():
             self._space.clear()
             await self._space.wait()
+        self.push_nowait(seq, data)
+
+    def push_nowait(self, seq: int, data: bytes) -> None:
         self._queue.append((seq, data))
         self._bytes += len(data)
         self._wakeup.set()

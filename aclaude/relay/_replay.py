@@ -100,6 +100,11 @@ class ReplyLog:
         ):
             self._space = asyncio.get_running_loop().create_future()
             await self._space
+        return self.append_nowait(data)
+
+    def append_nowait(self, data: bytes) -> int:
+        """Add one event without waiting for room (the reply's last, small event)."""
+        size = len(data)
         self._events.append(data)
         self._last += 1
         self._bytes += size
