@@ -66,7 +66,11 @@ async def test_a_conversation_keeps_its_history_on_the_server(
         server.enqueue(Reply.text("Hello Ada."), Reply.text("Your name is Ada."))
         first = await ask(session, url, {"prompt": "My name is Ada."})
         conversation = first.events[0]["conversation"]
-        assert first.events[-1] == {"type": "relay_end", "stop_reason": "end_turn", "conversation": conversation}
+        assert first.events[-1] == {
+            "type": "relay_end",
+            "stop_reason": "end_turn",
+            "conversation": conversation,
+        }
         second = await ask(session, url, {"prompt": "What is my name?", "conversation": conversation})
         assert second.text() == "Your name is Ada."
         assert server.requests[1].json["messages"] == [
@@ -98,7 +102,9 @@ async def test_server_tools_run_and_the_browser_sees_their_progress(
         ]  # fmt: skip
         types = frames.types()
         # Both turns' events, the tool's input as it streamed, one end for the whole reply.
-        assert "input_json_delta" in {e["delta"]["type"] for e in frames.events if e["type"] == "content_block_delta"}
+        assert "input_json_delta" in {
+            e["delta"]["type"] for e in frames.events if e["type"] == "content_block_delta"
+        }
         assert types.count("message_stop") == 2 and types[-1] == "relay_end"
         assert frames.text() == "Let me look.It is sunny in Paris."
         sent = server.requests[0].json
@@ -122,8 +128,10 @@ async def test_every_event_type_is_forwarded_and_the_filter_picks(
         return Reply.message(
             [
                 TextBlock("cited", citations=[citation]),
-                CustomBlock({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}},
-                            [{"type": "input_json_delta", "partial_json": '{"q":1}'}]),
+                CustomBlock(
+                    {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}},
+                    [{"type": "input_json_delta", "partial_json": '{"q":1}'}],
+                ),
                 CustomBlock(result_block),
                 CustomBlock(future_block),
             ],
@@ -159,7 +167,10 @@ def test_forward_refuses_unknown_categories() -> None:
 async def test_the_browser_may_only_choose_what_the_server_allows(
     server: FakeAnthropic, session: aiohttp.ClientSession
 ) -> None:
-    overrides = {"model": {"claude-small", "claude-big"}, "temperature": lambda t: isinstance(t, float) and t <= 1}
+    overrides = {
+        "model": {"claude-small", "claude-big"},
+        "temperature": lambda t: isinstance(t, float) and t <= 1,
+    }
     async for url, _stats in serve(server, max_tokens=50, system="Be kind.", overrides=overrides):
         server.enqueue(Reply.text("ok"))
         for options, why in (
@@ -172,7 +183,9 @@ async def test_the_browser_may_only_choose_what_the_server_allows(
             refused = await ask(session, url, {"prompt": "hi", "options": options})
             assert refused.raw and why in refused.raw[0], refused.raw
         assert server.requests == []
-        done = await ask(session, url, {"prompt": "hi", "options": {"model": "claude-big", "temperature": 0.5}})
+        done = await ask(
+            session, url, {"prompt": "hi", "options": {"model": "claude-big", "temperature": 0.5}}
+        )
         assert done.text() == "ok"
         body = server.requests[0].json
         assert (body["model"], body["temperature"], body["max_tokens"], body["system"]) == (
@@ -180,7 +193,9 @@ async def test_the_browser_may_only_choose_what_the_server_allows(
         )  # fmt: skip
 
 
-async def test_requests_per_minute_per_principal(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+async def test_requests_per_minute_per_principal(
+    server: FakeAnthropic, session: aiohttp.ClientSession
+) -> None:
     async for url, stats in serve(server, requests_per_minute=2):
         server.enqueue(*(Reply.text("ok") for _ in range(3)))
         for _ in range(2):
@@ -202,7 +217,7 @@ def test_history_bound_drops_whole_old_exchanges() -> None:
 
     history = [m for i in range(10) for m in exchange(i)]
     kept = bound_history(history, 1000)
-    assert kept == history[-len(kept):] and len(kept) % 4 == 0 and 0 < len(kept) < len(history)
+    assert kept == history[-len(kept) :] and len(kept) % 4 == 0 and 0 < len(kept) < len(history)
     assert kept[0]["content"].startswith("question")  # starts with a prompt, never mid-exchange
     assert bound_history(history, 10) == exchange(9)  # the latest exchange stays whole
     assert bound_history(history, 10**6) == history

@@ -102,7 +102,8 @@ async def test_no_client_past_the_grace_period_cancels_the_upstream(
             await seen.until(ws, lambda e: e["type"] == "content_block_delta", TIMEOUT)
         await wait_until(lambda: server.in_flight == 0, 5.0, "the upstream to be cancelled")
         assert stats.streams_cancelled == 1 and stats.streams_open == 0
-        await wait_until(lambda: stats.resume_bytes == 0, 5.0, "the buffer to be given back")
+        held = stats
+        await wait_until(lambda: held.resume_bytes == 0, 5.0, "the buffer to be given back")
         async with session.ws_connect(url + "ws") as ws:
             await ws.send_json({"resume": seen.stream, "after": seen.seq})
             msg = await asyncio.wait_for(ws.receive_json(), TIMEOUT)
@@ -142,7 +143,9 @@ async def test_another_principal_cannot_resume(
     assert stats.resumes == 0
 
 
-@pytest.mark.parametrize("message", [{"resume": 3, "after": 0}, {"resume": "x", "after": -1}, {"resume": "x"}])
+@pytest.mark.parametrize(
+    "message", [{"resume": 3, "after": 0}, {"resume": "x", "after": -1}, {"resume": "x"}]
+)
 async def test_bad_or_unknown_resumes_get_an_error(
     relay: tuple[str, RelayStats], session: aiohttp.ClientSession, message: dict[str, Any]
 ) -> None:
@@ -154,7 +157,9 @@ async def test_bad_or_unknown_resumes_get_an_error(
     assert msg["events"][0]["error"]["type"] in ("invalid_request_error", "resume_unavailable")
 
 
-async def test_resume_buffer_is_bounded_per_reply(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+async def test_resume_buffer_is_bounded_per_reply(
+    server: FakeAnthropic, session: aiohttp.ClientSession
+) -> None:
     async for url, stats in make_app(server, max_resume_bytes=2000, resume_grace=5.0):
         server.enqueue(Reply.text(LONG, chunk_chars=2))
         seen = Frames()
