@@ -102,8 +102,7 @@ async def test_no_client_past_the_grace_period_cancels_the_upstream(
             await seen.until(ws, lambda e: e["type"] == "content_block_delta", TIMEOUT)
         await wait_until(lambda: server.in_flight == 0, 5.0, "the upstream to be cancelled")
         assert stats.streams_cancelled == 1 and stats.streams_open == 0
-        held = stats
-        await wait_until(lambda: held.resume_bytes == 0, 5.0, "the buffer to be given back")
+        await wait_until(lambda s=stats: s.resume_bytes == 0, 5.0, "the buffer to be given back")  # type: ignore[misc]
         async with session.ws_connect(url + "ws") as ws:
             await ws.send_json({"resume": seen.stream, "after": seen.seq})
             msg = await asyncio.wait_for(ws.receive_json(), TIMEOUT)
