@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-__all__ = ["Frames", "is_end", "serve_app", "wait_until"]
+__all__ = ["Frames", "SwitchProxy", "is_end", "relay_node", "serve_app", "wait_until"]
 
 
 @contextlib.asynccontextmanager
@@ -87,3 +90,92 @@ class Frames:
 def is_end(event: dict[str, Any]) -> bool:
     """The end of a reply (``relay_end``)."""
     return bool(event["type"] == "relay_end")
+
+
+class SwitchProxy:
+    """A TCP proxy on 127.0.0.1 standing in for a load balancer and a flaky network: each new
+    connection goes to ``target`` (a port, changeable), and ``drop()`` cuts every connection
+    at once (both sides aborted: no close frame, as when a phone loses its network)."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.connections = 0
+        self._server: asyncio.Server | None = None
+        self._transports: set[asyncio.WriteTransport] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/"
+
+    async def __aenter__(self) -> SwitchProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        self.drop()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        await self._server.wait_closed()
+
+    def drop(self) -> None:
+        for transport in list(self._transports):
+            transport.abort()
+        self._transports.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        pair = (writer.transport, up_writer.transport)
+        self._transports.update(pair)
+        tasks = [
+            asyncio.ensure_future(_pipe(reader, up_writer)),
+            asyncio.ensure_future(_pipe(up_reader, writer)),
+        ]
+        self._tasks.update(tasks)
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for transport in pair:
+                transport.abort()
+                self._transports.discard(transport)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+            self._tasks.difference_update(tasks)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+
+
+@contextlib.asynccontextmanager
+async def relay_node(api_url: str, redis_url: str | None, grace: float = 10.0) -> AsyncIterator[str]:
+    """A relay in its own process (``tests/relay/_relay_node.py``); yields its base URL."""
+    script = Path(__file__).parent / "relay" / "_relay_node.py"
+    args = [sys.executable, str(script), "--api-url", api_url, "--grace", str(grace)]
+    if redis_url is not None:
+        args += ["--redis-url", redis_url]
+    process = await asyncio.create_subprocess_exec(
+        *args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert line.startswith("relay listening on "), line
+        yield line.split()[-1]
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
