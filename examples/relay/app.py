@@ -57,7 +57,7 @@ async def round_trip(url: str) -> None:
     """What the page does: load it, open the websocket, send a prompt, print the streamed text."""
     async with aiohttp.ClientSession() as session:
         async with session.get(url) as page:
-            assert page.status == 200 and 'id="output"' in await page.text()
+            assert page.status == 200 and 'id="conversation"' in await page.text()
         async with session.ws_connect(url + "ws") as ws:
             await ws.send_json({"prompt": "Say hello through the relay."})
             async for msg in ws:

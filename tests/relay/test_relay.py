@@ -97,7 +97,7 @@ async def test_page_is_served(relay: tuple[str, RelayStats], session: aiohttp.Cl
         assert resp.status == 200
         assert resp.content_type == "text/html"
         page = await resp.text()
-    assert '<pre id="output"' in page and "new WebSocket" in page
+    assert '<div id="conversation"' in page and "new WebSocket" in page
 
 
 async def test_round_trip(
