@@ -825,12 +825,16 @@ class _Mirror:
         self._task = _spawn(app, self._run())
 
     async def push(self, seq: int, data: bytes) -> None:
+        if self._task.done():
+            return  # mirroring stopped (Redis failed): queue nothing
         while self._bytes > self._limit and not self._task.done():
             self._space.clear()
             await self._space.wait()
         self.push_nowait(seq, data)
 
     def push_nowait(self, seq: int, data: bytes) -> None:
+        if self._task.done():
+            return
         self._queue.append((seq, data))
         self._bytes += len(data)
         self._wakeup.set()

@@ -117,3 +117,36 @@ async def test_redis_down_falls_back_to_local_and_logs_once(
     ]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert store.failures >= 1
+
+
+async def test_redis_lost_mid_reply_the_reply_goes_on_locally(
+    server: FakeAnthropic,
+    redis_server: RedisServer,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = RedisStore(redis_server.url, socket_timeout=0.5)
+    try:
+        async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+            app = create_relay_app(client, model="claude-test", store=store, resume_grace=5.0)
+            async with serve_app(app) as url:
+                server.enqueue(Reply.text(LONG, chunk_chars=5, delay_between=0.01))
+                seen = Frames()
+                async with session.ws_connect(url + "ws") as ws:
+                    await ws.send_json({"prompt": "talk"})
+                    await seen.until(ws, lambda e: e["type"] == "content_block_delta", TIMEOUT)
+                    redis_server.stop()  # mid-reply: mirroring fails, the reply does not
+                    await seen.until(ws, is_end, TIMEOUT)
+                assert seen.text() == LONG
+                again = Frames()
+                again.stream, again.seq = seen.stream, seen.seq - 2
+                async with session.ws_connect(url + "ws") as ws:
+                    await ws.send_json({"resume": seen.stream, "after": seen.seq - 2})
+                    await again.until(ws, is_end, TIMEOUT)
+                assert again.events == seen.events[-2:]
+    finally:
+        await store.close()
+    assert store.failures >= 1
+    warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
+    assert len(warnings) == 1
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no task failed
