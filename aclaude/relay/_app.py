@@ -304,6 +304,7 @@ class _Socket:
         self.principal = principal
         self.reply: _Reply | None = None
         self.remote: asyncio.Task[None] | None = None  # a resume served from the store
+        self.remote_stream: str | None = None
 
     def busy(self) -> bool:
         if self.remote is not None and not self.remote.done():
@@ -325,6 +326,11 @@ class _Socket:
             await self.prompt(message)
 
     def stop(self) -> None:
+        if self.remote is not None and not self.remote.done() and self.remote_stream is not None:
+            store = self.app[_CONFIG].store
+            assert store is not None
+            _spawn(self.app, store.request_stop(self.remote_stream))
+            return
         reply = self.reply
         if reply is not None and reply.task is not None and not reply.task.done():
             reply.task.cancel()
@@ -386,6 +392,7 @@ class _Socket:
         if store is not None and await store.principal(stream) == _principal_key(self.principal):
             stats.resumes += 1
             stats.resumes_remote += 1
+            self.remote_stream = stream
             self.remote = _spawn(self.app, _send_remote(self.request, self.ws, store, stream, after))
             return
         stats.resume_unavailable += 1
@@ -854,9 +861,14 @@ class _Mirror:
                 self._space.set()
                 if not batch and end is None:
                     continue
-                if not await self._store.append(self._reply.id, batch, end):
+                result = await self._store.append(self._reply.id, batch, end)
+                if result == "failed":
                     self._reply.log.mirrored = False
                     return
+                task = self._reply.task
+                if result == "stop" and task is not None and not task.done():
+                    task.cancel()  # stopped by a browser reading this reply on another node
+                    self._app[RELAY_STATS].streams_cancelled += 1
                 if end is not None and not self._queue:
                     return
         finally:

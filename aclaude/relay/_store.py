@@ -14,6 +14,8 @@ Keys (``prefix`` defaults to ``aclaude:relay:``), each with a time to live:
 * ``{prefix}m:{stream}``: the principal who may resume it.
 * ``{prefix}a:{stream}``: set while a browser is attached to it on some node (refreshed), so
   the owning node does not cancel a reply someone is reading elsewhere.
+* ``{prefix}x:{stream}``: a browser on another node asked to stop it (the owning node reads
+  it in the pipeline of its next append: no extra round trip).
 * ``{prefix}c:{conversation}``: a conversation's principal and history (JSON).
 
 Redis down: every call falls back (nothing mirrored, resumes local only, histories local),
@@ -126,10 +128,12 @@ class RedisStore:
 
         return await self._call("open", op, False)
 
-    async def append(self, stream: str, entries: list[tuple[int, bytes]], end: int | None) -> bool:
-        """Append events ``(seq, bytes)``; ``end`` (the last seq) marks the reply finished."""
+    async def append(self, stream: str, entries: list[tuple[int, bytes]], end: int | None) -> str:
+        """Append events ``(seq, bytes)``; ``end`` (the last seq) marks the reply finished.
+        ``"ok"``, ``"stop"`` (a browser on another node asked to stop the reply: learnt in the
+        same round trip) or ``"failed"`` (Redis unavailable)."""
 
-        async def op() -> bool:
+        async def op() -> str:
             key = f"{self.prefix}s:{stream}"
             pipe = self._redis.pipeline(transaction=False)
             for seq, data in entries:
@@ -138,10 +142,19 @@ class RedisStore:
                 pipe.xadd(key, {"end": b"1"}, id=f"{end}-1")
             pipe.pexpire(key, self.ttl_ms)
             pipe.pexpire(f"{self.prefix}m:{stream}", self.ttl_ms)
-            await pipe.execute()
-            return True
+            pipe.exists(f"{self.prefix}x:{stream}")
+            results = await pipe.execute()
+            return "stop" if results[-1] else "ok"
 
-        return await self._call("append", op, False)
+        return await self._call("append", op, "failed")
+
+    async def request_stop(self, stream: str) -> None:
+        """Ask the node running ``stream`` to stop it (it learns on its next append)."""
+
+        async def op() -> None:
+            await self._redis.set(f"{self.prefix}x:{stream}", b"1", px=self.ttl_ms)
+
+        await self._call("stop", op, None)
 
     async def principal(self, stream: str) -> str | None:
         """Who may resume ``stream``, or None (unknown, expired, or Redis unavailable)."""

@@ -150,3 +150,26 @@ async def test_redis_lost_mid_reply_the_reply_goes_on_locally(
     warnings = [r for r in caplog.records if "Redis unavailable" in r.getMessage()]
     assert len(warnings) == 1
     assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no task failed
+
+
+async def test_stop_on_another_node_stops_the_upstream(
+    server: FakeAnthropic, redis_server: RedisServer, session: aiohttp.ClientSession
+) -> None:
+    server.enqueue(Reply.text("y" * 400, chunk_chars=1, delay_between=0.03))  # about 12 s
+    async with (
+        relay_node(server.url, redis_server.url, grace=5.0) as node_a,
+        relay_node(server.url, redis_server.url, grace=5.0) as node_b,
+    ):
+        seen = Frames()
+        async with session.ws_connect(node_a + "ws") as ws:
+            await ws.send_json({"prompt": "talk"})
+            await seen.until(ws, lambda e: e["type"] == "content_block_delta", TIMEOUT)
+        async with session.ws_connect(node_b + "ws") as ws:
+            await ws.send_json({"resume": seen.stream, "after": seen.seq})
+            await seen.until(ws, lambda e: e["type"] == "content_block_delta", TIMEOUT)
+            await ws.send_json({"stop": True})
+            await seen.until(ws, is_end, TIMEOUT)
+        assert seen.events[-1]["stop_reason"] == "cancelled"
+        assert len(seen.text()) < 400
+        await wait_until(lambda: server.in_flight == 0, TIMEOUT, "node A to close the upstream")
+        assert (await node_stats(session, node_a))["streams_cancelled"] == 1
