@@ -156,6 +156,8 @@ class _State:
     sockets: set[web.WebSocketResponse] = field(default_factory=set)
     admissions: Admissions = field(default_factory=Admissions)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    #: Replies running upstream per principal (detached ones in their grace period included).
+    running: dict[Hashable, int] = field(default_factory=dict)
 
 
 #: ``app[RELAY_STATS]``: the ``RelayStats`` of an app made by ``create_relay_app``.
@@ -359,6 +361,12 @@ class _Socket:
                 await self.error("not_found_error", "unknown conversation")
                 return
             history = found
+        # A reply left running by a dropped socket still counts: dropping and reconnecting
+        # cannot multiply a principal's upstream streams.
+        if self.app[_STATE].running.get(self.principal, 0) >= config.max_streams_per_principal:
+            stats.refused_limit += 1
+            await self.error("rate_limit_error", "too many replies streaming at once")
+            return
         if config.rate is not None and (wait := config.rate.allow(self.principal)) is not None:
             stats.refused_rate += 1
             await self.error("rate_limit_error", f"too many requests; try again in {wait:.0f} s")
@@ -629,7 +637,9 @@ async def _start_reply(
     if config.store is not None and await config.store.open_reply(reply.id, _principal_key(principal)):
         reply.mirror = _Mirror(app, config.store, reply)
         reply.log.mirrored = True
-    app[_STATE].replies[reply.id] = reply
+    state = app[_STATE]
+    state.replies[reply.id] = reply
+    state.running[principal] = state.running.get(principal, 0) + 1
     stats.streams_open += 1
     stats.streams_started += 1
     reply.task = _spawn(app, _run_reply(app, reply, history, prompt, options))
@@ -741,6 +751,12 @@ def _reply_done(app: web.Application, reply: _Reply) -> Callable[[asyncio.Task[N
                 reply.mirror.push_nowait(seq, data)
         reply.log.close()
         app[RELAY_STATS].streams_open -= 1
+        running = app[_STATE].running
+        left = running[reply.principal] - 1
+        if left:
+            running[reply.principal] = left
+        else:
+            del running[reply.principal]
         if reply.mirror is not None:
             reply.mirror.finish(reply.log.last_seq)
         # A finished reply stays resumable for the grace period (its tail may be in flight).

@@ -224,3 +224,24 @@ async def test_a_detached_unmirrored_reply_waits_for_its_browser() -> None:
     log.mirrored = True  # a store has every event: another node may serve the browser
     log.close()  # wakes the waiter; it re-checks and passes
     await asyncio.wait_for(blocked, 1)
+
+
+async def test_dropped_replies_still_count_against_the_principal(
+    server: FakeAnthropic, session: aiohttp.ClientSession
+) -> None:
+    # Drop and reconnect cannot multiply upstream streams: a reply in its grace period counts.
+    async for url, stats in make_app(server, max_streams_per_principal=2, resume_grace=5.0):
+        server.enqueue(*(Reply.text("z" * 200, chunk_chars=1, delay_between=0.05) for _ in range(3)))
+        for _ in range(2):
+            seen = Frames()
+            async with session.ws_connect(url + "ws") as ws:
+                await ws.send_json({"prompt": "talk"})
+                await seen.until(ws, lambda e: e["type"] == "content_block_delta", TIMEOUT)
+        async with session.ws_connect(url + "ws") as ws:
+            await ws.send_json({"prompt": "a third"})
+            msg = await asyncio.wait_for(ws.receive_json(), TIMEOUT)
+        assert msg["events"][0]["error"] == {
+            "type": "rate_limit_error",
+            "message": "too many replies streaming at once",
+        }
+        assert len(server.requests) == 2 and stats.refused_limit == 1
