@@ -3,6 +3,7 @@
     python examples/relay/app.py                 # http://127.0.0.1:8080/
     python examples/relay/app.py --port 0        # any free port (printed)
     python examples/relay/app.py --self-test     # start, one round trip over a websocket, exit
+    python examples/relay/app.py --redis-url redis://127.0.0.1:6379/0   # resume across processes
 
 Uses the real API when ANTHROPIC_API_KEY is set (and ANTHROPIC_BASE_URL, if set), else the
 embedded fake API, paced so that the text visibly streams in. See docs/relay.md.
@@ -23,11 +24,13 @@ import aiohttp
 from aiohttp import web
 
 import aclaude
-from aclaude.relay import create_relay_app
+from aclaude.relay import RedisStore, create_relay_app
 from aclaude.testing import FakeAnthropic
 
 
-async def serve(host: str, port: int, self_test: bool, resume_grace: float = 15.0) -> None:
+async def serve(
+    host: str, port: int, self_test: bool, resume_grace: float = 15.0, redis_url: str | None = None
+) -> None:
     async with contextlib.AsyncExitStack() as stack:
         options: dict[str, Any] = {}
         if not os.environ.get("ANTHROPIC_API_KEY"):
@@ -40,7 +43,13 @@ async def serve(host: str, port: int, self_test: bool, resume_grace: float = 15.
             }
             print(f"no ANTHROPIC_API_KEY set: using the embedded fake API at {fake.url}", flush=True)
         client = await stack.enter_async_context(aclaude.Client(**options))
-        runner = web.AppRunner(create_relay_app(client, max_tokens=1024, resume_grace=resume_grace))
+        store = None
+        if redis_url:
+            # Replies and conversations shared with other relay processes (pip install 'aclaude[redis]').
+            store = RedisStore(redis_url)
+            stack.push_async_callback(store.close)
+        app = create_relay_app(client, max_tokens=1024, resume_grace=resume_grace, store=store)
+        runner = web.AppRunner(app)
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, host, port).start()
@@ -92,10 +101,11 @@ def main() -> None:
     parser.add_argument(
         "--resume-grace", type=float, default=15.0, help="seconds a dropped reply waits for its browser"
     )
+    parser.add_argument("--redis-url", help="a Redis for resume across relay processes")
     args = parser.parse_args()
     port = 0 if args.self_test else args.port
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, port, args.self_test, args.resume_grace))
+        asyncio.run(serve(args.host, port, args.self_test, args.resume_grace, args.redis_url))
 
 
 if __name__ == "__main__":
