@@ -1,4 +1,4 @@
-"""A websocket relay: browsers send a prompt, the reply's text deltas come back as they arrive.
+"""A websocket relay: browsers send prompts, the replies' events come back as they arrive.
 
     from aiohttp import web
     import aclaude
@@ -12,50 +12,30 @@
 
     web.run_app(app_factory(), host="127.0.0.1", port=8080)   # open http://127.0.0.1:8080/
 
-The relay spends the server's API key on behalf of whoever opens ``/ws``, so the handshake is
-guarded (refusals happen before the upgrade; no request reaches the API):
+The handshake is guarded before the upgrade and before any API request (see
+``_handshake.py`` and docs/relay.md for the threat model): foreign ``Origin`` 403,
+``authenticate`` 401, connection limits 429.
 
-* **Origin.** A websocket is not bound by the same-origin policy: any page a user visits can
-  open one to the relay. By default only the relay's own origin (the scheme the connection
-  arrived on, plus its ``Host`` header; ``X-Forwarded-*`` is not trusted) may connect; another
-  ``Origin`` gets **403**. ``allowed_origins=["https://app.example.com"]`` adds exact origins,
-  ``["*"]`` allows any. A request with no ``Origin`` is allowed: browsers always send one on a
-  websocket handshake, so its absence means a non-browser client, which could send any
-  ``Origin`` it liked anyway; ``authenticate`` is the control for those.
-* **Authentication.** ``authenticate(request)`` (sync or async) returns a principal (any
-  hashable value: a user id, a token id) or None for **401**. The principal is stored as
-  ``request[RELAY_PRINCIPAL]`` (without a hook: the peer's IP address).
-* **Limits.** At most ``max_connections`` websockets per app, and ``max_streams_per_principal``
-  per principal (each socket streams one reply at a time, so this bounds the principal's
-  concurrent upstream streams); beyond either, **429**.
-* **Errors.** The browser sees the API's error type and message, or a fixed sentence when the
-  API could not be reached; details (with the request id) go to the ``aclaude.relay`` log.
+Protocol (docs/relay.md has the details). The browser sends:
 
-See docs/relay.md for the threat model.
+* ``{"prompt": "...", "conversation": id?, "options": {...}?}``: a new reply. The server
+  decides the model, ``max_tokens``, system prompt and tools; ``options`` may only carry the
+  parameters listed in ``overrides``. A conversation's history is kept here, bounded.
+* ``{"resume": stream, "after": seq}``: after a drop, the events of ``stream`` after ``seq``,
+  then the live rest (exactly once); the upstream generation is not restarted.
+* ``{"stop": true}``: stop the current reply now (closing the socket only detaches: a reply
+  nobody resumes within ``resume_grace`` seconds is cancelled).
 
-``GET /`` serves a small page (``aclaude/relay/static/index.html``); ``GET /ws`` is the
-websocket. Protocol: the browser sends ``{"prompt": "..."}`` (one prompt at a time per socket);
-the relay answers with text frames, each a JSON array of events: the API's own
-``content_block_delta`` (text deltas only), ``message_delta`` and ``message_stop`` events, or
-``{"type": "error", "error": {"type": ..., "message": ...}}`` (the API's error event shape).
+The relay sends text frames ``{"stream": id, "seq": n, "events": [...]}``: the events
+numbered ``n - len(events) + 1`` to ``n`` of that reply. Events are the API's own (forwarded as
+the bytes that arrived, filtered by ``forward=``) and the relay's: ``relay_start`` (the
+stream and conversation ids), ``tool_progress`` (a server-side tool started / finished),
+``error`` (the API's error type and message only) and ``relay_end`` (the reply is over).
 
-Three properties, and how they are kept:
-
-* **No re-encoding.** The API's events are forwarded as the bytes that arrived
-  (``EventStream.raw_events()``); a frame is those bytes joined with commas inside ``[...]``.
-  Events are still decoded, because the client needs them to enforce the stream's guarantees
-  (typed errors, strict ends, retries before content), but nothing is encoded again: the relay
-  pays no second JSON encoder per delta and cannot alter a field it does not know.
-* **Backpressure.** An upstream reader and a websocket writer share a byte-bounded buffer of
-  ``max_pending_bytes`` per connection (a single larger event still passes, alone). The writer
-  awaits aiohttp's send and then the transport's drain, so a slow browser holds the writer, the
-  buffer fills, and the reader stops reading upstream; the upstream socket then fills and the
-  API's server is paused by TCP. Nothing grows without bound: per connection the relay holds at
-  most ``max_pending_bytes`` plus the socket buffers asyncio and aiohttp bound on each side
-  (tens of KiB). ``RelayStats`` (``app[RELAY_STATS]``) shows the numbers.
-* **Cancellation.** When the websocket closes (tab closed, network gone, heartbeat missed, or
-  the server shutting down), the stream's task is cancelled and the upstream request is closed
-  at once: the connection is dropped, so the API stops generating.
+Kept from the first relay: **no re-encoding** of the API's events (``raw_events()`` bytes are
+joined into the frame), **backpressure** (a reply holds at most ``max_pending_bytes`` not yet
+handed to its socket, then the upstream read waits, see ``_replay.py``) and **cancellation**
+(``stop``, the grace period running out, or server shutdown close the upstream request).
 """
 
 from __future__ import annotations
@@ -63,15 +43,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.resources
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+import secrets
+from collections.abc import Callable, Collection, Coroutine, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import WSCloseCode, WSMsgType, web
-from yarl import URL
 
 from .._client import Client
 from .._exceptions import (
@@ -81,13 +60,23 @@ from .._exceptions import (
     APITimeoutError,
     IncompleteStreamError,
 )
-from ..streaming._event_stream import EventStream
-from ..types._events import (
-    RawContentBlockDeltaEvent,
-    RawMessageDeltaEvent,
-    RawMessageStopEvent,
-    TextDelta,
+from ..streaming._accumulate import AccumulatorState, accumulate, materialize
+from ..tools._runner import ToolParam, ToolRunner
+from ..types._events import RawContentBlockDeltaEvent, TextDelta
+from ..types._message import ToolUseBlock
+from ._conversations import Conversations
+from ._forward import DEFAULT_FORWARD, Classifier, check_forward
+from ._handshake import (
+    RELAY_PRINCIPAL,
+    Admissions,
+    Authenticate,
+    admit,
+    parse_allowed_origins,
 )
+from ._limits import RequestRate
+from ._replay import Budget, ReplyLog
+from ._stats import RelayStats
+from ._store import RedisStore
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
@@ -96,12 +85,17 @@ __all__ = [
     "RELAY_PRINCIPAL",
     "RELAY_STATS",
     "Authenticate",
+    "Override",
     "RelayStats",
     "create_relay_app",
 ]
 
-#: Per connection: events read from the API but not yet taken by the browser's socket.
+#: Per reply: events read from the API but not yet handed to the browser's socket.
 DEFAULT_MAX_PENDING_BYTES = 256 * 1024
+#: Per reply: events kept (after they were sent) for a browser that reconnects.
+DEFAULT_MAX_RESUME_BYTES = 1024 * 1024
+#: All replies of an app together (past it, replies drop their oldest sent events).
+DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024
 #: Websockets open at once, per app.
 DEFAULT_MAX_CONNECTIONS = 1000
 #: Websockets (hence upstream streams) open at once per principal, or per IP address without
@@ -110,87 +104,67 @@ DEFAULT_MAX_STREAMS_PER_PRINCIPAL = 4
 DEFAULT_MODEL = "claude-sonnet-4-5"
 # A prompt is one user message: far below aiohttp's 4 MiB default for incoming frames.
 _MAX_PROMPT_FRAME = 1024 * 1024
-_FORWARDED = (RawMessageDeltaEvent, RawMessageStopEvent)
+
+#: An entry of ``overrides``: the values the browser may choose, or a predicate.
+Override = Collection[Any] | Callable[[Any], bool]
 
 _log = logging.getLogger("aclaude.relay")
+_T = TypeVar("_T")
 _encode = msgspec.json.encode
-
-#: ``authenticate(request)``: a principal (hashable), or None to refuse; sync or async.
-Authenticate: TypeAlias = Callable[[web.Request], "Awaitable[Hashable | None] | Hashable | None"]
-
-
-@dataclass
-class RelayStats:
-    """Counters of one relay app, for metrics and tests (``app[RELAY_STATS]``)."""
-
-    #: Websockets open now.
-    connections: int = 0
-    #: Upstream streams open now, started in total, and closed early because the websocket went.
-    streams_open: int = 0
-    streams_started: int = 0
-    streams_cancelled: int = 0
-    #: Bytes held now in the relay's buffers, summed over connections.
-    buffered_bytes: int = 0
-    #: The most bytes one connection ever held (never above ``max_pending_bytes`` unless a
-    #: single event is larger).
-    peak_buffered_bytes: int = 0
-    #: Events and data bytes read from the API, frames and bytes sent to browsers.
-    upstream_events: int = 0
-    upstream_bytes: int = 0
-    frames_sent: int = 0
-    bytes_sent: int = 0
-    #: Handshakes refused: a foreign ``Origin`` (403), no principal (401), over a limit (429).
-    refused_origin: int = 0
-    refused_unauthenticated: int = 0
-    refused_limit: int = 0
 
 
 @dataclass(frozen=True)
 class _Config:
     client: Client
     params: dict[str, Any]
+    overrides: Mapping[str, Override]
+    forward: frozenset[str]
+    runner: ToolRunner | None
+    max_tool_turns: int
     max_pending_bytes: int
+    max_resume_bytes: int
+    resume_grace: float
     heartbeat: float | None
     page: bytes
-    #: Normalized extra origins (scheme, host, port); None: any origin.
     allowed_origins: frozenset[tuple[str, str, int | None]] | None
     authenticate: Authenticate | None
     max_connections: int
     max_streams_per_principal: int
+    rate: RequestRate | None
+    store: RedisStore | None
+
+
+@dataclass(eq=False)
+class _Reply:
+    """One reply: its upstream task, its numbered events, who reads it now."""
+
+    id: str
+    principal: Hashable
+    conversation: str
+    log: ReplyLog
+    task: asyncio.Task[None] | None = None
+    #: The writer task of the attached socket, if any (one at a time).
+    writer: asyncio.Task[None] | None = None
+    writer_ws: web.WebSocketResponse | None = None
+    grace: asyncio.TimerHandle | None = None
+    mirror: _Mirror | None = None
 
 
 @dataclass
-class _Admissions:
-    """Websockets admitted and not yet finished (handshakes in progress included)."""
-
-    total: int = 0
-    by_principal: dict[Hashable, int] = field(default_factory=dict)
-
-    def admit(self, principal: Hashable) -> None:
-        self.total += 1
-        self.by_principal[principal] = self.by_principal.get(principal, 0) + 1
-
-    def release(self, principal: Hashable) -> None:
-        self.total -= 1
-        left = self.by_principal[principal] - 1
-        if left:
-            self.by_principal[principal] = left
-        else:
-            del self.by_principal[principal]
+class _State:
+    replies: dict[str, _Reply] = field(default_factory=dict)
+    sockets: set[web.WebSocketResponse] = field(default_factory=set)
+    admissions: Admissions = field(default_factory=Admissions)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    #: Replies running upstream per principal (detached ones in their grace period included).
+    running: dict[Hashable, int] = field(default_factory=dict)
 
 
 #: ``app[RELAY_STATS]``: the ``RelayStats`` of an app made by ``create_relay_app``.
 RELAY_STATS = web.AppKey("aclaude_relay_stats", RelayStats)
 _CONFIG = web.AppKey("aclaude_relay_config", _Config)
-_SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("aclaude_relay_sockets")
-_ADMISSIONS = web.AppKey("aclaude_relay_admissions", _Admissions)
-
-if TYPE_CHECKING or hasattr(web, "RequestKey"):
-    #: ``request[RELAY_PRINCIPAL]``: who opened the websocket (what ``authenticate`` returned,
-    #: else the peer's IP address); set before the upgrade.
-    RELAY_PRINCIPAL: web.RequestKey[Hashable] = web.RequestKey("aclaude_relay_principal")
-else:  # older aiohttp has no RequestKey: a plain string key
-    RELAY_PRINCIPAL = "aclaude_relay_principal"
+_STATE = web.AppKey("aclaude_relay_state", _State)
+_CONVERSATIONS = web.AppKey("aclaude_relay_conversations", Conversations)
 
 
 def create_relay_app(
@@ -198,62 +172,91 @@ def create_relay_app(
     *,
     model: str = DEFAULT_MODEL,
     max_tokens: int = 1024,
-    max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
     system: str | None = None,
+    tools: Sequence[ToolParam] = (),
+    params: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Override] | None = None,
+    forward: Iterable[str] = DEFAULT_FORWARD,
+    max_tool_turns: int = 8,
+    tool_timeout: float | None = 60.0,
+    max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
+    max_resume_bytes: int = DEFAULT_MAX_RESUME_BYTES,
+    max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+    resume_grace: float = 15.0,
+    max_history_bytes: int = 256 * 1024,
+    max_conversations: int = 10_000,
     heartbeat: float | None = 30.0,
     allowed_origins: Iterable[str] = (),
     authenticate: Authenticate | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     max_streams_per_principal: int = DEFAULT_MAX_STREAMS_PER_PRINCIPAL,
+    requests_per_minute: int | None = None,
+    store: RedisStore | None = None,
 ) -> web.Application:
     """An aiohttp app serving the relay page at ``/`` and its websocket at ``/ws``.
 
     Each prompt becomes ``client.messages.create(model=..., max_tokens=..., system=...,
-    messages=[{"role": "user", "content": prompt}], stream=True)``. The app does not close
-    ``client``: its owner does (for example in ``app.on_cleanup``). ``heartbeat`` pings idle
-    browsers so that a vanished one is noticed (and its stream stopped); None disables it.
+    tools=..., **params, messages=history + [prompt], stream=True)``; the browser may set only
+    the parameters named in ``overrides`` (``{"model": {"claude-a", "claude-b"},
+    "temperature": lambda t: 0 <= t <= 1}``). ``tools``: ``aclaude.tool`` functions run here by
+    the tool runner (the browser sees ``tool_progress`` events) and definition dicts sent as
+    given (server tools such as web search); at most ``max_tool_turns`` tool rounds per prompt.
+    ``forward``: the event categories sent to the browser (see ``_forward.py``).
 
-    The websocket handshake is refused, before the upgrade and before any API request: with
-    403 when the ``Origin`` header is present and is neither the relay's own origin nor one of
-    ``allowed_origins`` (exact origins such as ``"https://app.example.com"``, or ``"*"`` for
-    any; a missing ``Origin``, which no browser omits, is allowed); with 401 when
-    ``authenticate`` returns None; with 429 when ``max_connections`` websockets are open, or
-    ``max_streams_per_principal`` for this principal (the peer's IP address without a hook).
+    Limits: ``requests_per_minute`` per principal (None: no limit; an ``rate_limit_error``
+    event when exceeded); the handshake's 403/401/429 (see docs/relay.md). Resume: replies
+    stay resumable for ``resume_grace`` seconds after their socket drops, then are cancelled;
+    ``store`` (a ``RedisStore``) lets another process serve the resume. The app does not close
+    ``client`` (nor ``store``): their owner does (for example in ``app.on_cleanup``).
     """
-    if max_pending_bytes < 1:
-        raise ValueError("max_pending_bytes must be >= 1")
+    if min(max_pending_bytes, max_resume_bytes, max_buffered_bytes, max_history_bytes) < 1:
+        raise ValueError("byte limits must be >= 1")
     if max_connections < 1 or max_streams_per_principal < 1:
         raise ValueError("max_connections and max_streams_per_principal must be >= 1")
-    origins = [allowed_origins] if isinstance(allowed_origins, str) else list(allowed_origins)
-    extra: frozenset[tuple[str, str, int | None]] | None = None
-    if "*" not in origins:
-        parsed = [_origin(o) for o in origins]
-        bad = [o for o, key in zip(origins, parsed, strict=True) if key is None]
-        if bad:
-            raise ValueError(f"allowed_origins: not an origin (scheme://host[:port]): {bad!r}")
-        extra = frozenset(key for key in parsed if key is not None)
-    params: dict[str, Any] = {"model": model, "max_tokens": max_tokens}
+    if resume_grace < 0 or max_tool_turns < 0:
+        raise ValueError("resume_grace and max_tool_turns must be >= 0")
+    request: dict[str, Any] = {"model": model, "max_tokens": max_tokens, **(params or {})}
     if system is not None:
-        params["system"] = system
+        request["system"] = system
+    runner: ToolRunner | None = None
+    if tools:
+        # The runner validates the tools and runs a turn's calls concurrently; the relay drives
+        # the turns itself, because it forwards each turn's raw events as they arrive.
+        runner = ToolRunner(
+            client.messages,
+            tools=tools,
+            max_iterations=None,
+            tool_timeout=tool_timeout,
+            params={"messages": []},
+        )
+        request["tools"] = runner._params["tools"]
     page = importlib.resources.files("aclaude.relay").joinpath("static/index.html").read_bytes()
     app = web.Application()
-    app[RELAY_STATS] = RelayStats()
+    app[RELAY_STATS] = RelayStats(Budget(max_buffered_bytes))
     app[_CONFIG] = _Config(
-        client,
-        params,
-        max_pending_bytes,
-        heartbeat,
-        page,
-        extra,
-        authenticate,
-        max_connections,
-        max_streams_per_principal,
+        client=client,
+        params=request,
+        overrides=dict(overrides or {}),
+        forward=check_forward(forward),
+        runner=runner,
+        max_tool_turns=max_tool_turns,
+        max_pending_bytes=max_pending_bytes,
+        max_resume_bytes=max_resume_bytes,
+        resume_grace=resume_grace,
+        heartbeat=heartbeat,
+        page=page,
+        allowed_origins=parse_allowed_origins(allowed_origins),
+        authenticate=authenticate,
+        max_connections=max_connections,
+        max_streams_per_principal=max_streams_per_principal,
+        rate=RequestRate(requests_per_minute) if requests_per_minute is not None else None,
+        store=store,
     )
-    app[_SOCKETS] = set()
-    app[_ADMISSIONS] = _Admissions()
+    app[_STATE] = _State()
+    app[_CONVERSATIONS] = Conversations(max_conversations, max_history_bytes)
     app.router.add_get("/", _page)
     app.router.add_get("/ws", _websocket)
-    app.on_shutdown.append(_close_sockets)
+    app.on_shutdown.append(_shutdown)
     return app
 
 
@@ -266,198 +269,544 @@ async def _page(request: web.Request) -> web.Response:
     )
 
 
-async def _close_sockets(app: web.Application) -> None:
+async def _shutdown(app: web.Application) -> None:
+    state = app[_STATE]
     # Open websockets would otherwise keep the server's shutdown waiting on their handlers.
-    sockets = app[_SOCKETS]
-    for ws in list(sockets):
+    for ws in list(state.sockets):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-
-
-def _origin(value: str) -> tuple[str, str, int | None] | None:
-    """``scheme://host[:port]`` as (scheme, lowercase host, port with the scheme's default),
-    or None if ``value`` is not such an origin (``null``, a path, a userinfo ...)."""
-    try:
-        url = URL(value.strip())
-    except ValueError:
-        return None
-    if (
-        url.scheme.lower() not in ("http", "https")
-        or not url.host
-        or url.path not in ("", "/")
-        or url.user is not None
-        or url.query_string
-        or url.fragment
-    ):
-        return None
-    return url.scheme.lower(), url.host.lower(), url.port
-
-
-def _origin_allowed(request: web.Request, allowed: frozenset[tuple[str, str, int | None]] | None) -> bool:
-    header = request.headers.get("Origin")
-    if header is None or allowed is None:
-        return True  # not a browser (see the module docstring), or any origin is allowed
-    origin = _origin(header)
-    if origin is None:
-        return False
-    # The relay's own origin: the scheme of the connection itself and the Host header (never
-    # X-Forwarded-*; a trusted proxy can set them with request.clone() in a middleware).
-    return origin == _origin(f"{request.scheme}://{request.host}") or origin in allowed
-
-
-async def _principal(request: web.Request, config: _Config) -> Hashable | None:
-    if config.authenticate is None:
-        return request.remote or ""
-    result = config.authenticate(request)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    for reply in list(state.replies.values()):
+        _forget(app, reply, cancel=True)
+    tasks = [t for t in state.tasks if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
 
 
 async def _websocket(request: web.Request) -> web.WebSocketResponse:
     config = request.app[_CONFIG]
     stats = request.app[RELAY_STATS]
-    if not _origin_allowed(request, config.allowed_origins):
-        stats.refused_origin += 1
-        raise web.HTTPForbidden(text="origin not allowed")
-    principal = await _principal(request, config)
-    if principal is None:
-        stats.refused_unauthenticated += 1
-        raise web.HTTPUnauthorized(text="not authenticated")
-    request[RELAY_PRINCIPAL] = principal
-    admissions = request.app[_ADMISSIONS]
-    # Checked and counted with no await in between: concurrent handshakes cannot overshoot.
-    if (
-        admissions.total >= config.max_connections
-        or admissions.by_principal.get(principal, 0) >= config.max_streams_per_principal
-    ):
-        stats.refused_limit += 1
-        raise web.HTTPTooManyRequests(text="too many connections")
-    admissions.admit(principal)
+    principal = await admit(request, config, request.app[_STATE].admissions, stats)
     try:
-        return await _serve_socket(request, config, stats)
+        return await _serve_socket(request, principal)
     finally:
-        admissions.release(principal)
+        request.app[_STATE].admissions.release(principal)
 
 
-async def _serve_socket(request: web.Request, config: _Config, stats: RelayStats) -> web.WebSocketResponse:
+# -- one socket ------------------------------------------------------------------------------
+
+
+class _Socket:
+    """What one websocket is doing: at most one reply attached at a time."""
+
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse, principal: Hashable) -> None:
+        self.request = request
+        self.app = request.app
+        self.ws = ws
+        self.principal = principal
+        self.reply: _Reply | None = None
+        self.remote: asyncio.Task[None] | None = None  # a resume served from the store
+        self.remote_stream: str | None = None
+
+    def busy(self) -> bool:
+        if self.remote is not None and not self.remote.done():
+            return True
+        reply = self.reply
+        return reply is not None and reply.writer_ws is self.ws and not _finished(reply)
+
+    async def error(self, error_type: str, message: str) -> None:
+        await _send_error(self.ws, error_type, message)
+
+    async def handle(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            await self.error("invalid_request_error", 'expected {"prompt": "..."} or {"resume": ...}')
+        elif message.get("stop") is True:
+            self.stop()
+        elif "resume" in message:
+            await self.resume(message)
+        else:
+            await self.prompt(message)
+
+    def stop(self) -> None:
+        if self.remote is not None and not self.remote.done() and self.remote_stream is not None:
+            store = self.app[_CONFIG].store
+            assert store is not None
+            _spawn(self.app, store.request_stop(self.remote_stream))
+            return
+        reply = self.reply
+        if reply is not None and reply.task is not None and not reply.task.done():
+            reply.task.cancel()
+            self.app[RELAY_STATS].streams_cancelled += 1
+
+    async def prompt(self, message: dict[str, Any]) -> None:
+        config = self.app[_CONFIG]
+        stats = self.app[RELAY_STATS]
+        prompt = message.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            await self.error("invalid_request_error", 'expected {"prompt": "..."}')
+            return
+        if self.busy():
+            await self.error("invalid_request_error", "a reply is still streaming")
+            return
+        options = message.get("options") or {}
+        refused = _check_options(options, config.overrides)
+        if refused is not None:
+            await self.error("invalid_request_error", refused)
+            return
+        conversation = message.get("conversation")
+        history: list[Any] = []
+        if conversation is not None:
+            found = await _load_history(self.app, conversation, self.principal)
+            if found is None:
+                await self.error("not_found_error", "unknown conversation")
+                return
+            history = found
+        # A reply left running by a dropped socket still counts: dropping and reconnecting
+        # cannot multiply a principal's upstream streams.
+        if self.app[_STATE].running.get(self.principal, 0) >= config.max_streams_per_principal:
+            stats.refused_limit += 1
+            await self.error("rate_limit_error", "too many replies streaming at once")
+            return
+        if config.rate is not None and (wait := config.rate.allow(self.principal)) is not None:
+            stats.refused_rate += 1
+            await self.error("rate_limit_error", f"too many requests; try again in {wait:.0f} s")
+            return
+        reply = await _start_reply(
+            self.app, self.principal, conversation or secrets.token_urlsafe(12), history, prompt, options
+        )
+        self.attach(reply, 0)
+
+    async def resume(self, message: dict[str, Any]) -> None:
+        stream, after = message.get("resume"), message.get("after", 0)
+        if not isinstance(stream, str) or type(after) is not int or after < 0:
+            await self.error("invalid_request_error", 'expected {"resume": "<stream id>", "after": <seq>}')
+            return
+        if self.busy():
+            await self.error("invalid_request_error", "a reply is still streaming")
+            return
+        stats = self.app[RELAY_STATS]
+        reply = self.app[_STATE].replies.get(stream)
+        if reply is not None:
+            if reply.principal != self.principal:
+                await self.error("not_found_error", "unknown stream")
+                return
+            if after > reply.log.last_seq:
+                await self.error("invalid_request_error", "after is beyond the stream")
+                return
+            stats.resumes += 1
+            self.attach(reply, after)
+            return
+        store = self.app[_CONFIG].store
+        if store is not None and await store.principal(stream) == _principal_key(self.principal):
+            stats.resumes += 1
+            stats.resumes_remote += 1
+            self.remote_stream = stream
+            self.remote = _spawn(self.app, _send_remote(self.request, self.ws, store, stream, after))
+            return
+        stats.resume_unavailable += 1
+        await self.error("resume_unavailable", "this stream can no longer be resumed")
+
+    def attach(self, reply: _Reply, after: int) -> None:
+        """Make this socket the reader of ``reply`` from ``after`` on (replacing another)."""
+        if reply.grace is not None:
+            reply.grace.cancel()
+            reply.grace = None
+        if reply.writer is not None and not reply.writer.done():
+            reply.writer.cancel()  # the old socket is gone or being replaced: one reader only
+        old = self.reply
+        if old is not None and old is not reply and old.writer_ws is self.ws:
+            old.writer_ws = None  # this socket moves on: the previous reply may be forgotten
+            _arm_grace(self.app, old)
+        reply.log.rewind(after)
+        self.reply = reply
+        reply.writer_ws = self.ws
+        reply.writer = _spawn(self.app, _send_reply(self.request, self.ws, reply, after))
+
+    def detach(self) -> None:
+        """The socket is closing: stop writing; a live reply waits ``resume_grace`` for a new one."""
+        if self.remote is not None:
+            self.remote.cancel()
+        reply = self.reply
+        if reply is None or reply.writer_ws is not self.ws:
+            return
+        if reply.writer is not None:
+            reply.writer.cancel()
+        reply.writer = None
+        reply.writer_ws = None
+        _arm_grace(self.app, reply)
+
+
+async def _serve_socket(request: web.Request, principal: Hashable) -> web.WebSocketResponse:
+    config = request.app[_CONFIG]
+    stats = request.app[RELAY_STATS]
+    state = request.app[_STATE]
     # No compression: frames are small and latency-bound, and a deflate context costs hundreds
     # of KiB per connection, which a relay holding thousands of sockets cannot afford.
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, compress=False, max_msg_size=_MAX_PROMPT_FRAME)
     await ws.prepare(request)
-    sockets = request.app[_SOCKETS]
-    sockets.add(ws)
+    state.sockets.add(ws)
     stats.connections += 1
-    relay: asyncio.Task[None] | None = None
+    sock = _Socket(request, ws, principal)
     try:
         # The receive loop runs for the socket's whole life: it is how a closed tab is noticed
         # even while the relay is blocked on a slow send or waiting for the API.
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
-            prompt = _prompt(msg.data)
-            if prompt is None:
-                await _send_error(ws, "invalid_request_error", 'expected {"prompt": "..."}')
-            elif relay is not None and not relay.done():
-                await _send_error(ws, "invalid_request_error", "a reply is still streaming")
-            else:
-                if relay is not None:
-                    _check(relay)
-                relay = asyncio.create_task(_relay(request, ws, prompt))
+            try:
+                message = msgspec.json.decode(msg.data)
+            except msgspec.DecodeError:
+                message = None
+            await sock.handle(message)
     finally:
-        sockets.discard(ws)
+        state.sockets.discard(ws)
         stats.connections -= 1
-        if relay is not None:
-            relay.cancel()  # closes the upstream stream if it is still open
-            await asyncio.wait([relay])
-            _check(relay)
+        sock.detach()
     return ws
 
 
-def _prompt(data: str) -> str | None:
+def _check_options(options: Any, overrides: Mapping[str, Override]) -> str | None:
+    """None if every option is allowed, else why not (names the parameter, never the list)."""
+    if not isinstance(options, dict):
+        return "options must be an object"
+    for name, value in options.items():
+        allowed = overrides.get(name)
+        if allowed is None:
+            return f"the parameter {name!r} is set by the server"
+        ok = allowed(value) if callable(allowed) else _hashable(value) and value in allowed
+        if not ok:
+            return f"this value of {name!r} is not allowed"
+    return None
+
+
+def _hashable(value: Any) -> bool:
     try:
-        message = msgspec.json.decode(data)
-    except msgspec.DecodeError:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _principal_key(principal: Hashable) -> str:
+    return f"{type(principal).__name__}:{principal}"
+
+
+async def _load_history(app: web.Application, conversation: Any, principal: Hashable) -> list[Any] | None:
+    if not isinstance(conversation, str):
         return None
-    prompt = message.get("prompt") if isinstance(message, dict) else None
-    return prompt if isinstance(prompt, str) and prompt.strip() else None
+    key = _principal_key(principal)
+    found = app[_CONVERSATIONS].get(conversation)
+    if found is None and (store := app[_CONFIG].store) is not None:
+        found = await store.load_history(conversation)
+    if found is None or found[0] != key:
+        return None
+    return list(found[1])
 
 
-def _check(task: asyncio.Task[None]) -> None:
-    """Log a relay task's unexpected failure (expected ones end the task quietly)."""
-    if not task.cancelled() and (exc := task.exception()) is not None:
-        _log.error("relay failed", exc_info=exc)
+def _spawn(app: web.Application, coro: Coroutine[Any, Any, _T]) -> asyncio.Task[_T]:
+    tasks = app[_STATE].tasks
+    task = asyncio.ensure_future(coro)
+    tasks.add(task)
+    task.add_done_callback(_task_done(tasks))
+    return task
+
+
+def _task_done(tasks: set[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], None]:
+    def done(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            _log.error("relay task failed", exc_info=exc)
+
+    return done
+
+
+def _finished(reply: _Reply) -> bool:
+    return reply.log.closed and (reply.writer is None or reply.writer.done())
+
+
+# -- sending to a browser --------------------------------------------------------------------
+
+
+def _frame(stream: bytes, seq: int, events: list[bytes]) -> bytes:
+    # Built from bytes: the API's events go out as they arrived (no re-encoding).
+    head = b'{"stream":"' + stream + b'","seq":' + str(seq).encode() + b',"events":['
+    return head + b",".join(events) + b"]}"
 
 
 async def _send_error(ws: web.WebSocketResponse, error_type: str, message: str) -> None:
-    frame = _encode([{"type": "error", "error": {"type": error_type, "message": message}}])
+    """An error outside any reply (a bad message): ``stream`` null, ``seq`` 0."""
+    event = _encode({"type": "error", "error": {"type": error_type, "message": message}})
     with contextlib.suppress(ConnectionError):
-        await ws.send_frame(frame, WSMsgType.TEXT)
+        await ws.send_frame(b'{"stream":null,"seq":0,"events":[' + event + b"]}", WSMsgType.TEXT)
 
 
-async def _relay(request: web.Request, ws: web.WebSocketResponse, prompt: str) -> None:
-    """Stream one reply to ``ws``: a reader task fills the outbox, this task empties it."""
-    config = request.app[_CONFIG]
+async def _send_reply(request: web.Request, ws: web.WebSocketResponse, reply: _Reply, after: int) -> None:
+    """Send ``reply``'s events after ``after`` to ``ws``, then the live rest, until its end."""
     stats = request.app[RELAY_STATS]
-    stream = config.client.messages.create(
-        stream=True, messages=[{"role": "user", "content": prompt}], **config.params
-    )
-    outbox = _Outbox(config.max_pending_bytes, stats)
-    stats.streams_open += 1
-    stats.streams_started += 1
-    reader = asyncio.create_task(_pump(stream, outbox, stats))
+    log = reply.log
+    stream = reply.id.encode()
     drain = request.writer.drain
-    try:
-        while (batch := await outbox.take()) is not None:
-            frame = b"[" + b",".join(batch) + b"]"
-            size = sum(map(len, batch))
+    cursor = after
+    while True:
+        got = log.since(cursor)
+        if got is None:
+            stats.resume_unavailable += 1
+            await _send_error(ws, "resume_unavailable", "the events after this point are no longer held")
+            return
+        last, events = got
+        if events:
+            frame = _frame(stream, last, events)
             try:
                 await ws.send_frame(frame, WSMsgType.TEXT)
                 # send_frame waits for the transport only every 64 KiB; waiting after every
                 # frame keeps what sits in the transport within its own high-water mark.
                 await drain()
             except ConnectionError:
-                return  # the browser went away; the receive loop notices and cleans up
-            finally:
-                outbox.sent(size)
+                return  # the browser went away; the receive loop notices and detaches
+            cursor = last
+            log.sent(last)
             stats.frames_sent += 1
             stats.bytes_sent += len(frame)
-        await reader
-    finally:
-        if not reader.done():
-            reader.cancel()
-            stats.streams_cancelled += 1
-        try:
-            # The reader closes the stream in its own finally (a reader cancelled before its
-            # first step never opened it).
-            await asyncio.wait([reader])
-        finally:
-            outbox.discard()
-            stats.streams_open -= 1
+        elif log.closed:
+            return
+        else:
+            await log.wait(cursor)
 
 
-async def _pump(stream: EventStream, outbox: _Outbox, stats: RelayStats) -> None:
-    """Read the API's stream into the outbox, forwarding what the page needs, as received."""
-    events = stream.raw_events()
+async def _send_remote(
+    request: web.Request, ws: web.WebSocketResponse, store: RedisStore, stream: str, after: int
+) -> None:
+    """A resume of a reply running on another node, read from the store."""
+    app = request.app
+    stats = app[RELAY_STATS]
+    drain = request.writer.drain
+    grace = app[_CONFIG].resume_grace
+    sid = stream.encode()
+    cursor = after
+    loop = asyncio.get_running_loop()
+    marked = 0.0
+    while True:
+        if loop.time() - marked > max(grace / 3, 0.5):
+            # Tell the owning node that someone reads this reply, so it does not cancel it.
+            await store.mark_attached(stream, max(grace, 1.0) * 2)
+            marked = loop.time()
+        got = await store.read(stream, cursor, block_ms=500)
+        if got is None:
+            await _send_error(ws, "resume_unavailable", "this stream can no longer be resumed")
+            return
+        events, end = got
+        if events and events[0][0] != cursor + 1:
+            stats.resume_unavailable += 1
+            await _send_error(ws, "resume_unavailable", "the events after this point are no longer held")
+            return
+        if events:
+            frame = _frame(sid, events[-1][0], [data for _, data in events])
+            try:
+                await ws.send_frame(frame, WSMsgType.TEXT)
+                await drain()
+            except ConnectionError:
+                return
+            cursor = events[-1][0]
+            stats.frames_sent += 1
+            stats.bytes_sent += len(frame)
+        if end:
+            return
+
+
+# -- the reply's upstream --------------------------------------------------------------------
+
+
+async def _start_reply(
+    app: web.Application,
+    principal: Hashable,
+    conversation: str,
+    history: list[Any],
+    prompt: str,
+    options: dict[str, Any],
+) -> _Reply:
+    config = app[_CONFIG]
+    stats = app[RELAY_STATS]
+    reply = _Reply(
+        id=secrets.token_urlsafe(16),
+        principal=principal,
+        conversation=conversation,
+        log=ReplyLog(
+            max_pending=config.max_pending_bytes, max_bytes=config.max_resume_bytes, budget=stats.budget
+        ),
+    )
+    if config.store is not None and await config.store.open_reply(reply.id, _principal_key(principal)):
+        reply.mirror = _Mirror(app, config.store, reply)
+        reply.log.mirrored = True
+    state = app[_STATE]
+    state.replies[reply.id] = reply
+    state.running[principal] = state.running.get(principal, 0) + 1
+    stats.streams_open += 1
+    stats.streams_started += 1
+    reply.task = _spawn(app, _run_reply(app, reply, history, prompt, options))
+    reply.task.add_done_callback(_reply_done(app, reply))
+    return reply
+
+
+async def _append(reply: _Reply, data: bytes) -> None:
+    seq = await reply.log.append(data, attached=reply.writer_ws is not None)
+    if reply.mirror is not None:
+        await reply.mirror.push(seq, data)
+
+
+async def _run_reply(
+    app: web.Application, reply: _Reply, history: list[Any], prompt: str, options: dict[str, Any]
+) -> None:
+    """The upstream side of one reply: the API's turns (and tool rounds), into the reply's log."""
+    config = app[_CONFIG]
+    stats = app[RELAY_STATS]
+    forward = config.forward
+    messages = [*history, {"role": "user", "content": prompt}]
+    request = {**config.params, **options}  # options were checked against the allow-list
+    conversation = reply.conversation
+    await _append(reply, _encode({"type": "relay_start", "stream": reply.id, "conversation": conversation}))
+    stop_reason: str | None = None
+    history_room = app[_CONVERSATIONS].max_bytes
+    keep = True
     try:
-        async for event, data in events:
-            stats.upstream_events += 1
-            stats.upstream_bytes += len(data)
-            etype = type(event)
-            if etype is RawContentBlockDeltaEvent:
-                if type(event.delta) is TextDelta:  # type: ignore[union-attr]
-                    await outbox.put(data)
-            elif etype in _FORWARDED:
-                await outbox.put(data)
+        for turn in range(config.max_tool_turns + 1):
+            stream = config.client.messages.create(stream=True, messages=messages, **request)
+            state = AccumulatorState()
+            classify = Classifier().category
+            events = stream.raw_events()
+            # The turn is accumulated for the history; past max_history_bytes it could not be
+            # kept anyway, so text stops being accumulated (memory stays bounded) and the
+            # exchange is not saved.
+            room = history_room
+            try:
+                async for event, data in events:
+                    stats.upstream_events += 1
+                    stats.upstream_bytes += len(data)
+                    room -= len(data)
+                    if room >= 0 or not (
+                        type(event) is RawContentBlockDeltaEvent and type(event.delta) is TextDelta
+                    ):
+                        accumulate(state, event)
+                    if classify(event) in forward:
+                        await _append(reply, data)
+            finally:
+                await events.aclose()  # a cancelled append leaves it suspended at a yield
+                await stream.close()
+            message = materialize(state)
+            if message is None or room < 0:
+                keep = False
+                stop_reason = message.stop_reason if message is not None else None
+                break
+            stop_reason = message.stop_reason
+            messages.append({"role": "assistant", "content": msgspec.to_builtins(message.content)})
+            calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
+            runner = config.runner
+            if stop_reason != "tool_use" or not calls or runner is None or turn == config.max_tool_turns:
+                break
+            for call in calls:
+                await _append(reply, _encode({"type": "tool_progress", "status": "started",
+                                              "tool_use_id": call.id, "name": call.name}))
+            results = await runner._run_tools(calls)
+            for call, result in zip(calls, results, strict=True):
+                await _append(reply, _encode({"type": "tool_progress", "status": "finished",
+                                              "tool_use_id": call.id, "name": call.name,
+                                              "is_error": bool(result.get("is_error")),
+                                              "content": result.get("content")}))
+            messages.append({"role": "user", "content": results})
+        if keep:
+            await _save_history(app, reply, messages)
     except APIError as exc:
         # The page gets the API's own error type and message, or a fixed sentence: never the
         # API's host, aiohttp's internals or the client's configuration. The log gets it all.
         _log.warning("relay stream failed (request_id=%s): %r", exc.request_id, exc)
-        error_type, message = _browser_error(exc)
-        await outbox.put(_encode({"type": "error", "error": {"type": error_type, "message": message}}))
-    finally:
-        await events.aclose()  # a cancelled put leaves it suspended at a yield
-        await stream.close()
-        outbox.close()
+        error_type, text = _browser_error(exc)
+        await _append(reply, _encode({"type": "error", "error": {"type": error_type, "message": text}}))
+        stop_reason = "error"
+    end = {"type": "relay_end", "stop_reason": stop_reason, "conversation": conversation}
+    await _append(reply, _encode(end))
+
+
+async def _save_history(app: web.Application, reply: _Reply, messages: list[Any]) -> None:
+    key = _principal_key(reply.principal)
+    stored = app[_CONVERSATIONS].put(reply.conversation, key, messages)
+    store = app[_CONFIG].store
+    if store is not None:
+        await store.save_history(reply.conversation, key, stored)
+
+
+def _reply_done(app: web.Application, reply: _Reply) -> Callable[[asyncio.Task[None]], None]:
+    def done(task: asyncio.Task[None]) -> None:
+        # Stopped, abandoned or failed (a bug, logged by _spawn): a reader still gets an end.
+        last: list[dict[str, Any]] = []
+        if task.cancelled():
+            last = [{"type": "relay_end", "stop_reason": "cancelled", "conversation": reply.conversation}]
+        elif task.exception() is not None:
+            last = [
+                {"type": "error", "error": {"type": "api_error", "message": "the relay failed"}},
+                {"type": "relay_end", "stop_reason": "error", "conversation": reply.conversation},
+            ]
+        for event in last:
+            data = _encode(event)
+            seq = reply.log.append_nowait(data)
+            if reply.mirror is not None:
+                reply.mirror.push_nowait(seq, data)
+        reply.log.close()
+        app[RELAY_STATS].streams_open -= 1
+        running = app[_STATE].running
+        left = running[reply.principal] - 1
+        if left:
+            running[reply.principal] = left
+        else:
+            del running[reply.principal]
+        if reply.mirror is not None:
+            reply.mirror.finish(reply.log.last_seq)
+        # A finished reply stays resumable for the grace period (its tail may be in flight).
+        if reply.grace is None:
+            _arm_grace(app, reply)
+
+    return done
+
+
+def _arm_grace(app: web.Application, reply: _Reply) -> None:
+    loop = asyncio.get_running_loop()
+    grace = app[_CONFIG].resume_grace
+    if reply.grace is not None:
+        reply.grace.cancel()
+    reply.grace = loop.call_later(grace, _grace_over, app, reply)
+
+
+def _grace_over(app: web.Application, reply: _Reply) -> None:
+    reply.grace = None
+    if reply.writer_ws is not None:
+        return  # a browser came back
+    store = app[_CONFIG].store
+    if store is not None and reply.mirror is not None and not reply.log.closed:
+        _spawn(app, _check_remote_then_forget(app, reply, store))
+        return
+    _forget(app, reply, cancel=True)
+
+
+async def _check_remote_then_forget(app: web.Application, reply: _Reply, store: RedisStore) -> None:
+    if await store.attached(reply.id):
+        _arm_grace(app, reply)  # read on another node: keep generating
+    elif reply.writer_ws is None:
+        _forget(app, reply, cancel=True)
+
+
+def _forget(app: web.Application, reply: _Reply, *, cancel: bool) -> None:
+    """Drop a reply: cancel its upstream if still running, give back its buffer."""
+    if reply.grace is not None:
+        reply.grace.cancel()
+        reply.grace = None
+    if cancel and reply.task is not None and not reply.task.done():
+        reply.task.cancel()  # closes the upstream request: the API stops generating
+        app[RELAY_STATS].streams_cancelled += 1
+    if reply.writer is not None:
+        reply.writer.cancel()
+    if app[_STATE].replies.pop(reply.id, None) is not None:
+        if reply.task is not None and not reply.task.done():
+            reply.task.add_done_callback(lambda _t: reply.log.discard())
+        else:
+            reply.log.discard()
 
 
 def _browser_error(exc: APIError) -> tuple[str, str]:
@@ -478,63 +827,65 @@ def _browser_error(exc: APIError) -> tuple[str, str]:
     return "api_error", "the API's reply could not be read"
 
 
-class _Outbox:
-    """A FIFO of event bytes from one reader to one writer, bounded in bytes.
+class _Mirror:
+    """Copies a reply's events to the store in batches (one pipeline per batch), in order.
 
-    ``put`` waits while the bytes held (queued, plus taken but not yet ``sent``) would exceed
-    ``limit``; an event larger than ``limit`` waits for an empty outbox and then passes alone,
-    so nothing can deadlock. ``take`` returns everything queued (one frame's worth), or None
-    once the outbox is closed and empty.
+    ``push`` waits while more than ``max_pending_bytes`` wait for Redis, so a slow Redis slows
+    the upstream read instead of growing memory. A failed write turns mirroring off for the
+    reply (the store logs the outage): the reply goes on, resumable on this node only.
     """
 
-    __slots__ = ("_closed", "_held", "_items", "_limit", "_space", "_stats", "_wakeup")
+    def __init__(self, app: web.Application, store: RedisStore, reply: _Reply) -> None:
+        self._app = app
+        self._store = store
+        self._reply = reply
+        self._limit = app[_CONFIG].max_pending_bytes
+        self._queue: list[tuple[int, bytes]] = []
+        self._bytes = 0
+        self._end: int | None = None
+        self._wakeup = asyncio.Event()
+        self._space = asyncio.Event()
+        self._task = _spawn(app, self._run())
 
-    def __init__(self, limit: int, stats: RelayStats) -> None:
-        self._items: list[bytes] = []
-        self._held = 0
-        self._limit = limit
-        self._stats = stats
-        self._closed = False
-        self._space: asyncio.Future[None] | None = None  # the reader, waiting for room
-        self._wakeup: asyncio.Future[None] | None = None  # the writer, waiting for items
+    async def push(self, seq: int, data: bytes) -> None:
+        if self._task.done():
+            return  # mirroring stopped (Redis failed): queue nothing
+        while self._bytes > self._limit and not self._task.done():
+            self._space.clear()
+            await self._space.wait()
+        self.push_nowait(seq, data)
 
-    async def put(self, data: bytes) -> None:
-        size = len(data)
-        while self._held and self._held + size > self._limit:
-            self._space = asyncio.get_running_loop().create_future()
-            await self._space
-        self._items.append(data)
-        self._held += size
-        stats = self._stats
-        stats.buffered_bytes += size
-        if self._held > stats.peak_buffered_bytes:
-            stats.peak_buffered_bytes = self._held
-        _wake(self._wakeup)
+    def push_nowait(self, seq: int, data: bytes) -> None:
+        if self._task.done():
+            return
+        self._queue.append((seq, data))
+        self._bytes += len(data)
+        self._wakeup.set()
 
-    async def take(self) -> list[bytes] | None:
-        while not self._items:
-            if self._closed:
-                return None
-            self._wakeup = asyncio.get_running_loop().create_future()
-            await self._wakeup
-        items, self._items = self._items, []
-        return items
+    def finish(self, last_seq: int) -> None:
+        self._end = last_seq
+        self._wakeup.set()
 
-    def sent(self, size: int) -> None:
-        self._held -= size
-        self._stats.buffered_bytes -= size
-        _wake(self._space)
-
-    def close(self) -> None:
-        self._closed = True
-        _wake(self._wakeup)
-
-    def discard(self) -> None:
-        """Drop what is still queued (the writer stopped early)."""
-        self.sent(sum(map(len, self._items)))
-        self._items = []
-
-
-def _wake(waiter: asyncio.Future[None] | None) -> None:
-    if waiter is not None and not waiter.done():
-        waiter.set_result(None)
+    async def _run(self) -> None:
+        try:
+            while True:
+                await self._wakeup.wait()
+                self._wakeup.clear()
+                batch, self._queue = self._queue, []
+                self._bytes = 0
+                end = self._end
+                self._space.set()
+                if not batch and end is None:
+                    continue
+                result = await self._store.append(self._reply.id, batch, end)
+                if result == "failed":
+                    self._reply.log.mirrored = False
+                    return
+                task = self._reply.task
+                if result == "stop" and task is not None and not task.done():
+                    task.cancel()  # stopped by a browser reading this reply on another node
+                    self._app[RELAY_STATS].streams_cancelled += 1
+                if end is not None and not self._queue:
+                    return
+        finally:
+            self._space.set()

@@ -54,23 +54,33 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 async def relay(server: FakeAnthropic) -> AsyncIterator[tuple[str, RelayStats]]:
     async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
-        app = create_relay_app(client, model="claude-test", max_tokens=77, system="Be brief.")
+        # No grace period: closing a socket cancels its reply at once (resume has its own tests).
+        app = create_relay_app(client, model="claude-test", max_tokens=77, system="Be brief.", resume_grace=0)
         async with serve_app(app) as url:
             yield url, app[RELAY_STATS]
 
 
 async def receive_events(ws: aiohttp.ClientWebSocketResponse[Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Frames until message_stop or an error event: (the events, the raw frames)."""
+    """Frames until the reply's ``relay_end`` or an error outside a reply: (the events without
+    the relay's own ``relay_start`` / ``relay_end``, the raw frames). Checks that the frames'
+    sequence numbers follow each other."""
     events: list[dict[str, Any]] = []
     frames: list[str] = []
+    seq = 0
     while True:
         msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
         assert msg.type is aiohttp.WSMsgType.TEXT, msg
         frames.append(msg.data)
-        batch = json.loads(msg.data)
-        assert isinstance(batch, list)
-        events.extend(batch)
-        if batch[-1]["type"] in ("message_stop", "error"):
+        frame = json.loads(msg.data)
+        assert set(frame) == {"stream", "seq", "events"}, frame
+        batch = frame["events"]
+        if frame["stream"] is None:  # an error about the message, not a reply
+            assert frame["seq"] == 0 and [e["type"] for e in batch] == ["error"]
+            return batch, frames
+        assert frame["seq"] == seq + len(batch), (seq, frame)
+        seq = frame["seq"]
+        events.extend(e for e in batch if e["type"] not in ("relay_start", "relay_end"))
+        if batch[-1]["type"] == "relay_end":
             return events, frames
 
 
@@ -87,7 +97,7 @@ async def test_page_is_served(relay: tuple[str, RelayStats], session: aiohttp.Cl
         assert resp.status == 200
         assert resp.content_type == "text/html"
         page = await resp.text()
-    assert '<pre id="output"' in page and "new WebSocket" in page
+    assert '<div id="conversation"' in page and "new WebSocket" in page
 
 
 async def test_round_trip(
@@ -99,10 +109,11 @@ async def test_round_trip(
         await ws.send_json({"prompt": "hi there"})
         events, _ = await receive_events(ws)
     assert text_of(events) == "Hello, relay! ünïcode ✓"
-    # Only what the page needs: text deltas, then the usage and the end.
+    # Every event of the API's stream but pings (forward's default), in order.
     types = [e["type"] for e in events]
-    assert set(types[:-2]) == {"content_block_delta"}
-    assert types[-2:] == ["message_delta", "message_stop"]
+    assert types[:2] == ["message_start", "content_block_start"]
+    assert set(types[2:-3]) == {"content_block_delta"}
+    assert types[-3:] == ["content_block_stop", "message_delta", "message_stop"]
     body = server.requests[0].json
     assert body["messages"] == [{"role": "user", "content": "hi there"}]
     assert (body["model"], body["max_tokens"], body["system"]) == ("claude-test", 77, "Be brief.")
@@ -142,7 +153,7 @@ async def test_events_are_forwarded_byte_for_byte(
         events, frames = await receive_events(ws)
     wire = json.dumps(delta, ensure_ascii=False, separators=(",", ":"))
     assert wire in "".join(frames)
-    assert events[0] == delta
+    assert events[2] == delta
 
 
 async def test_api_error_reaches_the_page(
@@ -396,7 +407,9 @@ async def test_streams_per_principal_are_capped(
     server: FakeAnthropic, session: aiohttp.ClientSession
 ) -> None:
     async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
-        app = create_relay_app(client, authenticate=auth_by_header, max_streams_per_principal=2)
+        app = create_relay_app(
+            client, authenticate=auth_by_header, max_streams_per_principal=2, resume_grace=0
+        )
         stats = app[RELAY_STATS]
         alice = {"Authorization": "Bearer alice-token"}
         async with serve_app(app) as url:
@@ -438,7 +451,9 @@ async def test_slow_browser_bounds_the_relay_buffer(session: aiohttp.ClientSessi
         aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client,
     ):
         # max_tokens: the fake honours it, and this stream must be long.
-        app = create_relay_app(client, max_pending_bytes=limit, max_tokens=BIG_STREAM_DELTAS)
+        app = create_relay_app(
+            client, max_pending_bytes=limit, max_tokens=BIG_STREAM_DELTAS, resume_grace=0
+        )
         stats = app[RELAY_STATS]
         async with serve_app(app) as url, session.ws_connect(url + "ws") as ws:
             await ws.send_json({"prompt": "a very long answer, please"})
@@ -497,6 +512,8 @@ async def test_server_shutdown_closes_open_sockets(
             await wait_until(lambda: server.in_flight == 1, TIMEOUT, "the request to reach the API")
         # serve_app's cleanup ran the app's on_shutdown: the socket is closed, the stream too.
         msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
+        while msg.type is aiohttp.WSMsgType.TEXT:  # relay_start
+            msg = await asyncio.wait_for(ws.receive(), TIMEOUT)
         assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         await ws.close()
         await wait_until(lambda: server.in_flight == 0, 5.0, "the fake API to see the disconnect")
@@ -511,6 +528,7 @@ async def test_slow_browser_bounds_relay_process_memory(session: aiohttp.ClientS
         env = {**os.environ, "ANTHROPIC_API_KEY": API_KEY, "ANTHROPIC_BASE_URL": server.url}
         process = await asyncio.create_subprocess_exec(
             sys.executable, str(RELAY_EXAMPLE), "--port", "0", "--max-tokens", str(BIG_STREAM_DELTAS),
+            "--resume-grace", "0",
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         try:
