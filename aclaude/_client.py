@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import AsyncIterable, Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 import aiohttp
 import msgspec
@@ -22,12 +22,17 @@ from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
 from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
+from .resources._options import RequestOptions
 from .resources.beta import Beta
 from .resources.completions import Completions
 from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 from .streaming._event_stream import DecoderFactory, EventStream
+from .types.params import NOT_GIVEN
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -40,7 +45,7 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 _T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
-_NOT_GIVEN: Any = object()
+_NOT_GIVEN: Any = NOT_GIVEN
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 #: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
@@ -350,22 +355,23 @@ class Client:
     def _event_stream(
         self,
         path: str,
-        body: Any,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        body: dict[str, Any],
+        **options: Unpack[RequestOptions],
     ) -> EventStream:
-        """A (not yet sent) streaming POST."""
+        """A (not yet sent) streaming POST of ``body`` (with ``extra_body`` merged into it)."""
+        extra_body = options.get("extra_body")
+        if extra_body:
+            body.update(extra_body)
+        timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
         # A partial, not a closure: awaiting it runs _open itself, one frame less per stream.
         opener = functools.partial(
             self._open,
             "POST",
             path,
             body=body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
+            extra_headers=options.get("extra_headers"),
+            extra_query=options.get("extra_query"),
             timeout=timeout,
         )
 
@@ -386,10 +392,7 @@ class Client:
         *,
         cast_to: type[_T],
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _T: ...
 
     @overload
@@ -400,10 +403,7 @@ class Client:
         *,
         cast_to: None = None,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any: ...
 
     async def request(
@@ -413,17 +413,22 @@ class Client:
         *,
         cast_to: Any = None,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any:
         """Any JSON endpoint, with this client's headers, retries and errors.
 
         Returns the decoded JSON body, converted to ``cast_to`` (a msgspec Struct type, dict ...)
-        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands.
+        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands. ``options``: see
+        ``RequestOptions`` (``extra_body`` is merged into ``body``, except for GET).
         """
+        max_retries = options.get("max_retries")
         retries = self.max_retries if max_retries is None else max_retries
+        extra_body = options.get("extra_body")
+        if extra_body and method != "GET":
+            body = {**body, **extra_body} if body else dict(extra_body)
+        extra_headers = options.get("extra_headers")
+        extra_query = options.get("extra_query")
+        timeout = options.get("timeout")
 
         async def attempt(retry_count: int) -> tuple[bytes, str | None]:
             response = await self._open(
@@ -450,22 +455,32 @@ class Client:
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc
 
-    async def get(self, path: str, **kwargs: Any) -> Any:
+    async def get(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``GET path`` (see ``request``)."""
-        return await self.request("GET", path, **kwargs)
+        return await self.request("GET", path, cast_to=cast_to, body=body, **options)
 
-    async def post(self, path: str, **kwargs: Any) -> Any:
+    async def post(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``POST path`` with ``body=`` as JSON (see ``request``)."""
-        return await self.request("POST", path, **kwargs)
+        return await self.request("POST", path, cast_to=cast_to, body=body, **options)
 
-    async def put(self, path: str, **kwargs: Any) -> Any:
+    async def put(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``PUT path`` (see ``request``)."""
-        return await self.request("PUT", path, **kwargs)
+        return await self.request("PUT", path, cast_to=cast_to, body=body, **options)
 
-    async def patch(self, path: str, **kwargs: Any) -> Any:
+    async def patch(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``PATCH path`` (see ``request``)."""
-        return await self.request("PATCH", path, **kwargs)
+        return await self.request("PATCH", path, cast_to=cast_to, body=body, **options)
 
-    async def delete(self, path: str, **kwargs: Any) -> Any:
+    async def delete(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``DELETE path`` (see ``request``)."""
-        return await self.request("DELETE", path, **kwargs)
+        return await self.request("DELETE", path, cast_to=cast_to, body=body, **options)

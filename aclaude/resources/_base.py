@@ -17,7 +17,8 @@ import msgspec
 from .._exceptions import APIResponseValidationError
 from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
-from .._http.transport import Response, Timeout
+from .._http.transport import Response
+from ._options import RequestOptions
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = [
     "BETA_HEADER",
     "BetaAwareResource",
-    "RequestOptions",
     "beta_header_value",
     "decode_json",
     "list_endpoint",
@@ -39,16 +39,6 @@ _T = TypeVar("_T")
 
 BETA_HEADER = "anthropic-beta"
 WORKSPACE_HEADER = "anthropic-workspace-id"
-
-
-class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
-    """The per-call options every method takes (as in the official SDK)."""
-
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, str] | None = None
-    extra_body: Mapping[str, Any] | None = None
-    timeout: Timeout | float | None = None
-    max_retries: int | None = None
 
 
 def beta_header_value(betas: Iterable[str] | None, defaults: Sequence[str] = ()) -> str | None:
@@ -97,6 +87,14 @@ class BetaAwareResource:
     ) -> dict[str, str] | None:
         return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
+    def _options(
+        self, options: RequestOptions, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> RequestOptions:
+        """``options`` with the call's headers (``betas``, workspace) merged into ``extra_headers``."""
+        merged = options.copy()
+        merged["extra_headers"] = self._headers(options.get("extra_headers"), betas, workspace_id)
+        return merged
+
 
 def path_id(name: str, value: str) -> str:
     """``value`` checked (a non-empty string) and quoted for use as one path segment."""
@@ -141,18 +139,13 @@ def list_endpoint(
 ) -> AsyncPaginator[_T]:
     """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters)."""
     body_type = cast("type[PageBody[_T]]", PageBody[item_type])  # type: ignore[valid-type]
-    extra_query = dict(options.extra_query) if options.extra_query else {}
+    extra_query = options.get("extra_query") or {}
 
     async def fetch(params: Mapping[str, str]) -> PageBody[_T]:
-        return await client.request(
-            "GET",
-            path,
-            cast_to=body_type,
-            extra_headers=headers,
-            extra_query={**params, **extra_query} or None,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+        page_options = options.copy()
+        page_options["extra_headers"] = headers
+        page_options["extra_query"] = {**params, **extra_query} or None
+        return await client.request("GET", path, cast_to=body_type, **page_options)
 
     return AsyncPaginator(fetch, cursors)
 
@@ -169,15 +162,16 @@ async def open_with_retries(
 
     The caller must finish the response with ``release()`` or ``close()``.
     """
-    retries = client.max_retries if options.max_retries is None else options.max_retries
+    max_retries = options.get("max_retries")
+    retries = client.max_retries if max_retries is None else max_retries
 
     async def attempt(retry_count: int) -> Response:
         return await client._open(
             method,
             path,
             extra_headers=headers,
-            extra_query=options.extra_query,
-            timeout=options.timeout,
+            extra_query=options.get("extra_query"),
+            timeout=options.get("timeout"),
             retry_count=retry_count,
         )
 
@@ -193,10 +187,3 @@ def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc
 
-
-def json_body(params: Mapping[str, Any], extra_body: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The JSON body of a call: its parameters (``None`` left out) with ``extra_body`` merged."""
-    body = {k: v for k, v in params.items() if v is not None}
-    if extra_body:
-        body.update(extra_body)
-    return body

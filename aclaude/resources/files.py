@@ -8,8 +8,8 @@ iterator of bytes is sent as it is read, never held whole, and a source that can
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -19,11 +19,10 @@ from .._http.multipart import FileInput, MultipartBody, prepare
 from .._http.pagination import AsyncPaginator
 from .._http.raw_response import to_raw_response
 from .._http.retry import with_retries
-from .._http.transport import Response, Timeout
+from .._http.transport import Response
 from ..types._files import DeletedFile, FileMetadata
 from ._base import (
     BetaAwareResource,
-    RequestOptions,
     cursor_params,
     decode_json,
     list_endpoint,
@@ -31,6 +30,10 @@ from ._base import (
     path_id,
     with_query,
 )
+from ._options import RequestOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["FILES_BETA", "Files", "FilesWithRawResponse"]
 
@@ -58,11 +61,7 @@ class Files(BetaAwareResource):
         expires_in_seconds: int | None = None,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> FileMetadata:
         """Upload a file, streamed from a path (``pathlib.Path``), bytes, a binary file object,
         an async iterator of bytes, or ``aclaude.to_file(content, filename, content_type)``.
@@ -75,11 +74,13 @@ class Files(BetaAwareResource):
         fields: list[tuple[str, str]] = []
         if expires_in_seconds is not None:
             fields.append(("expires_in_seconds", str(int(expires_in_seconds))))
-        for key, value in (extra_body or {}).items():
+        for key, value in (options.get("extra_body") or {}).items():
             text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
             fields.append((key, text))
         body = MultipartBody("file", upload, fields)
-        headers = {**(self._headers(extra_headers, betas, workspace_id) or {}), **body.headers()}
+        headers = self._headers(options.get("extra_headers"), betas, workspace_id) or {}
+        headers.update(body.headers())
+        max_retries = options.get("max_retries")
         retries = self._client.max_retries if max_retries is None else max_retries
         source_errors: list[BaseException] = []
 
@@ -90,8 +91,8 @@ class Files(BetaAwareResource):
                     "POST",
                     _PATH,
                     extra_headers=headers,
-                    extra_query=extra_query,
-                    timeout=timeout,
+                    extra_query=options.get("extra_query"),
+                    timeout=options.get("timeout"),
                     retry_count=retry_count,
                     content=_watched(body.stream(), source_errors),
                 )
@@ -120,11 +121,7 @@ class Files(BetaAwareResource):
         scope_id: str | None = None,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[FileMetadata]:
         """Files, most recent first: ``await`` for the first page, ``async for`` for all.
 
@@ -137,8 +134,8 @@ class Files(BetaAwareResource):
             path,
             FileMetadata,
             cursor_params(after_id=after_id, before_id=before_id, limit=limit, page=page),
-            headers=self._headers(extra_headers, betas, workspace_id),
-            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
+            options=options,
         )
 
     async def retrieve_metadata(
@@ -147,21 +144,14 @@ class Files(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> FileMetadata:
         """A file's metadata (``NotFoundError`` for an unknown id)."""
         return await self._client.request(
             "GET",
             f"{_PATH}/{path_id('file_id', file_id)}",
             cast_to=FileMetadata,
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
     async def download(
@@ -170,11 +160,7 @@ class Files(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> BinaryResponse:
         """A file's content, not yet read: ``await (await files.download(id)).write_to_file(path)``
         or ``async for chunk in (await files.download(id)).iter_bytes()``.
@@ -183,14 +169,14 @@ class Files(BetaAwareResource):
         """
         headers = {
             "accept": "application/binary",
-            **(self._headers(extra_headers, betas, workspace_id) or {}),
+            **(self._headers(options.get("extra_headers"), betas, workspace_id) or {}),
         }
         response = await open_with_retries(
             self._client,
             "GET",
             f"{_PATH}/{path_id('file_id', file_id)}/content",
             headers=headers,
-            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+            options=options,
         )
         return BinaryResponse(response)
 
@@ -200,22 +186,14 @@ class Files(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> DeletedFile:
         """Delete a file."""
         return await self._client.request(
             "DELETE",
             f"{_PATH}/{path_id('file_id', file_id)}",
             cast_to=DeletedFile,
-            body=dict(extra_body) if extra_body else None,  # as the SDK: not on GETs, on the rest
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
 

@@ -67,6 +67,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         max_iterations: int | None,
         tool_timeout: float | None,
         params: dict[str, Any],
+        run_tools_eagerly: bool = False,
     ) -> None:
         if max_iterations is not None and max_iterations < 1:
             raise ValueError(f"max_iterations must be >= 1 or None, got {max_iterations}")
@@ -99,6 +100,9 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._params = {**params, "tools": definitions}
         self.max_iterations = max_iterations
         self.tool_timeout = tool_timeout
+        #: Accepted for the official SDK's signature and never sent: this runner starts a turn's
+        #: tools together once the reply is complete (see the module docstring).
+        self.run_tools_eagerly = run_tools_eagerly
         #: Requests made so far.
         self.iterations = 0
         #: ``None`` while running; then ``"done"`` or ``"max_iterations"``.
