@@ -22,7 +22,7 @@ from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
 from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
-from .resources._options import RequestOptions
+from .resources._options import RequestOptions, check_options
 from .resources.beta import Beta
 from .resources.completions import Completions
 from .resources.files import Files
@@ -421,6 +421,7 @@ class Client:
         when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands. ``options``: see
         ``RequestOptions`` (``extra_body`` is merged into ``body``, except for GET).
         """
+        check_options(options)
         max_retries = options.get("max_retries")
         retries = self.max_retries if max_retries is None else max_retries
         extra_body = options.get("extra_body")

@@ -18,7 +18,7 @@ from .._exceptions import APIResponseValidationError
 from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
 from .._http.transport import Response
-from ._options import RequestOptions
+from ._options import RequestOptions, check_options
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -91,6 +91,7 @@ class BetaAwareResource:
         self, options: RequestOptions, betas: Iterable[str] | None, workspace_id: str | None
     ) -> RequestOptions:
         """``options`` with the call's headers (``betas``, workspace) merged into ``extra_headers``."""
+        check_options(options)
         merged = options.copy()
         merged["extra_headers"] = self._headers(options.get("extra_headers"), betas, workspace_id)
         return merged
@@ -138,6 +139,7 @@ def list_endpoint(
     options: RequestOptions,
 ) -> AsyncPaginator[_T]:
     """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters)."""
+    check_options(options)
     body_type = cast("type[PageBody[_T]]", PageBody[item_type])  # type: ignore[valid-type]
     extra_query = options.get("extra_query") or {}
 
@@ -162,6 +164,7 @@ async def open_with_retries(
 
     The caller must finish the response with ``release()`` or ``close()``.
     """
+    check_options(options)
     max_retries = options.get("max_retries")
     retries = client.max_retries if max_retries is None else max_retries
 

@@ -9,6 +9,7 @@ from typing import TypedDict
 from ..types.params import (
     BetaMessageCountTokensParams,
     BetaParams,
+    BetaThreadParams,
     MessageCountTokensParams,
     MessageCreateParamsBase,
     MessageCreateParamsNonStreaming,
@@ -53,7 +54,12 @@ class MessageCountTokensKwargs(MessageCountTokensParams, HeaderParams, RequestOp
 
 
 class BetaMessageCreateKwargs(
-    MessageCreateParamsNonStreaming, BetaParams, BetaHeaderParams, RequestOptions, total=False
+    MessageCreateParamsNonStreaming,
+    BetaParams,
+    BetaThreadParams,
+    BetaHeaderParams,
+    RequestOptions,
+    total=False,
 ):
     """``beta.messages.create()`` / ``stream()`` / ``parse()``."""
 

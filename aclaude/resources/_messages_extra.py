@@ -87,6 +87,8 @@ class MessagesBase:
         params: dict[str, Any],
     ) -> ToolRunner | StreamingToolRunner:
         spec.split(dict(params))  # the names checked now; each turn's create() sends them
+        if run_tools_eagerly and not stream:
+            raise ValueError("`run_tools_eagerly=True` and `stream=False` are mutually exclusive")
         if output_format is not None:
             params, _ = apply_output_format(params, output_format)
         runner_cls = StreamingToolRunner if stream else ToolRunner

@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from .._http.transport import Timeout
 
-__all__ = ["OPTION_KEYS", "RequestOptions"]
+__all__ = ["OPTION_KEYS", "RequestOptions", "check_options"]
 
 
 class RequestOptions(TypedDict, total=False):
@@ -32,3 +32,11 @@ class RequestOptions(TypedDict, total=False):
 
 #: The option names, to tell them apart from a method's own keyword arguments at run time.
 OPTION_KEYS: frozenset[str] = frozenset(RequestOptions.__optional_keys__)
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """Raise ``TypeError`` for a keyword that is not an option (``**options`` takes any name at
+    run time; a type checker already refuses them)."""
+    if not OPTION_KEYS.issuperset(options):
+        unknown = sorted(set(options) - OPTION_KEYS)[0]
+        raise TypeError(f"got an unexpected keyword argument {unknown!r}")

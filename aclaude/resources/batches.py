@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES
 from .._exceptions import APIError
@@ -17,6 +17,7 @@ from .._http.raw_response import to_raw_response
 from .._http.transport import Response
 from ..streaming._batch_results import BatchResults
 from ..types._batches import DeletedMessageBatch, MessageBatch
+from ..types.params import MessageBatchRequestParam
 from ._base import (
     BetaAwareResource,
     cursor_params,
@@ -25,7 +26,7 @@ from ._base import (
     open_with_retries,
     path_id,
 )
-from ._options import RequestOptions
+from ._options import RequestOptions, check_options
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -52,7 +53,7 @@ class Batches(BetaAwareResource):
     async def create(
         self,
         *,
-        requests: Iterable[Any],
+        requests: Iterable[MessageBatchRequestParam],
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
         user_profile_id: str | None = None,
@@ -60,6 +61,7 @@ class Batches(BetaAwareResource):
     ) -> MessageBatch:
         """Send a batch: ``requests`` is a list of ``{"custom_id": ..., "params": {...}}`` where
         ``params`` are the keyword arguments of ``messages.create()`` (without ``stream``)."""
+        check_options(options)
         call_options = options.copy()
         call_options["extra_headers"] = merge_headers(
             options.get("extra_headers"),

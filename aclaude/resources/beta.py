@@ -120,6 +120,7 @@ class BetaMessages(MessagesBase):
         tool_timeout: float | None = ...,
         run_tools_eagerly: bool = ...,
         output_format: Any = ...,
+        thread: Literal[False] | None = ...,
         **params: Unpack[BetaToolRunnerKwargs],
     ) -> ToolRunner: ...
 
@@ -133,6 +134,7 @@ class BetaMessages(MessagesBase):
         tool_timeout: float | None = ...,
         run_tools_eagerly: bool = ...,
         output_format: Any = ...,
+        thread: Literal[False] | None = ...,
         **params: Unpack[BetaToolRunnerKwargs],
     ) -> StreamingToolRunner: ...
 
@@ -146,10 +148,15 @@ class BetaMessages(MessagesBase):
         tool_timeout: float | None = None,
         run_tools_eagerly: bool = False,
         output_format: Any = None,
+        thread: Literal[False] | None = None,
         **params: Any,
     ) -> ToolRunner | StreamingToolRunner:
         """``messages.tool_runner()`` with ``betas`` (sent as the ``anthropic-beta`` header of
-        every request) and the beta fields."""
+        every request) and the beta fields. ``thread``: accepted as ``False`` (or None) only:
+        this runner sends the conversation with every request and never opens a server-held
+        message thread (the official SDK's runner does unless ``thread=False``)."""
+        if thread:
+            raise ValueError("tool_runner(thread=...) takes only False: aclaude's runner uses no threads")
         return self._tool_runner(
             _TOOL_RUNNER,
             tools=tools,

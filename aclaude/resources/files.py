@@ -30,7 +30,7 @@ from ._base import (
     path_id,
     with_query,
 )
-from ._options import RequestOptions
+from ._options import RequestOptions, check_options
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -69,6 +69,7 @@ class Files(BetaAwareResource):
         Raises ``FileNotFoundError`` before sending anything if the path does not exist. Only
         a source that can be read again (not an async iterator) is retried.
         """
+        check_options(options)
         upload = prepare(file)
         await upload.check()  # a missing file fails here, before any request
         fields: list[tuple[str, str]] = []

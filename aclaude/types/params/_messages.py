@@ -20,6 +20,7 @@ __all__ = [
     "BetaMessageCreateParams",
     "BetaMessageCountTokensParams",
     "BetaParams",
+    "BetaThreadParams",
     "ContainerParam",
     "DiagnosticsParam",
     "JSONOutputFormatParam",
@@ -168,10 +169,16 @@ class BetaParams(TypedDict, total=False):
     fallback_credit_token: Mapping[str, Any] | str | None
     fallbacks: Iterable[Mapping[str, Any]] | Mapping[str, Any] | None
     mcp_servers: Iterable[RequestMCPServerURLDefinitionParam]
+
+
+class BetaThreadParams(TypedDict, total=False):
+    """A server-held conversation (message threads beta): ``{"type": "create"}`` or the
+    thread to continue."""
+
     thread: Mapping[str, Any] | None
 
 
-class BetaMessageCreateParams(MessageCreateParams, BetaParams, total=False):
+class BetaMessageCreateParams(MessageCreateParams, BetaParams, BetaThreadParams, total=False):
     """The JSON body of ``POST /v1/messages`` with beta fields."""
 
 
