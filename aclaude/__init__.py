@@ -134,9 +134,14 @@ from .types import (
     WebFetchToolResultBlock,
     WebSearchToolResultBlock,
 )
+from .types.params import NOT_GIVEN, NotGiven
 
 #: The official SDK's name, so that moving a service over is a rename of the import.
 AsyncAnthropic = Client
+#: The official SDK's names of the platform clients (``anthropic.AsyncAnthropicBedrock`` ...).
+AsyncAnthropicBedrock = BedrockClient
+AsyncAnthropicVertex = VertexClient
+AsyncAnthropicFoundry = FoundryClient
 
 # Official SDK aliases for the raw events.
 MessageStartEvent = RawMessageStartEvent
@@ -150,7 +155,12 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "NOT_GIVEN",
+    "NotGiven",
     "AsyncAnthropic",
+    "AsyncAnthropicBedrock",
+    "AsyncAnthropicFoundry",
+    "AsyncAnthropicVertex",
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",

@@ -22,6 +22,7 @@ from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
 from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
+from .resources._client_twins import ClientWithRawResponse
 from .resources._options import RequestOptions, check_options
 from .resources.beta import Beta
 from .resources.completions import Completions
@@ -120,6 +121,11 @@ class Client:
         self.completions = Completions(self)
         self.files = Files(self)
         self.beta = Beta(self)
+
+    @property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """``client.with_raw_response.messages.create(...)``: each resource's raw twin."""
+        return ClientWithRawResponse(self)
 
     def __repr__(self) -> str:
         # Never the key: only whether one is set.

@@ -191,3 +191,17 @@ class Beta:
         self.messages = BetaMessages(client)
         self.models = Models(client)
         self.files = Files(client, default_betas=(FILES_BETA,))
+
+    @property
+    def with_raw_response(self) -> BetaWithRawResponse:
+        """``client.beta.with_raw_response.messages.create(...)`` and so on."""
+        return BetaWithRawResponse(self)
+
+
+class BetaWithRawResponse:
+    """``client.beta.with_raw_response``: each beta resource's ``with_raw_response``."""
+
+    def __init__(self, beta: Beta) -> None:
+        self.messages = beta.messages.with_raw_response
+        self.models = beta.models.with_raw_response
+        self.files = beta.files.with_raw_response
