@@ -29,6 +29,8 @@ from .resources.completions import Completions
 from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
+from .resources.skills import Skills
+from .resources.user_profiles import UserProfiles
 from .streaming._event_stream import DecoderFactory, EventStream
 from .types.params import NOT_GIVEN
 
@@ -120,6 +122,8 @@ class Client:
         self.models = Models(self)
         self.completions = Completions(self)
         self.files = Files(self)
+        self.skills = Skills(self)
+        self.user_profiles = UserProfiles(self)
         self.beta = Beta(self)
 
     @property

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .files import FilesWithRawResponse
     from .messages import MessagesWithRawResponse
     from .models import ModelsWithRawResponse
+    from .skills import SkillsWithRawResponse
+    from .user_profiles import UserProfilesWithRawResponse
 
 __all__ = ["ClientWithRawResponse"]
 
@@ -38,6 +40,14 @@ class ClientWithRawResponse:
     @property
     def completions(self) -> CompletionsWithRawResponse:
         return self._client.completions.with_raw_response
+
+    @property
+    def skills(self) -> SkillsWithRawResponse:
+        return self._client.skills.with_raw_response
+
+    @property
+    def user_profiles(self) -> UserProfilesWithRawResponse:
+        return self._client.user_profiles.with_raw_response
 
     @property
     def beta(self) -> BetaWithRawResponse:

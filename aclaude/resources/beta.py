@@ -25,6 +25,8 @@ from ._messages_extra import MessagesBase, _drain
 from .batches import Batches, BatchesWithRawResponse
 from .files import FILES_BETA, Files
 from .models import Models
+from .skills import Skills
+from .user_profiles import USER_PROFILES_BETA, UserProfiles
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -185,12 +187,15 @@ class BetaMessagesWithRawResponse:
 
 
 class Beta:
-    """``client.beta``: ``messages`` (with ``batches``), ``models`` and ``files``."""
+    """``client.beta``: ``messages`` (with ``batches``), ``models``, ``files``, ``skills`` and
+    ``user_profiles``."""
 
     def __init__(self, client: Client) -> None:
         self.messages = BetaMessages(client)
         self.models = Models(client)
         self.files = Files(client, default_betas=(FILES_BETA,))
+        self.skills = Skills(client)
+        self.user_profiles = UserProfiles(client, default_betas=(USER_PROFILES_BETA,))
 
     @property
     def with_raw_response(self) -> BetaWithRawResponse:
@@ -205,3 +210,5 @@ class BetaWithRawResponse:
         self.messages = beta.messages.with_raw_response
         self.models = beta.models.with_raw_response
         self.files = beta.files.with_raw_response
+        self.skills = beta.skills.with_raw_response
+        self.user_profiles = beta.user_profiles.with_raw_response

@@ -8,29 +8,26 @@ iterator of bytes is sent as it is read, never held whole, and a source that can
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from .._exceptions import APIConnectionError
 from .._http.download import BinaryResponse
 from .._http.multipart import FileInput, MultipartBody, prepare
 from .._http.pagination import AsyncPaginator
 from .._http.raw_response import to_raw_response
-from .._http.retry import with_retries
-from .._http.transport import Response
 from ..types._files import DeletedFile, FileMetadata
 from ._base import (
     BetaAwareResource,
     cursor_params,
-    decode_json,
     list_endpoint,
     open_with_retries,
     path_id,
     with_query,
 )
 from ._options import RequestOptions, check_options
+from ._upload import post_streamed
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -81,35 +78,15 @@ class Files(BetaAwareResource):
         body = MultipartBody("file", upload, fields)
         headers = self._headers(options.get("extra_headers"), betas, workspace_id) or {}
         headers.update(body.headers())
-        max_retries = options.get("max_retries")
-        retries = self._client.max_retries if max_retries is None else max_retries
-        source_errors: list[BaseException] = []
-
-        async def attempt(retry_count: int) -> Response:
-            source_errors.clear()
-            try:
-                return await self._client._open(
-                    "POST",
-                    _PATH,
-                    extra_headers=headers,
-                    extra_query=options.get("extra_query"),
-                    timeout=options.get("timeout"),
-                    retry_count=retry_count,
-                    content=_watched(body.stream(), source_errors),
-                )
-            except APIConnectionError as exc:
-                # The transport reports a failing body as a lost connection; the real cause
-                # is the source (unreadable, changed size): raise that, and do not retry.
-                if source_errors:
-                    raise source_errors[0] from exc
-                raise
-
-        response = await with_retries(attempt, retries if body.replayable else 0)
-        try:
-            raw = await response.read()
-        finally:
-            response.release()
-        return decode_json(raw, FileMetadata, response.request_id)
+        return await post_streamed(
+            self._client,
+            _PATH,
+            body.stream,
+            replayable=body.replayable,
+            cast_to=FileMetadata,
+            headers=headers,
+            options=options,
+        )
 
     def list(
         self,
@@ -197,16 +174,6 @@ class Files(BetaAwareResource):
             **self._options(options, betas, workspace_id),
         )
 
-
-
-async def _watched(chunks: AsyncIterator[bytes], errors: list[BaseException]) -> AsyncIterator[bytes]:
-    """``chunks``, noting in ``errors`` an exception of the source itself (not of the socket)."""
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except Exception as exc:
-        errors.append(exc)
-        raise
 
 
 class FilesWithRawResponse:
