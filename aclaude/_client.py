@@ -24,6 +24,7 @@ from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
 from .resources._client_twins import ClientWithRawResponse
 from .resources._options import RequestOptions, check_options
+from .resources._streaming_twins import ClientWithStreamingResponse
 from .resources.beta import Beta
 from .resources.completions import Completions
 from .resources.files import Files
@@ -125,6 +126,12 @@ class Client:
         self.skills = Skills(self)
         self.user_profiles = UserProfiles(self)
         self.beta = Beta(self)
+
+    @property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """``async with client.with_streaming_response.messages.create(...) as response``:
+        headers first, then the body as it arrives (see ``StreamedResponse``)."""
+        return ClientWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> ClientWithRawResponse:

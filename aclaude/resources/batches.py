@@ -31,6 +31,8 @@ from ._options import RequestOptions, check_options
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._streaming_twins import BatchesWithStreamingResponse
+
 __all__ = ["Batches", "BatchesWithRawResponse"]
 
 _PATH = "/v1/messages/batches"
@@ -44,6 +46,14 @@ class Batches(BetaAwareResource):
     and ``RequestOptions`` (``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``,
     ``max_retries``).
     """
+
+    @property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import BatchesWithStreamingResponse
+
+        return BatchesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> BatchesWithRawResponse:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import Client
+    from ._streaming_twins import BetaWithStreamingResponse, MessagesWithStreamingResponse
 
 __all__ = ["TOKEN_COUNTING_BETA", "Beta", "BetaMessages", "BetaMessagesWithRawResponse"]
 
@@ -57,6 +58,14 @@ class BetaMessages(MessagesBase):
     def __init__(self, client: Client) -> None:
         super().__init__(client)
         self.batches = Batches(client)
+
+    @property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import MessagesWithStreamingResponse
+
+        return MessagesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> BetaMessagesWithRawResponse:
@@ -196,6 +205,13 @@ class Beta:
         self.files = Files(client, default_betas=(FILES_BETA,))
         self.skills = Skills(client)
         self.user_profiles = UserProfiles(client, default_betas=(USER_PROFILES_BETA,))
+
+    @property
+    def with_streaming_response(self) -> BetaWithStreamingResponse:
+        """``client.beta.with_streaming_response.messages.create(...)`` and so on."""
+        from ._streaming_twins import BetaWithStreamingResponse
+
+        return BetaWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> BetaWithRawResponse:

@@ -32,6 +32,8 @@ from ._upload import post_streamed
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._streaming_twins import FilesWithStreamingResponse
+
 __all__ = ["FILES_BETA", "Files", "FilesWithRawResponse"]
 
 #: The beta the Files API was released under; ``client.beta.files`` sends it by default.
@@ -45,6 +47,14 @@ class Files(BetaAwareResource):
     ``client.beta.files`` sends ``anthropic-beta: files-api-2025-04-14`` (plus any ``betas``);
     ``client.files`` sends only the ``betas`` given.
     """
+
+    @property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import FilesWithStreamingResponse
+
+        return FilesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> FilesWithRawResponse:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import Client
+    from ._streaming_twins import MessagesWithStreamingResponse
 
 __all__ = ["Messages", "MessagesWithRawResponse"]
 
@@ -54,6 +55,14 @@ class Messages(MessagesBase):
     def __init__(self, client: Client) -> None:
         super().__init__(client)
         self.batches = Batches(client)
+
+    @property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import MessagesWithStreamingResponse
+
+        return MessagesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> MessagesWithRawResponse:

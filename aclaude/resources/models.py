@@ -20,12 +20,22 @@ from ._options import RequestOptions
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._streaming_twins import ModelsWithStreamingResponse
+
 __all__ = ["Models", "ModelsWithRawResponse"]
 
 
 class Models(BetaAwareResource):
     """The Models API: ``list()`` (newest first, paginated) and ``retrieve(model_id)``, which
     also resolves an alias (``claude-sonnet-4-5``) to a model id."""
+
+    @property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import ModelsWithStreamingResponse
+
+        return ModelsWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> ModelsWithRawResponse:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._client import Client
+    from ._streaming_twins import SkillsWithStreamingResponse
 
 __all__ = ["SkillFilesBody", "SkillVersions", "Skills", "SkillsWithRawResponse"]
 
@@ -82,6 +83,14 @@ class Skills(BetaAwareResource):
     def __init__(self, client: Client, *, default_betas: Sequence[str] = ()) -> None:
         super().__init__(client, default_betas=default_betas)
         self.versions = SkillVersions(client, default_betas=default_betas)
+
+    @property
+    def with_streaming_response(self) -> SkillsWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import SkillsWithStreamingResponse
+
+        return SkillsWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> SkillsWithRawResponse:

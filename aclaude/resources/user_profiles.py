@@ -16,6 +16,8 @@ from ._options import RequestOptions
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._streaming_twins import UserProfilesWithStreamingResponse
+
 __all__ = ["USER_PROFILES_BETA", "UserProfiles", "UserProfilesWithRawResponse"]
 
 #: The beta ``client.beta.user_profiles`` sends, as the official SDK does.
@@ -25,6 +27,14 @@ _PATH = "/v1/user_profiles"
 
 class UserProfiles(BetaAwareResource):
     """User profiles: ``create``, ``retrieve``, ``update``, ``list``, ``delete``."""
+
+    @property
+    def with_streaming_response(self) -> UserProfilesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import UserProfilesWithStreamingResponse
+
+        return UserProfilesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> UserProfilesWithRawResponse:
