@@ -24,7 +24,6 @@ from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
 from .resources._client_twins import ClientWithRawResponse
 from .resources._options import RequestOptions, check_options
-from .resources._streaming_twins import ClientWithStreamingResponse
 from .resources.beta import Beta
 from .resources.completions import Completions
 from .resources.files import Files
@@ -37,6 +36,8 @@ from .types.params import NOT_GIVEN
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from .resources._streaming_twins import ClientWithStreamingResponse
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -131,6 +132,8 @@ class Client:
     def with_streaming_response(self) -> ClientWithStreamingResponse:
         """``async with client.with_streaming_response.messages.create(...) as response``:
         headers first, then the body as it arrives (see ``StreamedResponse``)."""
+        from .resources._streaming_twins import ClientWithStreamingResponse
+
         return ClientWithStreamingResponse(self)
 
     @property

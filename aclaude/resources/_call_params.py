@@ -13,7 +13,6 @@ what it cost with ``**params: Any``. The keywords left are the JSON body as they
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ForwardRef, TypeVar
@@ -78,6 +77,8 @@ class CallParams:
         if unknown:
             name = unknown[0]
             message = f"{self.name}() got an unexpected keyword argument {name!r}"
+            import difflib  # only on this error path: not worth its import time otherwise
+
             close = difflib.get_close_matches(name, self.allowed, n=1)
             if close:
                 message += f"; did you mean {close[0]!r}?"
