@@ -100,9 +100,10 @@ class _BaseToolRunner(Generic[_ItemT]):
         self._cached_tool_call_response: dict[str, Any] | None = None
         self.max_iterations = max_iterations
         self.tool_timeout = tool_timeout
-        #: Accepted for the official SDK's signature and never sent: this runner starts a turn's
-        #: tools together once the reply is complete (see the module docstring).
+        #: With ``stream=True``: each tool call starts as soon as its block is complete, while
+        #: the reply still streams (never sent to the API).
         self.run_tools_eagerly = run_tools_eagerly
+        self._early: dict[str, asyncio.Future[dict[str, Any]]] = {}  # tool_use id -> its run
         #: Requests made so far.
         self.iterations = 0
         #: ``None`` while running; then ``"done"`` or ``"max_iterations"``.
@@ -230,6 +231,14 @@ class _BaseToolRunner(Generic[_ItemT]):
         self.messages.append(message.to_param())
 
     async def _run(self) -> AsyncGenerator[_ItemT, None]:
+        try:
+            async with aclosing(self._loop()) as loop:
+                async for item in loop:
+                    yield item
+        finally:
+            await self._cancel_early()  # started early, never needed (closed, or not sent)
+
+    async def _loop(self) -> AsyncGenerator[_ItemT, None]:
         while True:
             self.iterations += 1
             params = {**self._params, "messages": list(self.messages), "tools": list(self._definitions)}
@@ -262,9 +271,26 @@ class _BaseToolRunner(Generic[_ItemT]):
             # "resume" (pause_turn): send the conversation back as it is; the API continues it.
             self._messages_modified = False
             self._cached_tool_call_response = None
+            await self._cancel_early()
+
+    def _start_early(self, block: Any) -> None:
+        """``run_tools_eagerly``: a tool call whose block just completed starts now."""
+        if type(block) is ToolUseBlock and block.id not in self._early:
+            self._early[block.id] = asyncio.ensure_future(self._run_tool(block))
+
+    async def _cancel_early(self) -> None:
+        early, self._early = list(self._early.values()), {}
+        for task in early:
+            task.cancel()
+        if early:
+            await asyncio.wait(early)
 
     async def _run_tools(self, calls: list[ToolUseBlock]) -> list[dict[str, Any]]:
-        tasks = [asyncio.ensure_future(self._run_tool(call)) for call in calls]
+        early = self._early  # run_tools_eagerly: the calls already started keep their run
+        tasks = [
+            early.pop(call.id) if call.id in early else asyncio.ensure_future(self._run_tool(call))
+            for call in calls
+        ]
         try:
             # gather keeps the order of the calls, whatever order they finish in.
             return list(await asyncio.gather(*tasks))
@@ -343,6 +369,8 @@ class StreamingToolRunner(_BaseToolRunner[MessageStream]):
 
     async def _turn(self, params: dict[str, Any]) -> AsyncGenerator[MessageStream, None]:
         async with self._api.stream(**params) as stream:
+            if self.run_tools_eagerly:
+                stream.on("content_block", self._start_early)
             yield stream
             message = await stream.get_final_message()
         self._completed(message)

@@ -165,3 +165,48 @@ def test_strict_moves_unsupported_keywords_into_the_description() -> None:
     assert "minimum" in prop.get("description", "")
     with pytest.raises(msgspec.ValidationError):
         pick.parse_input({"count": 9})  # the full constraint is still checked here
+
+
+async def test_run_tools_eagerly_starts_a_call_before_the_reply_ends(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    started = asyncio.Event()
+
+    @aclaude.tool
+    async def slow_lookup(city: str) -> str:
+        """Look a city up."""
+        started.set()
+        CALLS.append(city)
+        return f"{city}: found"
+
+    server.enqueue(Reply.tool_use("slow_lookup", {"city": "Paris"}, id="toolu_1"), Reply.text("Done."))
+    runner = client.messages.tool_runner(
+        **PARAMS, messages=[QUESTION], tools=[slow_lookup], stream=True, run_tools_eagerly=True
+    )
+    async with runner:
+        first = await asyncio.wait_for(anext(runner), 10)
+        # Read the first reply only up to its tool_use block's end: the tool is already running.
+        async for event in first:
+            if event.type == "content_block_stop":
+                break
+        await asyncio.wait_for(started.wait(), 10)
+        assert CALLS == ["Paris"]
+        await asyncio.wait_for(runner.until_done(), 10)
+    assert CALLS == ["Paris"]  # run once: its early result is the one sent
+    assert server.requests[1].json["messages"][-1]["content"][0]["content"] == "Paris: found"
+
+
+async def test_without_eagerness_tools_wait_for_the_reply(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    server.enqueue(Reply.tool_use("get_weather", {"city": "Paris"}, id="toolu_1"), Reply.text("Done."))
+    runner = client.messages.tool_runner(**PARAMS, messages=[QUESTION], tools=[get_weather], stream=True)
+    async with runner:
+        first = await asyncio.wait_for(anext(runner), 10)
+        async for event in first:
+            if event.type == "content_block_stop":
+                break
+        await asyncio.sleep(0.05)
+        assert CALLS == []
+        await asyncio.wait_for(runner.until_done(), 10)
+    assert CALLS == ["Paris"]
