@@ -19,6 +19,7 @@ from ..tools._runner import StreamingToolRunner, ToolParam, ToolRunner
 from ..types._message import Message
 from ..types._tokens import MessageTokensCount
 from ._call_params import CallParams
+from ._options import RequestOptions
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,6 +40,10 @@ class MessagesBase:
     def _events(self, spec: CallParams, params: dict[str, Any]) -> EventStream:
         """The (not yet sent) stream of a Messages request."""
         body, options = spec.split(params)
+        return self._send(body, options)
+
+    def _send(self, body: dict[str, Any], options: RequestOptions) -> EventStream:
+        """The one place a Messages body becomes a (not yet sent) stream."""
         body["stream"] = True
         return self._client._event_stream(_PATH, body, **options)
 
@@ -51,19 +56,15 @@ class MessagesBase:
             return MessageStreamManager(self._events(spec, params))
         body, options = spec.split(params)
         body, fmt = apply_output_format(body, output_format)
-        body["stream"] = True
-        events = self._client._event_stream(_PATH, body, **options)
         assert fmt is not None
-        return ParsedMessageStreamManager(events, fmt)
+        return ParsedMessageStreamManager(self._send(body, options), fmt)
 
     async def _parse(
         self, spec: CallParams, output_format: Any, params: dict[str, Any]
     ) -> ParsedMessage[Any]:
         body, options = spec.split(params)
         body, fmt = apply_output_format(body, output_format)
-        body["stream"] = True
-        message = await _drain(self._client._event_stream(_PATH, body, **options))
-        return parse_message(message, fmt)
+        return parse_message(await _drain(self._send(body, options)), fmt)
 
     async def _count_tokens(
         self, spec: CallParams, output_format: Any, params: dict[str, Any]
