@@ -139,9 +139,14 @@ from .types import (
     WebFetchToolResultBlock,
     WebSearchToolResultBlock,
 )
+from .types.params import NOT_GIVEN, NotGiven
 
 #: The official SDK's name, so that moving a service over is a rename of the import.
 AsyncAnthropic = Client
+#: The official SDK's names of the platform clients (``anthropic.AsyncAnthropicBedrock`` ...).
+AsyncAnthropicBedrock = BedrockClient
+AsyncAnthropicVertex = VertexClient
+AsyncAnthropicFoundry = FoundryClient
 
 # Official SDK aliases for the raw events.
 MessageStartEvent = RawMessageStartEvent
@@ -157,6 +162,9 @@ __all__ = [
     "APITimeoutError",
     "AnthropicError",
     "AsyncAnthropic",
+    "AsyncAnthropicBedrock",
+    "AsyncAnthropicFoundry",
+    "AsyncAnthropicVertex",
     "AsyncPage",
     "AsyncPaginator",
     "AuthenticationError",
@@ -208,8 +216,10 @@ __all__ = [
     "MessageStreamManager",
     "MessageTokensCount",
     "ModelInfo",
+    "NOT_GIVEN",
     "NoNextPageError",
     "NotFoundError",
+    "NotGiven",
     "OverloadedError",
     "ParsedMessage",
     "PermissionDeniedError",

@@ -22,12 +22,22 @@ from ._http.retry import with_retries
 from ._http.transport import PreparedRequest, Response, Timeout, new_session, send
 from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
+from .resources._client_twins import ClientWithRawResponse
+from .resources._options import RequestOptions, check_options
 from .resources.beta import Beta
 from .resources.completions import Completions
 from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
+from .resources.skills import Skills
+from .resources.user_profiles import UserProfiles
 from .streaming._event_stream import DecoderFactory, EventStream
+from .types.params import NOT_GIVEN
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .resources._streaming_twins import ClientWithStreamingResponse
 
 if TYPE_CHECKING:
     import aiohttp  # the session is made in _http/transport.py; here only its type
@@ -43,7 +53,7 @@ DEFAULT_TIMEOUT = Timeout()
 RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 _T = TypeVar("_T")
-_NOT_GIVEN: Any = object()
+_NOT_GIVEN: Any = NOT_GIVEN
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -68,9 +78,13 @@ class Client(AsyncClosing):
     - ``models``: ``list()``, ``retrieve()``
     - ``files``: ``upload()``, ``list()``, ``retrieve_metadata()``, ``download()``, ``delete()``
     - ``completions``: the legacy Text Completions API
-    - ``beta``: ``beta.messages`` (with ``betas=[...]``), ``beta.models``, ``beta.files``
+    - ``skills``: Agent Skills and their ``versions`` (``create`` uploads the skill's files)
+    - ``user_profiles``: ``create()``, ``retrieve()``, ``update()``, ``list()``, ``delete()``
+    - ``beta``: ``beta.messages`` (with ``betas=[...]``), ``beta.models``, ``beta.files``,
+      ``beta.skills``, ``beta.user_profiles``
 
-    Each resource's ``with_raw_response`` makes the same calls and returns the HTTP response too.
+    Each resource's ``with_raw_response`` makes the same calls and returns the HTTP response too;
+    ``with_streaming_response`` gives the response as soon as its headers arrive, then its body.
 
     ``with_options(...)`` returns a copy with other options sharing this client's connection pool.
     """
@@ -132,7 +146,22 @@ class Client(AsyncClosing):
         self.models = Models(self)
         self.completions = Completions(self)
         self.files = Files(self)
+        self.skills = Skills(self)
+        self.user_profiles = UserProfiles(self)
         self.beta = Beta(self)
+
+    @property
+    def with_streaming_response(self) -> ClientWithStreamingResponse:
+        """``async with client.with_streaming_response.messages.create(...) as response``:
+        headers first, then the body as it arrives (see ``StreamedResponse``)."""
+        from .resources._streaming_twins import ClientWithStreamingResponse
+
+        return ClientWithStreamingResponse(self)
+
+    @property
+    def with_raw_response(self) -> ClientWithRawResponse:
+        """``client.with_raw_response.messages.create(...)``: each resource's raw twin."""
+        return ClientWithRawResponse(self)
 
     def __repr__(self) -> str:
         # Never the key: only whether one is set.
@@ -353,23 +382,25 @@ class Client(AsyncClosing):
     def event_stream(
         self,
         path: str,
-        body: Any,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        body: dict[str, Any],
+        **options: Unpack[RequestOptions],
     ) -> EventStream:
-        """A (not yet sent) streaming ``POST path`` with ``body`` as JSON: the events of any
-        streaming endpoint, with this client's retries, timeouts and typed errors."""
+        """A (not yet sent) streaming ``POST path`` with ``body`` as JSON (``extra_body`` merged
+        into it): the events of any streaming endpoint, with this client's retries, timeouts and
+        typed errors."""
+        extra_body = options.get("extra_body")
+        if extra_body:
+            body.update(extra_body)
+        timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
         # A partial, not a closure: awaiting it runs open_response itself, one frame less per stream.
         opener = functools.partial(
             self.open_response,
             "POST",
             path,
             body=body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
+            extra_headers=options.get("extra_headers"),
+            extra_query=options.get("extra_query"),
             timeout=timeout,
         )
 
@@ -390,10 +421,7 @@ class Client(AsyncClosing):
         *,
         cast_to: type[_T],
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _T: ...
 
     @overload
@@ -404,10 +432,7 @@ class Client(AsyncClosing):
         *,
         cast_to: None = None,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any: ...
 
     async def request(
@@ -417,17 +442,23 @@ class Client(AsyncClosing):
         *,
         cast_to: Any = None,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> Any:
         """Any JSON endpoint, with this client's headers, retries and errors.
 
         Returns the decoded JSON body, converted to ``cast_to`` (a msgspec Struct type, dict ...)
-        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands.
+        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands. ``options``: see
+        ``RequestOptions`` (``extra_body`` is merged into ``body``, except for GET).
         """
+        check_options(options)
+        max_retries = options.get("max_retries")
         retries = self.max_retries if max_retries is None else max_retries
+        extra_body = options.get("extra_body")
+        if extra_body and method != "GET":
+            body = {**body, **extra_body} if body else dict(extra_body)
+        extra_headers = options.get("extra_headers")
+        extra_query = options.get("extra_query")
+        timeout = options.get("timeout")
 
         async def attempt(retry_count: int) -> tuple[bytes, str | None]:
             response = await self.open_response(
@@ -454,22 +485,32 @@ class Client(AsyncClosing):
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc
 
-    async def get(self, path: str, **kwargs: Any) -> Any:
+    async def get(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``GET path`` (see ``request``)."""
-        return await self.request("GET", path, **kwargs)
+        return await self.request("GET", path, cast_to=cast_to, body=body, **options)
 
-    async def post(self, path: str, **kwargs: Any) -> Any:
+    async def post(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``POST path`` with ``body=`` as JSON (see ``request``)."""
-        return await self.request("POST", path, **kwargs)
+        return await self.request("POST", path, cast_to=cast_to, body=body, **options)
 
-    async def put(self, path: str, **kwargs: Any) -> Any:
+    async def put(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``PUT path`` (see ``request``)."""
-        return await self.request("PUT", path, **kwargs)
+        return await self.request("PUT", path, cast_to=cast_to, body=body, **options)
 
-    async def patch(self, path: str, **kwargs: Any) -> Any:
+    async def patch(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``PATCH path`` (see ``request``)."""
-        return await self.request("PATCH", path, **kwargs)
+        return await self.request("PATCH", path, cast_to=cast_to, body=body, **options)
 
-    async def delete(self, path: str, **kwargs: Any) -> Any:
+    async def delete(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Any:
         """``DELETE path`` (see ``request``)."""
-        return await self.request("DELETE", path, **kwargs)
+        return await self.request("DELETE", path, cast_to=cast_to, body=body, **options)

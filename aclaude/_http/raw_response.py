@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from ..types._rate_limits import RateLimits
 from .transport import Response
 
-__all__ = ["RawResponse", "raw_create", "record_response", "to_raw_response"]
+__all__ = [
+    "RawResponse",
+    "raw_create",
+    "record_into",
+    "record_response",
+    "reset_recording",
+    "to_raw_response",
+]
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
@@ -56,6 +63,17 @@ def record_response(response: Response) -> None:
     recorded = _RECORDED.get()
     if recorded is not None:
         recorded.append(response)
+
+
+def record_into(sink: list[Response] | None) -> Token[list[Response] | None]:
+    """Record the responses opened in this context into ``sink`` until ``reset_recording``; a
+    sink whose ``append`` raises stops the call right after the response opened (that is how
+    ``with_streaming_response`` takes the response before the body is read)."""
+    return _RECORDED.set(sink)
+
+
+def reset_recording(token: Token[list[Response] | None]) -> None:
+    _RECORDED.reset(token)
 
 
 def to_raw_response(method: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[RawResponse[_T]]]:

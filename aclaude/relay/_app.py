@@ -229,7 +229,7 @@ def create_relay_app(
             tool_timeout=tool_timeout,
             params={"messages": []},
         )
-        request["tools"] = runner._params["tools"]
+        request["tools"] = list(runner._definitions)
     page = importlib.resources.files("aclaude.relay").joinpath("static/index.html").read_bytes()
     app = web.Application()
     app[RELAY_STATS] = RelayStats(Budget(max_buffered_bytes))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -23,12 +23,15 @@ from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
 from .._http.transport import Response, Timeout
 from ..streaming._event_stream import EventStream
+from ._options import RequestOptions, check_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "BETA_HEADER",
     "APIClient",
     "BetaAwareResource",
-    "RequestOptions",
     "beta_header_value",
     "decode_json",
     "list_endpoint",
@@ -67,10 +70,7 @@ class APIClient(Protocol):
         *,
         cast_to: type[_T],
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> _T: ...
 
     async def open_response(
@@ -89,23 +89,9 @@ class APIClient(Protocol):
     def event_stream(
         self,
         path: str,
-        body: Any,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        body: dict[str, Any],
+        **options: Unpack[RequestOptions],
     ) -> EventStream: ...
-
-
-class RequestOptions(msgspec.Struct, frozen=True, kw_only=True):
-    """The per-call options every method takes (as in the official SDK)."""
-
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, str] | None = None
-    extra_body: Mapping[str, Any] | None = None
-    timeout: Timeout | float | None = None
-    max_retries: int | None = None
 
 
 def beta_header_value(betas: Iterable[str] | None, defaults: Sequence[str] = ()) -> str | None:
@@ -154,6 +140,15 @@ class BetaAwareResource:
     ) -> dict[str, str] | None:
         return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
+    def _options(
+        self, options: RequestOptions, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> RequestOptions:
+        """``options`` with the call's headers (``betas``, workspace) merged into ``extra_headers``."""
+        check_options(options)
+        merged = options.copy()
+        merged["extra_headers"] = self._headers(options.get("extra_headers"), betas, workspace_id)
+        return merged
+
 
 def path_id(name: str, value: str) -> str:
     """``value`` checked (a non-empty string) and quoted for use as one path segment."""
@@ -197,19 +192,15 @@ def list_endpoint(
     options: RequestOptions,
 ) -> AsyncPaginator[_T]:
     """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters)."""
+    check_options(options)
     body_type = cast("type[PageBody[_T]]", PageBody[item_type])  # type: ignore[valid-type]
-    extra_query = dict(options.extra_query) if options.extra_query else {}
+    extra_query = options.get("extra_query") or {}
 
     async def fetch(params: Mapping[str, str]) -> PageBody[_T]:
-        return await client.request(
-            "GET",
-            path,
-            cast_to=body_type,
-            extra_headers=headers,
-            extra_query={**params, **extra_query} or None,
-            timeout=options.timeout,
-            max_retries=options.max_retries,
-        )
+        page_options = options.copy()
+        page_options["extra_headers"] = headers
+        page_options["extra_query"] = {**params, **extra_query} or None
+        return await client.request("GET", path, cast_to=body_type, **page_options)
 
     return AsyncPaginator(fetch, cursors)
 
@@ -226,15 +217,17 @@ async def open_with_retries(
 
     The caller must finish the response with ``release()`` or ``close()``.
     """
-    retries = client.max_retries if options.max_retries is None else options.max_retries
+    check_options(options)
+    max_retries = options.get("max_retries")
+    retries = client.max_retries if max_retries is None else max_retries
 
     async def attempt(retry_count: int) -> Response:
         return await client.open_response(
             method,
             path,
             extra_headers=headers,
-            extra_query=options.extra_query,
-            timeout=options.timeout,
+            extra_query=options.get("extra_query"),
+            timeout=options.get("timeout"),
             retry_count=retry_count,
         )
 
@@ -250,10 +243,3 @@ def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc
 
-
-def json_body(params: Mapping[str, Any], extra_body: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The JSON body of a call: its parameters (``None`` left out) with ``extra_body`` merged."""
-    body = {k: v for k, v in params.items() if v is not None}
-    if extra_body:
-        body.update(extra_body)
-    return body

@@ -1,126 +1,128 @@
-"""``messages.count_tokens()`` and ``messages.parse()``, mixed into ``Messages``.
+"""What ``client.messages`` and ``client.beta.messages`` share: one implementation of each
+method, taking the ``CallParams`` that checks and splits its keywords.
 
-They live apart from ``messages.py`` so that module stays the streaming core: neither adds a
-code path. ``count_tokens`` is a plain JSON call; ``parse`` is ``create()`` (a drained stream)
-followed by ``_parse.parse_message``.
+The public classes (``Messages`` in ``messages.py``, ``BetaMessages`` in ``beta.py``) are typed
+facades: each method states its keywords (a TypedDict) and calls the implementation here, so
+there is one code path for the stable and the beta API.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any
 
-from .._http.transport import Timeout
-from ..streaming._parse import ParsedMessage, apply_output_format, parse_message
+from .._exceptions import APIError, IncompleteStreamError
+from ..streaming._accumulate import AccumulatorState, accumulate, materialize
+from ..streaming._event_stream import EventStream
+from ..streaming._message_stream import MessageStreamManager
+from ..streaming._parse import ParsedMessage, ParsedMessageStreamManager, apply_output_format, parse_message
+from ..tools._runner import StreamingToolRunner, ToolParam, ToolRunner
+from ..types._message import Message
 from ..types._tokens import MessageTokensCount
+from ._call_params import CallParams
+from ._options import RequestOptions
 
 if TYPE_CHECKING:
-    from ..types._message import Message
+    from collections.abc import Iterable
+
     from ._base import APIClient
 
-__all__ = ["MessagesExtras"]
+__all__ = ["MessagesBase"]
 
-_T = TypeVar("_T")
+_PATH = "/v1/messages"
 
 
-class MessagesExtras:
-    """Token counting and structured output for ``client.messages`` (and beta)."""
+class MessagesBase:
+    """The implementations behind ``client.messages`` and ``client.beta.messages``."""
 
-    _client: APIClient
+    def __init__(self, client: APIClient) -> None:
+        self._client = client
 
     @property
     def logger(self) -> logging.Logger:
         """The client's logger (tool runners log each tool call there)."""
         return self._client.logger
 
-    if TYPE_CHECKING:
+    def _events(self, spec: CallParams, params: dict[str, Any]) -> EventStream:
+        """The (not yet sent) stream of a Messages request."""
+        body, options = spec.split(params)
+        return self._send(body, options)
 
-        async def _create_message(self, **kwargs: Any) -> Message: ...
+    def _send(self, body: dict[str, Any], options: RequestOptions) -> EventStream:
+        """The one place a Messages body becomes a (not yet sent) stream."""
+        body["stream"] = True
+        return self._client.event_stream(_PATH, body, **options)
 
-    else:
+    def _create(self, spec: CallParams, stream: bool, params: dict[str, Any]) -> Any:
+        events = self._events(spec, params)
+        return events if stream else _drain(events)
 
-        async def _create_message(self, **kwargs: Any) -> Any:
-            return await self.create(**kwargs)
+    def _stream(self, spec: CallParams, output_format: Any, params: dict[str, Any]) -> MessageStreamManager:
+        if output_format is None:
+            return MessageStreamManager(self._events(spec, params))
+        body, options = spec.split(params)
+        body, fmt = apply_output_format(body, output_format)
+        assert fmt is not None
+        return ParsedMessageStreamManager(self._send(body, options), fmt)
 
-    async def count_tokens(
-        self,
-        *,
-        output_format: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        **params: Any,
-    ) -> MessageTokensCount:
-        """Count the input tokens of a request (``model``, ``messages``, ``system``, ``tools``
-        ...) without creating a message. ``output_format`` as in ``parse()``."""
-        params, _ = apply_output_format(params, output_format)
-        body = {**params, **(extra_body or {})}
-        return await self._client.request(
-            "POST",
-            "/v1/messages/count_tokens",
-            cast_to=MessageTokensCount,
-            body=body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-
-    @overload
-    async def parse(
-        self,
-        *,
-        output_format: type[_T],
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, str] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        timeout: Timeout | float | None = ...,
-        max_retries: int | None = ...,
-        **params: Any,
-    ) -> ParsedMessage[_T]: ...
-
-    @overload
-    async def parse(
-        self,
-        *,
-        output_format: Mapping[str, Any] | None = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, str] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        timeout: Timeout | float | None = ...,
-        max_retries: int | None = ...,
-        **params: Any,
-    ) -> ParsedMessage[Any]: ...
-
-    async def parse(
-        self,
-        *,
-        output_format: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        **params: Any,
+    async def _parse(
+        self, spec: CallParams, output_format: Any, params: dict[str, Any]
     ) -> ParsedMessage[Any]:
-        """Create a message whose reply follows ``output_format`` and decode it.
+        body, options = spec.split(params)
+        body, fmt = apply_output_format(body, output_format)
+        return parse_message(await _drain(self._send(body, options)), fmt)
 
-        ``output_format``: a type msgspec decodes (a ``msgspec.Struct`` ...) or a JSON schema
-        dict (or give the schema as ``output_config={"format": {"type": "json_schema", ...}}``).
-        Returns a ``ParsedMessage``: the message, with ``parsed_output`` decoded and validated
-        by msgspec. Raises ``StructuredOutputError`` if the reply does not match.
-        """
-        params.pop("stream", None)
-        params, fmt = apply_output_format(params, output_format)
-        message = await self._create_message(
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            max_retries=max_retries,
-            **params,
+    async def _count_tokens(
+        self, spec: CallParams, output_format: Any, params: dict[str, Any]
+    ) -> MessageTokensCount:
+        body, options = spec.split(params)
+        body, _ = apply_output_format(body, output_format)
+        return await self._client.request(
+            "POST", f"{_PATH}/count_tokens", cast_to=MessageTokensCount, body=body, **options
         )
-        return parse_message(message, fmt)
+
+    def _tool_runner(
+        self,
+        spec: CallParams,
+        *,
+        tools: Iterable[ToolParam],
+        stream: bool,
+        max_iterations: int | None,
+        tool_timeout: float | None,
+        run_tools_eagerly: bool,
+        output_format: Any,
+        params: dict[str, Any],
+    ) -> ToolRunner | StreamingToolRunner:
+        spec.split(dict(params))  # the names checked now; each turn's create() sends them
+        if run_tools_eagerly and not stream:
+            raise ValueError("`run_tools_eagerly=True` and `stream=False` are mutually exclusive")
+        if output_format is not None:
+            params, _ = apply_output_format(params, output_format)
+        runner_cls = StreamingToolRunner if stream else ToolRunner
+        return runner_cls(
+            self,  # type: ignore[arg-type]
+            tools=tools,
+            max_iterations=max_iterations,
+            tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
+            params=params,
+        )
+
+
+async def _drain(events: EventStream) -> Message:
+    """Consume a stream into its final message (what non-streaming ``create()`` returns)."""
+    state = AccumulatorState()
+    try:
+        async for event in events:
+            accumulate(state, event)
+    except APIError as exc:
+        if exc.partial_message is None:
+            exc.partial_message = materialize(state)
+        raise
+    finally:
+        await events.close()
+    message = materialize(state)
+    if message is None or not state.done:  # pragma: no cover - EventStream raises first
+        raise IncompleteStreamError("stream ended without a message", clean_eof=True)
+    message._request_id = events.request_id  # type: ignore[attr-defined]
+    return message

@@ -7,26 +7,31 @@ and stream its results file (``results()``), decoded line by line as it download
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES
 from .._exceptions import APIError
 from .._http.pagination import AsyncPaginator
 from .._http.raw_response import to_raw_response
-from .._http.transport import Response, Timeout
+from .._http.transport import Response
 from ..streaming._batch_results import BatchResults
 from ..types._batches import DeletedMessageBatch, MessageBatch
+from ..types.params import MessageBatchRequestParam
 from ._base import (
     BetaAwareResource,
-    RequestOptions,
     cursor_params,
-    json_body,
     list_endpoint,
     merge_headers,
     open_with_retries,
     path_id,
 )
+from ._options import RequestOptions, check_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._streaming_twins import BatchesWithStreamingResponse
 
 __all__ = ["Batches", "BatchesWithRawResponse"]
 
@@ -38,8 +43,17 @@ class Batches(BetaAwareResource):
     """Message Batches: ``create``, ``retrieve``, ``list``, ``cancel``, ``delete``, ``results``.
 
     Every method takes the official SDK's per-call options: ``betas``, ``workspace_id``,
-    ``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``, ``max_retries``.
+    and ``RequestOptions`` (``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``,
+    ``max_retries``).
     """
+
+    @property
+    def with_streaming_response(self) -> BatchesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import BatchesWithStreamingResponse
+
+        return BatchesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> BatchesWithRawResponse:
@@ -49,34 +63,25 @@ class Batches(BetaAwareResource):
     async def create(
         self,
         *,
-        requests: Iterable[Any],
+        requests: Iterable[MessageBatchRequestParam],
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
         user_profile_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> MessageBatch:
         """Send a batch: ``requests`` is a list of ``{"custom_id": ..., "params": {...}}`` where
         ``params`` are the keyword arguments of ``messages.create()`` (without ``stream``)."""
-        headers = merge_headers(
-            extra_headers,
+        check_options(options)
+        call_options = options.copy()
+        call_options["extra_headers"] = merge_headers(
+            options.get("extra_headers"),
             betas=betas,
             default_betas=self._default_betas,
             workspace_id=workspace_id,
             anthropic_user_profile_id=user_profile_id,
         )
         return await self._client.request(
-            "POST",
-            _PATH,
-            cast_to=MessageBatch,
-            body=json_body({"requests": list(requests)}, extra_body),
-            extra_headers=headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            "POST", _PATH, cast_to=MessageBatch, body={"requests": list(requests)}, **call_options
         )
 
     async def retrieve(
@@ -85,21 +90,14 @@ class Batches(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> MessageBatch:
         """The batch's current state (poll this until ``processing_status == "ended"``)."""
         return await self._client.request(
             "GET",
             f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
             cast_to=MessageBatch,
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
     def list(
@@ -110,11 +108,7 @@ class Batches(BetaAwareResource):
         limit: int | None = None,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[MessageBatch]:
         """Batches of the workspace, most recent first: ``await`` for the first page,
         ``async for`` for all of them."""
@@ -123,8 +117,8 @@ class Batches(BetaAwareResource):
             _PATH,
             MessageBatch,
             cursor_params(after_id=after_id, before_id=before_id, limit=limit),
-            headers=self._headers(extra_headers, betas, workspace_id),
-            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
+            options=options,
         )
 
     async def cancel(
@@ -133,22 +127,14 @@ class Batches(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> MessageBatch:
         """Start cancelling a batch that is still processing (it goes to ``canceling``)."""
         return await self._client.request(
             "POST",
             f"{_PATH}/{path_id('message_batch_id', message_batch_id)}/cancel",
             cast_to=MessageBatch,
-            body=dict(extra_body) if extra_body else None,
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
     async def delete(
@@ -157,22 +143,14 @@ class Batches(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> DeletedMessageBatch:
         """Delete a batch that has ended (cancel it first if it is still processing)."""
         return await self._client.request(
             "DELETE",
             f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
             cast_to=DeletedMessageBatch,
-            body=dict(extra_body) if extra_body else None,  # as the SDK: not on GETs, on the rest
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
     def results(
@@ -181,12 +159,8 @@ class Batches(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        **options: Unpack[RequestOptions],
     ) -> BatchResults:
         """The results of an ended batch, streamed: ``async for result in ...results(id)``.
 
@@ -197,17 +171,16 @@ class Batches(BetaAwareResource):
         line) for a malformed line, after every earlier result has been handed out.
         """
         batch_id = path_id("message_batch_id", message_batch_id)
-        headers = self._headers(extra_headers, betas, workspace_id)
-        options = RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries)
+        headers = self._headers(options.get("extra_headers"), betas, workspace_id)
 
         async def opener() -> Response:
             batch = await self.retrieve(
                 message_batch_id,
                 betas=betas,
                 workspace_id=workspace_id,
-                extra_headers=extra_headers,
-                timeout=timeout,
-                max_retries=max_retries,
+                extra_headers=options.get("extra_headers"),
+                timeout=options.get("timeout"),
+                max_retries=options.get("max_retries"),
             )
             if not batch.results_url:
                 raise APIError(

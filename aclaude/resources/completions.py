@@ -7,22 +7,35 @@ raises ``IncompleteStreamError`` instead of being returned truncated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._exceptions import IncompleteStreamError
 from .._http.raw_response import RawResponse, raw_create
-from .._http.transport import Response, Timeout
+from .._http.transport import Response
 from ..streaming._completion_stream import CompletionStream
 from ..types._completions import Completion
-from ._base import merge_headers
+from ..types.params import CompletionCreateParams
+from ._call_params import CallParams
+from ._options import RequestOptions
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._base import APIClient
 
 __all__ = ["Completions", "CompletionsWithRawResponse"]
 
 _PATH = "/v1/complete"
+
+
+class CompletionCreateKwargs(CompletionCreateParams, RequestOptions, total=False):
+    """``completions.create()``: the body fields, ``betas`` (a header) and the options."""
+
+    betas: Sequence[str]
+
+
+_CREATE = CallParams("create", CompletionCreateKwargs)
 
 
 class Completions:
@@ -43,13 +56,7 @@ class Completions:
         self,
         *,
         stream: Literal[True],
-        betas: Iterable[str] | None = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, str] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        timeout: Timeout | float | None = ...,
-        max_retries: int | None = ...,
-        **params: Any,
+        **params: Unpack[CompletionCreateKwargs],
     ) -> CompletionStream: ...
 
     @overload
@@ -57,25 +64,14 @@ class Completions:
         self,
         *,
         stream: Literal[False] = ...,
-        betas: Iterable[str] | None = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, str] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        timeout: Timeout | float | None = ...,
-        max_retries: int | None = ...,
-        **params: Any,
+        **params: Unpack[CompletionCreateKwargs],
     ) -> Completion: ...
 
+    @_CREATE.document
     def create(
         self,
         *,
         stream: bool = False,
-        betas: Iterable[str] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
         **params: Any,
     ) -> Any:
         """Create a completion.
@@ -84,10 +80,15 @@ class Completions:
         new text in ``completion``; the last one the ``stop_reason``). Without: a coroutine
         returning the whole ``Completion`` (a drained stream).
         """
-        body = {**params, "stream": True}
+        body, options = _CREATE.split(params)
+        body["stream"] = True
+        extra_body = options.get("extra_body")
         if extra_body:
             body.update(extra_body)
-        headers = merge_headers(extra_headers, betas=betas)
+        headers = options.get("extra_headers")
+        extra_query = options.get("extra_query")
+        timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
         client = self._client
 
         async def opener(retry_count: int) -> Response:

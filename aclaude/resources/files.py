@@ -8,29 +8,31 @@ iterator of bytes is sent as it is read, never held whole, and a source that can
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import msgspec
 
-from .._exceptions import APIConnectionError
 from .._http.download import BinaryResponse
 from .._http.multipart import FileInput, MultipartBody, prepare
 from .._http.pagination import AsyncPaginator
 from .._http.raw_response import to_raw_response
-from .._http.retry import with_retries
-from .._http.transport import Response, Timeout
 from ..types._files import DeletedFile, FileMetadata
 from ._base import (
     BetaAwareResource,
-    RequestOptions,
     cursor_params,
-    decode_json,
     list_endpoint,
     open_with_retries,
     path_id,
     with_query,
 )
+from ._options import RequestOptions, check_options
+from ._upload import post_streamed
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._streaming_twins import FilesWithStreamingResponse
 
 __all__ = ["FILES_BETA", "Files", "FilesWithRawResponse"]
 
@@ -47,6 +49,14 @@ class Files(BetaAwareResource):
     """
 
     @property
+    def with_streaming_response(self) -> FilesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import FilesWithStreamingResponse
+
+        return FilesWithStreamingResponse(self)
+
+    @property
     def with_raw_response(self) -> FilesWithRawResponse:
         """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
         return FilesWithRawResponse(self)
@@ -58,11 +68,7 @@ class Files(BetaAwareResource):
         expires_in_seconds: int | None = None,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> FileMetadata:
         """Upload a file, streamed from a path (``pathlib.Path``), bytes, a binary file object,
         an async iterator of bytes, or ``aclaude.to_file(content, filename, content_type)``.
@@ -70,44 +76,27 @@ class Files(BetaAwareResource):
         Raises ``FileNotFoundError`` before sending anything if the path does not exist. Only
         a source that can be read again (not an async iterator) is retried.
         """
+        check_options(options)
         upload = prepare(file)
         await upload.check()  # a missing file fails here, before any request
         fields: list[tuple[str, str]] = []
         if expires_in_seconds is not None:
             fields.append(("expires_in_seconds", str(int(expires_in_seconds))))
-        for key, value in (extra_body or {}).items():
+        for key, value in (options.get("extra_body") or {}).items():
             text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
             fields.append((key, text))
         body = MultipartBody("file", upload, fields)
-        headers = {**(self._headers(extra_headers, betas, workspace_id) or {}), **body.headers()}
-        retries = self._client.max_retries if max_retries is None else max_retries
-        source_errors: list[BaseException] = []
-
-        async def attempt(retry_count: int) -> Response:
-            source_errors.clear()
-            try:
-                return await self._client.open_response(
-                    "POST",
-                    _PATH,
-                    extra_headers=headers,
-                    extra_query=extra_query,
-                    timeout=timeout,
-                    retry_count=retry_count,
-                    content=_watched(body.stream(), source_errors),
-                )
-            except APIConnectionError as exc:
-                # The transport reports a failing body as a lost connection; the real cause
-                # is the source (unreadable, changed size): raise that, and do not retry.
-                if source_errors:
-                    raise source_errors[0] from exc
-                raise
-
-        response = await with_retries(attempt, retries if body.replayable else 0)
-        try:
-            raw = await response.read()
-        finally:
-            response.release()
-        return decode_json(raw, FileMetadata, response.request_id)
+        headers = self._headers(options.get("extra_headers"), betas, workspace_id) or {}
+        headers.update(body.headers())
+        return await post_streamed(
+            self._client,
+            _PATH,
+            body.stream,
+            replayable=body.replayable,
+            cast_to=FileMetadata,
+            headers=headers,
+            options=options,
+        )
 
     def list(
         self,
@@ -120,11 +109,7 @@ class Files(BetaAwareResource):
         scope_id: str | None = None,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[FileMetadata]:
         """Files, most recent first: ``await`` for the first page, ``async for`` for all.
 
@@ -137,8 +122,8 @@ class Files(BetaAwareResource):
             path,
             FileMetadata,
             cursor_params(after_id=after_id, before_id=before_id, limit=limit, page=page),
-            headers=self._headers(extra_headers, betas, workspace_id),
-            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
+            options=options,
         )
 
     async def retrieve_metadata(
@@ -147,21 +132,14 @@ class Files(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> FileMetadata:
         """A file's metadata (``NotFoundError`` for an unknown id)."""
         return await self._client.request(
             "GET",
             f"{_PATH}/{path_id('file_id', file_id)}",
             cast_to=FileMetadata,
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
     async def download(
@@ -170,11 +148,7 @@ class Files(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> BinaryResponse:
         """A file's content, not yet read: ``await (await files.download(id)).write_to_file(path)``
         or ``async for chunk in (await files.download(id)).iter_bytes()``.
@@ -183,14 +157,14 @@ class Files(BetaAwareResource):
         """
         headers = {
             "accept": "application/binary",
-            **(self._headers(extra_headers, betas, workspace_id) or {}),
+            **(self._headers(options.get("extra_headers"), betas, workspace_id) or {}),
         }
         response = await open_with_retries(
             self._client,
             "GET",
             f"{_PATH}/{path_id('file_id', file_id)}/content",
             headers=headers,
-            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+            options=options,
         )
         return BinaryResponse(response)
 
@@ -200,34 +174,16 @@ class Files(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> DeletedFile:
         """Delete a file."""
         return await self._client.request(
             "DELETE",
             f"{_PATH}/{path_id('file_id', file_id)}",
             cast_to=DeletedFile,
-            body=dict(extra_body) if extra_body else None,  # as the SDK: not on GETs, on the rest
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
-
-
-async def _watched(chunks: AsyncIterator[bytes], errors: list[BaseException]) -> AsyncIterator[bytes]:
-    """``chunks``, noting in ``errors`` an exception of the source itself (not of the socket)."""
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except Exception as exc:
-        errors.append(exc)
-        raise
 
 
 class FilesWithRawResponse:

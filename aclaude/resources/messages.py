@@ -4,41 +4,65 @@ There is one code path: every call asks the API for a stream. ``create()`` witho
 ``stream=True`` drains that stream through the accumulator and returns the final ``Message``,
 so there is no separate non-streaming path, no 10-minute non-streaming guard, and the same
 failure semantics everywhere (an incomplete stream raises, it is never returned as a message).
+
+Keywords are typed once per method family (``_message_kwargs``) and checked by name when called
+(``_call_params``): a typo is a ``TypeError`` before anything is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Coroutine, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._exceptions import APIError, IncompleteStreamError
 from .._http.raw_response import RawResponse, raw_create, to_raw_response
-from .._http.transport import Timeout
-from ..streaming._accumulate import AccumulatorState, accumulate, materialize
 from ..streaming._event_stream import EventStream
 from ..streaming._message_stream import MessageStreamManager
-from ..streaming._parse import ParsedMessageStreamManager, apply_output_format
+from ..streaming._parse import ParsedMessage
 from ..tools._runner import StreamingToolRunner, ToolParam, ToolRunner
 from ..types._message import Message
-from ._messages_extra import MessagesExtras
+from ..types._tokens import MessageTokensCount
+from ._call_params import CallParams
+from ._message_kwargs import MessageCountTokensKwargs, MessageCreateKwargs, ToolRunnerKwargs
+from ._messages_extra import MessagesBase, _drain
 from .batches import Batches, BatchesWithRawResponse
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from ._base import APIClient
+    from ._streaming_twins import MessagesWithStreamingResponse
 
-__all__ = ["Messages"]
+__all__ = ["Messages", "MessagesWithRawResponse"]
+
+_T = TypeVar("_T")
+
+_CREATE = CallParams("create", MessageCreateKwargs)
+_STREAM = CallParams("stream", MessageCreateKwargs)
+_PARSE = CallParams("parse", MessageCreateKwargs)
+_COUNT_TOKENS = CallParams("count_tokens", MessageCountTokensKwargs)
+_TOOL_RUNNER = CallParams("tool_runner", ToolRunnerKwargs)
 
 
-class Messages(MessagesExtras):
+class Messages(MessagesBase):
     """The Messages API. Parameters are the API's JSON fields as keyword arguments (``model``,
     ``max_tokens``, ``messages``, ``system``, ``tools``, ``temperature`` ...), as plain
-    dicts/lists or msgspec Structs. Per call: ``extra_headers``, ``extra_query``,
-    ``extra_body`` (merged into the JSON body), ``timeout`` and ``max_retries``.
+    dicts/lists (typed by ``aclaude.types.params``) or msgspec Structs; ``workspace_id`` and
+    ``user_profile_id`` are sent as headers. Per call: ``RequestOptions`` (``extra_headers``,
+    ``extra_query``, ``extra_body``, ``timeout``, ``max_retries``); a field newer than aclaude
+    goes in ``extra_body``.
     """
 
     def __init__(self, client: APIClient) -> None:
-        self._client = client
+        super().__init__(client)
         self.batches = Batches(client)
+
+    @property
+    def with_streaming_response(self) -> MessagesWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import MessagesWithStreamingResponse
+
+        return MessagesWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> MessagesWithRawResponse:
@@ -46,79 +70,66 @@ class Messages(MessagesExtras):
         return MessagesWithRawResponse(self)
 
     @overload
-    def create(
-        self,
-        *,
-        stream: Literal[True],
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, str] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        timeout: Timeout | float | None = ...,
-        max_retries: int | None = ...,
-        **params: Any,
-    ) -> EventStream: ...
+    def create(self, *, stream: Literal[True], **params: Unpack[MessageCreateKwargs]) -> EventStream: ...
 
     @overload
     async def create(
-        self,
-        *,
-        stream: Literal[False] = ...,
-        extra_headers: Mapping[str, str] | None = ...,
-        extra_query: Mapping[str, str] | None = ...,
-        extra_body: Mapping[str, Any] | None = ...,
-        timeout: Timeout | float | None = ...,
-        max_retries: int | None = ...,
-        **params: Any,
+        self, *, stream: Literal[False] = ..., **params: Unpack[MessageCreateKwargs]
     ) -> Message: ...
 
+    @overload
     def create(
-        self,
-        *,
-        stream: bool = False,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        **params: Any,
-    ) -> Any:
+        self, *, stream: bool, **params: Unpack[MessageCreateKwargs]
+    ) -> EventStream | Coroutine[Any, Any, Message]: ...
+
+    @_CREATE.document
+    def create(self, *, stream: bool = False, **params: Any) -> Any:
         """Create a message.
 
         With ``stream=True``: an ``EventStream``, an async iterator of typed events (the
         request is sent on first iteration, or when awaited). Without: a coroutine that returns
         the complete ``Message`` (internally a drained stream).
         """
-        events = self._event_stream(
-            params, extra_headers, extra_query, extra_body, timeout, max_retries
-        )
-        if stream:
-            return events
-        return _drain(events)
+        events = self._events(_CREATE, params)
+        return events if stream else _drain(events)
 
+    @_STREAM.document
     def stream(
-        self,
-        *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
-        **params: Any,
+        self, *, output_format: Any = None, **params: Unpack[MessageCreateKwargs]
     ) -> MessageStreamManager:
         """``async with client.messages.stream(...) as stream:`` a ``MessageStream`` with
         callbacks (``stream.on("text", ...)``), ``text_stream`` and ``get_final_message()``.
         With ``output_format`` (as in ``parse()``) the final message is a ``ParsedMessage``."""
-        params.pop("stream", None)
-        output_format = params.pop("output_format", None)
-        fmt = None
-        if output_format is not None:
-            params, fmt = apply_output_format(params, output_format)
-        events = self._event_stream(
-            params, extra_headers, extra_query, extra_body, timeout, max_retries
-        )
-        if fmt is not None:
-            return ParsedMessageStreamManager(events, fmt)
-        return MessageStreamManager(events)
+        return self._stream(_STREAM, output_format, dict(params))
+
+    @overload
+    async def parse(
+        self, *, output_format: type[_T], **params: Unpack[MessageCreateKwargs]
+    ) -> ParsedMessage[_T]: ...
+
+    @overload
+    async def parse(
+        self, *, output_format: Mapping[str, Any] | None = ..., **params: Unpack[MessageCreateKwargs]
+    ) -> ParsedMessage[Any]: ...
+
+    @_PARSE.document
+    async def parse(self, *, output_format: Any = None, **params: Any) -> ParsedMessage[Any]:
+        """Create a message whose reply follows ``output_format`` and decode it.
+
+        ``output_format``: a type msgspec decodes (a ``msgspec.Struct`` ...) or a JSON schema
+        dict (or give the schema as ``output_config={"format": {"type": "json_schema", ...}}``).
+        Returns a ``ParsedMessage``: the message, with ``parsed_output`` decoded and validated
+        by msgspec. Raises ``StructuredOutputError`` if the reply does not match.
+        """
+        return await self._parse(_PARSE, output_format, params)
+
+    @_COUNT_TOKENS.document
+    async def count_tokens(
+        self, *, output_format: Any = None, **params: Unpack[MessageCountTokensKwargs]
+    ) -> MessageTokensCount:
+        """Count the input tokens of a request (``model``, ``messages``, ``system``, ``tools``
+        ...) without creating a message. ``output_format`` as in ``parse()``."""
+        return await self._count_tokens(_COUNT_TOKENS, output_format, dict(params))
 
     @overload
     def tool_runner(
@@ -128,7 +139,9 @@ class Messages(MessagesExtras):
         stream: Literal[False] = ...,
         max_iterations: int | None = ...,
         tool_timeout: float | None = ...,
-        **params: Any,
+        run_tools_eagerly: bool = ...,
+        output_format: Any = ...,
+        **params: Unpack[ToolRunnerKwargs],
     ) -> ToolRunner: ...
 
     @overload
@@ -139,9 +152,12 @@ class Messages(MessagesExtras):
         stream: Literal[True],
         max_iterations: int | None = ...,
         tool_timeout: float | None = ...,
-        **params: Any,
+        run_tools_eagerly: bool = ...,
+        output_format: Any = ...,
+        **params: Unpack[ToolRunnerKwargs],
     ) -> StreamingToolRunner: ...
 
+    @_TOOL_RUNNER.document
     def tool_runner(
         self,
         *,
@@ -149,6 +165,8 @@ class Messages(MessagesExtras):
         stream: bool = False,
         max_iterations: int | None = None,
         tool_timeout: float | None = None,
+        run_tools_eagerly: bool = False,
+        output_format: Any = None,
         **params: Any,
     ) -> ToolRunner | StreamingToolRunner:
         """Call the model, run the tools it asks for (a turn's calls concurrently), send the
@@ -156,31 +174,18 @@ class Messages(MessagesExtras):
         ``stream=True``: of each turn's ``MessageStream``); ``await runner.until_done()`` gives the
         last one. ``tools``: ``aclaude.tool`` objects (run here) and plain definition dicts (sent
         as given). ``tool_timeout``: seconds per call for tools without their own ``timeout``.
-        Other parameters are those of ``create()``, sent with every request."""
-        runner_cls = StreamingToolRunner if stream else ToolRunner
-        return runner_cls(
-            self, tools=tools, max_iterations=max_iterations, tool_timeout=tool_timeout, params=params
-        )
-
-    def _event_stream(
-        self,
-        params: dict[str, Any],
-        extra_headers: Mapping[str, str] | None,
-        extra_query: Mapping[str, str] | None,
-        extra_body: Mapping[str, Any] | None,
-        timeout: Timeout | float | None,
-        max_retries: int | None,
-    ) -> EventStream:
-        body = {**params, "stream": True}
-        if extra_body:
-            body.update(extra_body)
-        return self._client.event_stream(
-            "/v1/messages",
-            body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+        ``run_tools_eagerly`` (with ``stream=True``): start each tool as soon as its call is
+        complete, before the reply ends; never sent. Other parameters are those of
+        ``create()``, sent with every request."""
+        return self._tool_runner(
+            _TOOL_RUNNER,
+            tools=tools,
+            stream=stream,
+            max_iterations=max_iterations,
+            tool_timeout=tool_timeout,
+            run_tools_eagerly=run_tools_eagerly,
+            output_format=output_format,
+            params=params,
         )
 
 
@@ -199,22 +204,3 @@ class MessagesWithRawResponse:
         """As ``Messages.create``; ``parse()`` gives the ``Message`` (or, with ``stream=True``,
         the opened ``EventStream``)."""
         return await raw_create(self._messages.create, stream=stream, **kwargs)
-
-
-async def _drain(events: EventStream) -> Message:
-    """Consume a stream into its final message (what non-streaming ``create()`` returns)."""
-    state = AccumulatorState()
-    try:
-        async for event in events:
-            accumulate(state, event)
-    except APIError as exc:
-        if exc.partial_message is None:
-            exc.partial_message = materialize(state)
-        raise
-    finally:
-        await events.close()
-    message = materialize(state)
-    if message is None or not state.done:  # pragma: no cover - EventStream raises first
-        raise IncompleteStreamError("stream ended without a message", clean_eof=True)
-    message._request_id = events.request_id  # type: ignore[attr-defined]
-    return message

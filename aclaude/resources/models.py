@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from .._http.pagination import AsyncPaginator
 from .._http.raw_response import to_raw_response
-from .._http.transport import Timeout
 from ..types._model_info import ModelInfo
 from ._base import (
     BetaAwareResource,
-    RequestOptions,
     cursor_params,
     list_endpoint,
     path_id,
     with_query,
 )
+from ._options import RequestOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from ._streaming_twins import ModelsWithStreamingResponse
 
 __all__ = ["Models", "ModelsWithRawResponse"]
 
@@ -24,6 +28,14 @@ __all__ = ["Models", "ModelsWithRawResponse"]
 class Models(BetaAwareResource):
     """The Models API: ``list()`` (newest first, paginated) and ``retrieve(model_id)``, which
     also resolves an alias (``claude-sonnet-4-5``) to a model id."""
+
+    @property
+    def with_streaming_response(self) -> ModelsWithStreamingResponse:
+        """The same methods, each an ``async with`` giving the response as soon as its headers
+        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
+        from ._streaming_twins import ModelsWithStreamingResponse
+
+        return ModelsWithStreamingResponse(self)
 
     @property
     def with_raw_response(self) -> ModelsWithRawResponse:
@@ -36,21 +48,14 @@ class Models(BetaAwareResource):
         *,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> ModelInfo:
         """One model by id or alias (``NotFoundError`` if there is none)."""
         return await self._client.request(
             "GET",
             f"/v1/models/{path_id('model_id', model_id)}",
             cast_to=ModelInfo,
-            extra_headers=self._headers(extra_headers, betas, workspace_id),
-            extra_query=extra_query,
-            timeout=timeout,
-            max_retries=max_retries,
+            **self._options(options, betas, workspace_id),
         )
 
     def list(
@@ -62,11 +67,7 @@ class Models(BetaAwareResource):
         lifecycle: Iterable[str] | None = None,
         betas: Iterable[str] | None = None,
         workspace_id: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: Timeout | float | None = None,
-        max_retries: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPaginator[ModelInfo]:
         """Models, most recent first: ``await`` for the first page, ``async for`` for all.
 
@@ -78,8 +79,8 @@ class Models(BetaAwareResource):
             path,
             ModelInfo,
             cursor_params(after_id=after_id, before_id=before_id, limit=limit),
-            headers=self._headers(extra_headers, betas, workspace_id),
-            options=RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries),
+            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
+            options=options,
         )
 
 

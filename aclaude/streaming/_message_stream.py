@@ -63,6 +63,7 @@ class MessageStream:
         self._final: Message | None = None
         self._error: APIError | None = None
         self._ended = False
+        self._stepping: AsyncIterator[Any] | None = None  # anext(stream)'s iteration
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -187,6 +188,14 @@ class MessageStream:
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._iterate_events()
+
+    async def __anext__(self) -> Any:
+        """``anext(stream)``: the next event, as ``async for`` would give it (one iteration
+        shared by every ``anext`` call)."""
+        stepping = self._stepping
+        if stepping is None:
+            stepping = self._stepping = self._iterate_events()
+        return await stepping.__anext__()
 
     @property
     def text_stream(self) -> AsyncIterator[str]:

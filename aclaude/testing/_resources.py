@@ -21,7 +21,9 @@ from ._files import FileStore
 from ._models_api import list_models, retrieve_model
 from ._replies import Reply
 from ._respond import Context, json_error, respond_scripted
+from ._skills import SkillStore
 from ._structured import example_json, output_schema
+from ._user_profiles import UserProfileStore
 
 __all__ = ["ResourceAPI"]
 
@@ -40,6 +42,8 @@ class ResourceAPI:
         self.files = FileStore()
         #: Accept only ``<feature>-<YYYY-MM-DD>`` beta names (off: any token-like name passes).
         self.strict_betas = False
+        self.skills = SkillStore()
+        self.user_profiles = UserProfileStore()
         batches, files = self.batches, self.files
         routes: list[tuple[str, str, Handler]] = [
             ("GET", r"/v1/models", list_models),
@@ -56,8 +60,30 @@ class ResourceAPI:
             ("DELETE", r"/v1/files/(?P<file_id>[^/]+)", files.delete),
             ("GET", r"/v1/files/(?P<file_id>[^/]+)/content", files.download),
             ("POST", r"/v1/complete", complete),
+            *self._skill_and_profile_routes(),
         ]
         self._routes = [(method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in routes]
+
+    def _skill_and_profile_routes(self) -> list[tuple[str, str, Handler]]:
+        skills, profiles = self.skills, self.user_profiles
+        one_skill = r"/v1/skills/(?P<skill_id>[^/]+)"
+        one_version = one_skill + r"/versions/(?P<version>[^/]+)"
+        one_profile = r"/v1/user_profiles/(?P<user_profile_id>[^/]+)"
+        return [
+            ("POST", r"/v1/skills", skills.create),
+            ("GET", r"/v1/skills", skills.list),
+            ("GET", one_skill, skills.retrieve),
+            ("DELETE", one_skill, skills.delete),
+            ("POST", one_skill + "/versions", skills.create_version),
+            ("GET", one_skill + "/versions", skills.list_versions),
+            ("GET", one_version, skills.retrieve_version),
+            ("DELETE", one_version, skills.delete_version),
+            ("POST", r"/v1/user_profiles", profiles.create),
+            ("GET", r"/v1/user_profiles", profiles.list),
+            ("GET", one_profile, profiles.retrieve),
+            ("POST", one_profile, profiles.update),
+            ("DELETE", one_profile, profiles.delete),
+        ]
 
     @staticmethod
     def streams_request_body(method: str, path: str) -> bool:

@@ -7,12 +7,8 @@ so it names what it uses instead of importing ``Messages``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from contextlib import AbstractAsyncContextManager
-from typing import Any, Literal, Protocol
-
-from ..streaming._message_stream import MessageStream
-from ..types._message import Message
+from collections.abc import Callable
+from typing import Any, Protocol
 
 __all__ = ["MessagesAPI"]
 
@@ -23,6 +19,11 @@ class MessagesAPI(Protocol):
     @property
     def logger(self) -> logging.Logger: ...
 
-    def create(self, *, stream: Literal[False] = ..., **params: Any) -> Awaitable[Message]: ...
+    # Typed loosely on purpose: ``Messages.create``/``stream`` take typed keyword arguments
+    # (``Unpack[MessageCreateKwargs]``), which a ``**params: Any`` member would not accept. The
+    # runner passes the parameters it was given and awaits a Message / enters a MessageStream.
+    @property
+    def create(self) -> Callable[..., Any]: ...
 
-    def stream(self, **params: Any) -> AbstractAsyncContextManager[MessageStream]: ...
+    @property
+    def stream(self) -> Callable[..., Any]: ...

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
 from contextlib import aclosing
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -53,6 +53,8 @@ EndReason = Literal["done", "max_iterations"]
 ToolParam = Tool[..., Any] | Mapping[str, Any]
 
 _ItemT = TypeVar("_ItemT")
+#: Parameters that ``set_messages_params`` keeps when the new ones leave them out (as the SDK).
+_KEPT_PARAMS = frozenset({"betas", "workspace_id", "user_profile_id"})
 _Step = Literal["tools", "resume", "stop"]
 
 
@@ -67,6 +69,7 @@ class _BaseToolRunner(Generic[_ItemT]):
         max_iterations: int | None,
         tool_timeout: float | None,
         params: dict[str, Any],
+        run_tools_eagerly: bool = False,
     ) -> None:
         if max_iterations is not None and max_iterations < 1:
             raise ValueError(f"max_iterations must be >= 1 or None, got {max_iterations}")
@@ -78,27 +81,29 @@ class _BaseToolRunner(Generic[_ItemT]):
             raise TypeError("tool_runner() needs messages=[...]")
         self._api = api
         self._tools: dict[str, Tool[..., Any]] = {}
-        definitions: list[Any] = []
+        self._definitions: list[Any] = []
+        tools = list(tools)
         seen: set[str] = set()
         for entry in tools:
-            if isinstance(entry, Tool):
-                definition: Mapping[str, Any] = entry.to_param()
-                self._tools[entry.name] = entry
-            elif isinstance(entry, Mapping):
-                definition = entry
-            else:
-                raise TypeError(f"tools must be aclaude.Tool objects or definition dicts, got {entry!r}")
-            name = definition.get("name")
+            name = entry.name if isinstance(entry, Tool) else None
+            if isinstance(entry, Mapping):
+                name = entry.get("name")
             if isinstance(name, str):
                 if name in seen:
                     raise ValueError(f"two tools are named {name!r}")
                 seen.add(name)
-            definitions.append(definition)
+        self.add_tools(*tools)
         #: The conversation so far (a list of message params); see the module docstring.
         self.messages: list[Any] = list(params.pop("messages"))
-        self._params = {**params, "tools": definitions}
+        self._params = params
+        self._messages_modified = False
+        self._cached_tool_call_response: dict[str, Any] | None = None
         self.max_iterations = max_iterations
         self.tool_timeout = tool_timeout
+        #: With ``stream=True``: each tool call starts as soon as its block is complete, while
+        #: the reply still streams (never sent to the API).
+        self.run_tools_eagerly = run_tools_eagerly
+        self._early: dict[str, asyncio.Future[dict[str, Any]]] = {}  # tool_use id -> its run
         #: Requests made so far.
         self.iterations = 0
         #: ``None`` while running; then ``"done"`` or ``"max_iterations"``.
@@ -140,6 +145,81 @@ class _BaseToolRunner(Generic[_ItemT]):
             raise RuntimeError("the tool runner was closed before any message arrived")
         return self.last_message
 
+    # -- changing the run (the official SDK's methods) ------------------------------------------
+
+    def add_tools(self, *tools: ToolParam) -> None:
+        """Give the model more tools from the next request on (``aclaude.tool`` objects, run
+        here, or definition dicts, sent as given). A tool named like one already there
+        replaces it. Unlike the SDK (which announces them in ``tool_addition`` blocks of a
+        beta), this changes ``tools``, so the next request misses the prompt cache."""
+        for entry in tools:
+            if isinstance(entry, Tool):
+                definition: Mapping[str, Any] = entry.to_param()
+            elif isinstance(entry, Mapping):
+                definition = entry
+            else:
+                raise TypeError(f"tools must be aclaude.Tool objects or definition dicts, got {entry!r}")
+            name = definition.get("name")
+            if isinstance(name, str):
+                self.remove_tools(name)
+                if isinstance(entry, Tool):
+                    self._tools[name] = entry
+            self._definitions.append(definition)
+
+    def remove_tools(self, *tools: Tool[..., Any] | str) -> None:
+        """Take tools (or tool names) away from the next request on; they are no longer run."""
+        names = {t.name if isinstance(t, Tool) else t for t in tools}
+        self._definitions = [d for d in self._definitions if d.get("name") not in names]
+        for name in names:
+            self._tools.pop(name, None)
+        self._cached_tool_call_response = None
+
+    def append_messages(self, *messages: Any) -> None:
+        """Add messages (params or ``Message`` objects) to the conversation. The tool results
+        of the last reply are then not sent for it (the conversation is yours to continue)."""
+        for message in messages:
+            self.messages.append(message.to_param() if isinstance(message, Message) else message)
+        self._messages_modified = True
+        self._cached_tool_call_response = None
+
+    def set_messages_params(
+        self, params: Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]]
+    ) -> None:
+        """Replace the parameters of the next requests (a dict, or a function of the current
+        ones). A field left out is no longer sent, except ``betas``, ``workspace_id`` and
+        ``user_profile_id``, which stay; ``messages`` replaces the conversation; ``tools``
+        replaces the tools (else they stay)."""
+        current = {**self._params, "messages": list(self.messages), "tools": list(self._definitions)}
+        new = dict(params(current) if callable(params) else params)
+        kept = {k: v for k, v in self._params.items() if k in _KEPT_PARAMS and k not in new}
+        if "messages" in new:
+            messages = list(new.pop("messages"))
+            if messages != self.messages:  # a conversation rewritten: the caller continues it
+                self.messages = messages
+                self._messages_modified = True
+        if "tools" in new:
+            self._tools.clear()
+            self._definitions = []
+            self.add_tools(*new.pop("tools"))
+        self._params = {**kept, **new}
+        self._cached_tool_call_response = None
+
+    async def generate_tool_call_response(self) -> dict[str, Any] | None:
+        """The user turn of ``tool_result`` blocks for the last reply's tool calls (running
+        them, a turn's calls concurrently), or None when it asked for none. Cached: calling it
+        again for the same reply runs nothing again, and the loop sends this same turn."""
+        if self._cached_tool_call_response is not None:
+            return self._cached_tool_call_response
+        message = self.last_message
+        if message is None or message.stop_reason != "tool_use":
+            return None
+        calls = [b for b in message.content if type(b) is ToolUseBlock]
+        if not calls:
+            return None
+        response = {"role": "user", "content": await self._run_tools(calls)}
+        self._cached_tool_call_response = response
+        return response
+
     # -- the loop ----------------------------------------------------------------------------
 
     def _turn(self, params: dict[str, Any]) -> AsyncGenerator[_ItemT, None]:
@@ -151,9 +231,17 @@ class _BaseToolRunner(Generic[_ItemT]):
         self.messages.append(message.to_param())
 
     async def _run(self) -> AsyncGenerator[_ItemT, None]:
+        try:
+            async with aclosing(self._loop()) as loop:
+                async for item in loop:
+                    yield item
+        finally:
+            await self._cancel_early()  # started early, never needed (closed, or not sent)
+
+    async def _loop(self) -> AsyncGenerator[_ItemT, None]:
         while True:
             self.iterations += 1
-            params = {**self._params, "messages": list(self.messages)}
+            params = {**self._params, "messages": list(self.messages), "tools": list(self._definitions)}
             # aclosing: when the consumer stops early, the turn's stream is closed at once, not
             # whenever the garbage collector gets to the inner generator.
             async with aclosing(self._turn(params)) as turn:
@@ -174,13 +262,35 @@ class _BaseToolRunner(Generic[_ItemT]):
                     ", ".join(c.name for c in calls) or "more (pause_turn)",
                 )
                 return
-            if step == "tools":
-                results = await self._run_tools(calls)
-                self.messages.append({"role": "user", "content": results})
+            if step == "tools" and not self._messages_modified:
+                # (A conversation the caller changed meanwhile is theirs to continue: its tools
+                # are not run, where the SDK runs them and drops the results.)
+                response = await self.generate_tool_call_response()
+                if response is not None:
+                    self.messages.append(response)
             # "resume" (pause_turn): send the conversation back as it is; the API continues it.
+            self._messages_modified = False
+            self._cached_tool_call_response = None
+            await self._cancel_early()
+
+    def _start_early(self, block: Any) -> None:
+        """``run_tools_eagerly``: a tool call whose block just completed starts now."""
+        if type(block) is ToolUseBlock and block.id not in self._early:
+            self._early[block.id] = asyncio.ensure_future(self._run_tool(block))
+
+    async def _cancel_early(self) -> None:
+        early, self._early = list(self._early.values()), {}
+        for task in early:
+            task.cancel()
+        if early:
+            await asyncio.wait(early)
 
     async def _run_tools(self, calls: list[ToolUseBlock]) -> list[dict[str, Any]]:
-        tasks = [asyncio.ensure_future(self._run_tool(call)) for call in calls]
+        early = self._early  # run_tools_eagerly: the calls already started keep their run
+        tasks = [
+            early.pop(call.id) if call.id in early else asyncio.ensure_future(self._run_tool(call))
+            for call in calls
+        ]
         try:
             # gather keeps the order of the calls, whatever order they finish in.
             return list(await asyncio.gather(*tasks))
@@ -259,6 +369,8 @@ class StreamingToolRunner(_BaseToolRunner[MessageStream]):
 
     async def _turn(self, params: dict[str, Any]) -> AsyncGenerator[MessageStream, None]:
         async with self._api.stream(**params) as stream:
+            if self.run_tools_eagerly:
+                stream.on("content_block", self._start_early)
             yield stream
             message = await stream.get_final_message()
         self._completed(message)

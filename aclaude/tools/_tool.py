@@ -26,10 +26,13 @@ import asyncio
 import copy
 import inspect
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any, Generic, ParamSpec, TypeVar, get_args, get_origin, overload
 
 import msgspec
+
+from .._json_schema import strict_schema
+from ..types.params import AllowedCaller
 
 __all__ = ["Tool", "ToolResult", "json_schema_tool", "tool", "tool_result_content"]
 
@@ -161,6 +164,10 @@ def tool(
     timeout: float | None = None,
     cache_control: Mapping[str, Any] | None = None,
     strict: bool | None = None,
+    input_examples: Iterable[Mapping[str, Any]] | None = None,
+    defer_loading: bool | None = None,
+    allowed_callers: Sequence[AllowedCaller] | None = None,
+    eager_input_streaming: bool | None = None,
     extra_fields: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 
@@ -174,6 +181,10 @@ def tool(
     timeout: float | None = None,
     cache_control: Mapping[str, Any] | None = None,
     strict: bool | None = None,
+    input_examples: Iterable[Mapping[str, Any]] | None = None,
+    defer_loading: bool | None = None,
+    allowed_callers: Sequence[AllowedCaller] | None = None,
+    eager_input_streaming: bool | None = None,
     extra_fields: Mapping[str, Any] | None = None,
 ) -> Tool[P, R] | Callable[[Callable[P, R]], Tool[P, R]]:
     """Make a tool of a sync or async function: ``@aclaude.tool`` or ``@aclaude.tool(timeout=5)``.
@@ -187,18 +198,35 @@ def tool(
       single ``msgspec.Struct`` parameter. The model's input is converted and validated with
       msgspec before the call.
     * ``timeout``: seconds before the runner cancels a call and reports an error result.
-    * ``cache_control``, ``strict``, ``extra_fields``: more fields of the API's tool definition.
+    * ``strict=True``: the model's input is guaranteed to match the schema; the schema sent is
+      reduced to the subset strict mode accepts (objects closed, unsupported keywords moved
+      into the description, as for structured outputs), the input still validated here
+      against the full types.
+    * ``input_examples`` (example inputs shown to the model), ``defer_loading`` (loaded only
+      when tool search returns it), ``allowed_callers`` (``"direct"``, code execution ...),
+      ``eager_input_streaming``, ``cache_control``, ``extra_fields``: more fields of the API's
+      tool definition, sent as given.
     """
     extra: dict[str, Any] = dict(extra_fields or {})
     if cache_control is not None:
         extra["cache_control"] = dict(cache_control)
     if strict is not None:
         extra["strict"] = strict
+    if input_examples is not None:
+        extra["input_examples"] = [dict(e) for e in input_examples]
+    if defer_loading is not None:
+        extra["defer_loading"] = defer_loading
+    if allowed_callers is not None:
+        extra["allowed_callers"] = list(allowed_callers)
+    if eager_input_streaming is not None:
+        extra["eager_input_streaming"] = eager_input_streaming
 
     def decorate(fn: Callable[P, R]) -> Tool[P, R]:
         tool_name = name if name is not None else getattr(fn, "__name__", "")
         summary, arg_docs = _split_docstring(inspect.getdoc(fn) or "")
         schema, bind = _schema_and_binder(fn, tool_name, arg_docs)
+        if strict:
+            schema = strict_schema(schema)
         return Tool(
             fn,
             name=tool_name,

@@ -591,7 +591,7 @@ async def test_unsupported_endpoints_raise_before_sending(
     calls = {
         "Message Batches": lambda: client.messages.batches.create(requests=[]),
         "Message Batches ": lambda: client.beta.messages.batches.retrieve("msgbatch_1"),
-        "Token counting": lambda: client.messages.count_tokens(**P),
+        "Token counting": lambda: client.messages.count_tokens(model=P["model"], messages=P["messages"]),
         "Models": lambda: client.models.retrieve("claude"),
         "Files": lambda: client.files.retrieve_metadata("file_1"),
         "Text Completions": lambda: client.completions.create(

@@ -170,8 +170,7 @@ async def test_raw_predict_without_stream(fake: FakeVertex, client: aclaude.Vert
 
 
 async def test_count_tokens_endpoint(fake: FakeVertex, client: aclaude.VertexClient) -> None:
-    # count_tokens takes no max_tokens (the API refuses it as an extra input).
-    count = await client.messages.count_tokens(**{k: v for k, v in P.items() if k != "max_tokens"})
+    count = await client.messages.count_tokens(model=P["model"], messages=P["messages"])
     assert count.input_tokens > 0
     request = fake.requests[0]
     assert request.path == (

@@ -112,8 +112,10 @@ async def test_parse_sends_betas(client: aclaude.Client, server: FakeAnthropic) 
 
 async def test_beta_only_fields_need_their_beta(client: aclaude.Client, server: FakeAnthropic) -> None:
     servers = [{"type": "url", "url": "https://mcp.example/sse", "name": "docs"}]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'mcp_servers'"):
+        await client.messages.create(**PARAMS, mcp_servers=servers)  # a beta field, as in the SDK
     with pytest.raises(aclaude.BadRequestError, match=r"mcp_servers.*mcp-client-"):
-        await client.messages.create(**PARAMS, mcp_servers=servers)
+        await client.messages.create(**PARAMS, extra_body={"mcp_servers": servers})
     message = await client.beta.messages.create(**PARAMS, mcp_servers=servers, betas=[MCP])
     assert message.stop_reason == "end_turn"
     assert server.requests[-1].json["mcp_servers"] == servers

@@ -144,13 +144,20 @@ async def test_unknown_events_are_skipped_and_bad_json_is_typed(
     [
         ({"prompt": "Hello"}, "must start with"),
         ({"prompt": "\n\nHuman: hi"}, "must end with"),
-        ({"max_tokens_to_sample": None}, "max_tokens_to_sample"),
+        ({"max_tokens_to_sample": "many"}, "max_tokens_to_sample"),
     ],
 )
 async def test_bad_request_is_a_400(client: aclaude.Client, change: dict[str, Any], message: str) -> None:
     params = {k: v for k, v in {**PARAMS, **change}.items() if v is not None}
     with pytest.raises(aclaude.BadRequestError, match=message):
         await client.completions.create(**params)
+
+
+async def test_missing_required_field_is_a_type_error(client: aclaude.Client, server: FakeAnthropic) -> None:
+    params = {k: v for k, v in PARAMS.items() if k != "max_tokens_to_sample"}
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'max_tokens_to_sample'"):
+        await client.completions.create(**params)
+    assert server.requests == []
 
 
 async def test_betas_and_extra_body(client: aclaude.Client, server: FakeAnthropic) -> None:

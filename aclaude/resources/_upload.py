@@ -1,0 +1,78 @@
+"""Sending a streamed multipart body (file uploads, skill uploads) with the client's retries.
+
+A source that can be read again (a path, bytes, a seekable file) is retried like any request;
+an async iterator is sent once. A failure of the source itself (unreadable, changed size) is
+raised as that error, not as a lost connection, and never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, TypeVar
+
+from .._exceptions import APIConnectionError
+from .._http.retry import with_retries
+from .._http.transport import Response
+from ._base import decode_json
+from ._options import RequestOptions
+
+if TYPE_CHECKING:
+    from ._base import APIClient
+
+__all__ = ["post_streamed"]
+
+_T = TypeVar("_T")
+
+
+async def post_streamed(
+    client: APIClient,
+    path: str,
+    body: Callable[[], AsyncIterator[bytes]],
+    *,
+    replayable: bool,
+    cast_to: type[_T],
+    headers: Mapping[str, str],
+    options: RequestOptions,
+) -> _T:
+    """``POST path`` with the bytes of ``body()`` (called once per attempt), decoded as JSON."""
+    max_retries = options.get("max_retries")
+    retries = client.max_retries if max_retries is None else max_retries
+    source_errors: list[BaseException] = []
+
+    async def attempt(retry_count: int) -> Response:
+        source_errors.clear()
+        try:
+            return await client.open_response(
+                "POST",
+                path,
+                extra_headers=headers,
+                extra_query=options.get("extra_query"),
+                timeout=options.get("timeout"),
+                retry_count=retry_count,
+                content=_watched(body(), source_errors),
+            )
+        except APIConnectionError as exc:
+            # The transport reports a failing body as a lost connection; the real cause
+            # is the source (unreadable, changed size): raise that, and do not retry.
+            if source_errors:
+                raise source_errors[0] from exc
+            raise
+
+    response = await with_retries(attempt, retries if replayable else 0)
+    try:
+        raw = await response.read()
+    finally:
+        response.release()
+    return decode_json(raw, cast_to, response.request_id)
+
+
+async def _watched(chunks: AsyncIterator[bytes], errors: list[BaseException]) -> AsyncIterator[bytes]:
+    """``chunks``, noting in ``errors`` an exception of the source itself (not of the socket)."""
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except Exception as exc:
+        errors.append(exc)
+        raise
+
+
