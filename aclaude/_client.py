@@ -7,9 +7,9 @@ import functools
 import logging
 import os
 import time
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 import aiohttp
 import msgspec
@@ -21,6 +21,7 @@ from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
 from ._logging import configure_logger, redact_headers, redact_url
+from ._middleware import MiddlewareInput, install_middleware
 from ._version import __version__
 from .resources.beta import Beta
 from .resources.completions import Completions
@@ -28,6 +29,9 @@ from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 from .streaming._event_stream import DecoderFactory, EventStream
+
+if TYPE_CHECKING:
+    from .ratelimit import RateLimiter
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -82,6 +86,8 @@ class Client:
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         log_level: str | None = None,
         logger: logging.Logger | None = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("ANTHROPIC_API_KEY")
@@ -115,6 +121,10 @@ class Client:
         self.completions = Completions(self)
         self.files = Files(self)
         self.beta = Beta(self)
+        # Hooks around each attempt (aclaude._middleware); none: _open stays the plain method.
+        self.middleware = tuple(middleware or ())
+        self.rate_limiter = rate_limiter
+        install_middleware(self, (*self.middleware, *((rate_limiter,) if rate_limiter else ())))
 
     def __repr__(self) -> str:
         # Never the key: only whether one is set.
@@ -146,6 +156,8 @@ class Client:
         default_headers: Mapping[str, str] | None = _NOT_GIVEN,
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
+        middleware: Sequence[MiddlewareInput] = _NOT_GIVEN,
+        rate_limiter: RateLimiter | None = _NOT_GIVEN,
     ) -> Client:
         """A client with some options changed, sharing this one's connection pool.
 
@@ -162,6 +174,8 @@ class Client:
                 default_headers=default_headers,
                 default_query=default_query,
                 max_event_bytes=max_event_bytes,
+                middleware=middleware,
+                rate_limiter=rate_limiter,
             ),
         )
         copy._in_flight = self._in_flight
@@ -177,8 +191,12 @@ class Client:
             "default_headers": self._default_headers,
             "default_query": self._default_query,
             "max_event_bytes": self.max_event_bytes,
+            "middleware": self.middleware,
+            "rate_limiter": self.rate_limiter,
         }
         options = {name: current[name] if value is _NOT_GIVEN else value for name, value in changes.items()}
+        options.setdefault("middleware", self.middleware)  # copies keep the hooks and the budget
+        options.setdefault("rate_limiter", self.rate_limiter)
         options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
         return options
 

@@ -23,6 +23,8 @@ boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ..
         │                                     an oversized event, events out of order)
         ├── JSONLDecodeError                  a bad line in a JSON Lines body (batch results): ``line_number``
         └── StructuredOutputError             a reply that does not fit the requested ``output_format``
+    └── RateLimitWaitError                    the client's own rate-limit budget would make the call wait
+                                              longer than its ``max_wait``: nothing was sent
 
 An error raised in the middle of a stream carries what arrived before it: ``events_received``
 and, where a message was being accumulated (``messages.stream()``, non-streaming ``create()``),
@@ -54,6 +56,7 @@ __all__ = [
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWaitError",
     "RequestTooLargeError",
     "ServiceUnavailableError",
     "StructuredOutputError",
@@ -72,6 +75,9 @@ class APIError(Exception):
     partial_message: Any
     #: How many stream events had arrived when the failure happened (0 before the stream).
     events_received: int
+    #: Seconds this attempt waited for the client's rate limiter (``rate_limiter=``) before it
+    #: was sent (0.0 without a limiter).
+    rate_limit_wait: float = 0.0
 
     def __init__(
         self,
@@ -219,6 +225,33 @@ class IncompleteStreamError(APIConnectionError):
 class APIResponseValidationError(APIError):
     """The response is not what the API sends: malformed JSON, invalid UTF-8, an event over the
     size cap, or events in an impossible order."""
+
+
+class RateLimitWaitError(APIError):
+    """The client's rate limiter (``rate_limiter=``) would have made this call wait longer than
+    its ``max_wait``. Raised before anything was sent, so it is never retried.
+
+    ``waited``: seconds the call already spent in the queue; ``needed``: the limiter's estimate
+    of the further wait (``None`` when unknown, e.g. the budget is paused by a 429 with no
+    end); ``state``: the budget's state when it gave up (a dict: levels, limits, paused_until).
+    """
+
+    waited: float
+    needed: float | None
+    state: Mapping[str, Any]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        waited: float,
+        needed: float | None,
+        state: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.waited = waited
+        self.needed = needed
+        self.state = state or {}
 
 
 class JSONLDecodeError(APIResponseValidationError):

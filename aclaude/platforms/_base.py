@@ -12,7 +12,7 @@ and ``with_options`` copies of the right class.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 import aiohttp
@@ -21,9 +21,12 @@ from .._client import _NOT_GIVEN, Client
 from .._exceptions import APIStatusError
 from .._http.transport import Response, Timeout
 from .._logging import redact_url
+from .._middleware import MiddlewareInput
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
+
+    from ..ratelimit import RateLimiter
 
 __all__ = ["ClientOptions", "PlatformClient", "json_object"]
 
@@ -51,6 +54,8 @@ class ClientOptions(TypedDict, total=False):
     max_event_bytes: int
     log_level: str | None
     logger: logging.Logger | None
+    middleware: Sequence[MiddlewareInput] | None
+    rate_limiter: RateLimiter | None
 
 
 def json_object(body: Any, platform: str, path: str) -> dict[str, Any]:
@@ -105,6 +110,8 @@ class PlatformClient(Client):
         default_headers: Mapping[str, str] | None = _NOT_GIVEN,
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
+        middleware: Sequence[MiddlewareInput] = _NOT_GIVEN,
+        rate_limiter: RateLimiter | None = _NOT_GIVEN,
     ) -> Self:
         """A client of the same platform with some options changed, sharing this one's
         connection pool and credentials (close the original when done). Credentials themselves
@@ -122,6 +129,8 @@ class PlatformClient(Client):
                 default_headers=default_headers,
                 default_query=default_query,
                 max_event_bytes=max_event_bytes,
+                middleware=middleware,
+                rate_limiter=rate_limiter,
             ),
         )
         copy._in_flight = self._in_flight
