@@ -25,6 +25,7 @@ from aiohttp import web
 from ._control import parse_control
 from ._ids import new_id
 from ._message import DEFAULT_MODEL, estimate_input_tokens
+from ._org_limits import OrgLimits
 from ._recorded import RecordedRequest
 from ._replies import Chunking, Reply
 from ._resources import ResourceAPI
@@ -61,6 +62,7 @@ class FakeAnthropic:
         chunking: Chunking = "event",
         model: str = DEFAULT_MODEL,
         record: bool = True,
+        org_limits: OrgLimits | None = None,
     ) -> None:
         if deltas < 0 or delta_bytes < 1:
             raise ValueError("deltas must be >= 0 and delta_bytes >= 1")
@@ -77,6 +79,8 @@ class FakeAnthropic:
         self._port: int | None = None
         #: Models, batches, files, completions; ``resources.batches`` / ``resources.files`` hold state.
         self.resources = ResourceAPI()
+        #: An organization's rate limits to enforce on ``POST /v1/messages`` (None: unlimited).
+        self.org_limits = org_limits
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -86,6 +90,8 @@ class FakeAnthropic:
             raise RuntimeError("FakeAnthropic is already started")
         app = web.Application(client_max_size=_MAX_REQUEST_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
+        if self.org_limits is not None:
+            app.on_response_prepare.append(self.org_limits.on_response_prepare)
         # handler_cancellation: a client that disconnects cancels its handler, which is how a
         # held stream (x-fake-hold) learns that its client is gone. access_log=None: logging
         # each request costs CPU the benchmarks would measure.
@@ -214,6 +220,11 @@ class FakeAnthropic:
         ctx = Context(request, decoded, control, self._defaults, request_id)
 
         queue = self._queues.get(request.path)
+        if self.org_limits is not None and request.method == "POST" and request.path == MESSAGES_PATH:
+            expected = control.deltas if control.deltas is not None else self._defaults.deltas
+            refused = self.org_limits.admit(request, decoded, expected)
+            if refused is not None:
+                return refused
         if queue:
             return await respond_scripted(queue.popleft(), ctx)
         routed = await self.resources.respond(ctx)

@@ -80,7 +80,9 @@ async def test_order_is_outermost_first_and_runs_per_attempt(
     assert len(server.requests) == 2
 
 
-async def test_middleware_may_answer_without_sending(server: FakeAnthropic, params: dict[str, object]) -> None:
+async def test_middleware_may_answer_without_sending(
+    server: FakeAnthropic, params: dict[str, object]
+) -> None:
     sse = (
         b'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message",'
         b'"role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,'
