@@ -67,6 +67,9 @@ class Client:
     #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams
     #: are not SSE replace it (see ``_prepare_request`` for the request side).
     _decoder_factory: ClassVar[DecoderFactory] = SSEDecoder
+    #: The stream class of streamed calls; telemetry (aclaude.telemetry) sets a traced subclass
+    #: on an instrumented client only.
+    _event_stream_class: type[EventStream] = EventStream
 
     def __init__(
         self,
@@ -388,7 +391,7 @@ class Client:
         )
 
         limits = self.timeout if timeout is None else Timeout.coerce(timeout)
-        return EventStream(
+        return self._event_stream_class(
             opener,
             max_retries=self.max_retries if max_retries is None else max_retries,
             idle_timeout=limits.read,

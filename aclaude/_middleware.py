@@ -254,6 +254,10 @@ def install_middleware(client: Client, middleware: Sequence[MiddlewareInput]) ->
     if not middleware:
         return
     validate(middleware)
+    for entry in middleware:
+        attach = getattr(entry, "attach", None)
+        if callable(attach):  # e.g. aclaude.telemetry.Telemetry: instruments the client itself
+            attach(client)
     send_attempt = type(client)._open
 
     async def send(request: APIRequest) -> Response:
