@@ -154,7 +154,9 @@ async def test_tokens_are_charged_as_they_stream_and_corrected_from_usage(server
     limits = Limits(input_tokens_per_minute=100_000, output_tokens_per_minute=100_000)
     limiter = RateLimiter(limits, store=store)
     async with aclaude.Client(api_key=API_KEY, base_url=server.url, rate_limiter=limiter) as client:
-        message = await client.messages.create(**_params(), extra_headers={"x-fake-deltas": "30"})  # type: ignore[arg-type]
+        # Events 5 ms apart, so that they arrive in many reads.
+        paced = {"x-fake-deltas": "30", "x-fake-delay": "0.005"}
+        message = await client.messages.create(**_params(), extra_headers=paced)  # type: ignore[arg-type]
         events = 0
         async with client.messages.stream(**_params()) as stream:  # type: ignore[arg-type]
             async for _ in stream:
