@@ -109,6 +109,7 @@ HIERARCHY = [
     ("APIResponseValidationError", "APIError"),
     ("JSONLDecodeError", "APIResponseValidationError"),
     ("StructuredOutputError", "APIResponseValidationError"),
+    ("RateLimitWaitError", "APIError"),
 ]
 
 
