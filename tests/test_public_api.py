@@ -180,7 +180,12 @@ def test_every_exported_error_is_in_the_tree() -> None:
 def test_error_names_match_the_official_sdk() -> None:
     """Moving a service over is a rename: ``except anthropic.X`` becomes ``except aclaude.X``."""
     anthropic = pytest.importorskip("anthropic")
-    aclaude_only = {"IncompleteStreamError", "JSONLDecodeError", "StructuredOutputError", "RateLimitWaitError"}
+    aclaude_only = {
+        "IncompleteStreamError",
+        "JSONLDecodeError",
+        "StructuredOutputError",
+        "RateLimitWaitError",
+    }
     for name, _ in HIERARCHY:
         if name not in aclaude_only:
             assert hasattr(anthropic, name), name
