@@ -19,10 +19,10 @@ boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ..
     ├── APIConnectionError                    no usable answer: refused, reset, dropped, TLS ...
     │   ├── APITimeoutError                   connect / idle / overall deadline exceeded
     │   └── IncompleteStreamError             the stream ended (clean EOF or dropped) before message_stop
-    └── APIResponseValidationError            the bytes are not what the API sends (bad JSON, invalid UTF-8,
-        │                                     an oversized event, events out of order)
-        ├── JSONLDecodeError                  a bad line in a JSON Lines body (batch results): ``line_number``
-        └── StructuredOutputError             a reply that does not fit the requested ``output_format``
+    ├── APIResponseValidationError            the bytes are not what the API sends (bad JSON, invalid UTF-8,
+    │   │                                     an oversized event, events out of order)
+    │   ├── JSONLDecodeError                  a bad line in a JSON Lines body (batch results): ``line_number``
+    │   └── StructuredOutputError             a reply that does not fit the requested ``output_format``
     └── RateLimitWaitError                    the client's own rate-limit budget would make the call wait
                                               longer than its ``max_wait``: nothing was sent
 

@@ -25,6 +25,7 @@ import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._http.raw_response import record_response
 from ._http.transport import Response, Timeout
 
 if TYPE_CHECKING:
@@ -297,6 +298,10 @@ def install_middleware(client: Client, middleware: Sequence[MiddlewareInput]) ->
             timeout=timeout,
             retry_count=retry_count,
         )
-        return await chain(request)
+        response = await chain(request)
+        # What the caller gets (a middleware's own answer, or a wrapper) is what
+        # with_raw_response reports: recorded after the one the client opened, if any.
+        record_response(response)
+        return response
 
     client._open = open_through_chain  # type: ignore[method-assign]

@@ -104,6 +104,8 @@ async def test_middleware_may_answer_without_sending(
         message = await client.messages.create(**params)  # type: ignore[arg-type]
         stream = await client.messages.create(**params, stream=True)  # type: ignore[arg-type]
         events = [event.type async for event in stream]
+        raw = await client.messages.with_raw_response.create(**params)  # type: ignore[arg-type]
+    assert raw.request_id == "req_cached"
     assert message.content[0].text == "cached"  # type: ignore[union-attr]
     assert events[0] == "message_start" and events[-1] == "message_stop"
     assert server.requests == []
