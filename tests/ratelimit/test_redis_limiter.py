@@ -99,7 +99,8 @@ async def test_a_429_pauses_the_budget_for_every_process(
 async def test_redis_stopped_mid_run_falls_back_locally_and_warns_once(
     redis_server: RedisServer, server: FakeAnthropic, caplog: pytest.LogCaptureFixture
 ) -> None:
-    limiter = RedisRateLimiter(redis_server.url, limits=Limits(requests_per_minute=1000), retry_interval=0.2)
+    # retry_interval=0: every operation tries Redis again, and still only one warning is logged.
+    limiter = RedisRateLimiter(redis_server.url, limits=Limits(requests_per_minute=1000), retry_interval=0.0)
     caplog.set_level(logging.WARNING, logger="aclaude.ratelimit")
     try:
         async with aclaude.Client(api_key=API_KEY, base_url=server.url, rate_limiter=limiter) as client:
@@ -114,7 +115,6 @@ async def test_redis_stopped_mid_run_falls_back_locally_and_warns_once(
             warnings = [r for r in caplog.records if "unreachable" in r.getMessage()]
             assert len(warnings) == 1
             redis_server.start()
-            await asyncio.sleep(0.3)  # past retry_interval
             await client.messages.create(**_params())  # type: ignore[arg-type]
             assert (await limiter.state(SONNET))["shared"] is True
     finally:
