@@ -9,7 +9,7 @@ import os
 import time
 from collections.abc import AsyncIterable, Mapping, Sequence
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 import aiohttp
 import msgspec
@@ -21,7 +21,7 @@ from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
 from ._logging import configure_logger, redact_headers, redact_url
-from ._middleware import MiddlewareInput, install_middleware
+from ._middleware import Middleware, MiddlewareInput, install_middleware
 from ._version import __version__
 from .resources.beta import Beta
 from .resources.completions import Completions
@@ -29,9 +29,6 @@ from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 from .streaming._event_stream import DecoderFactory, EventStream
-
-if TYPE_CHECKING:
-    from .ratelimit import RateLimiter
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -90,7 +87,7 @@ class Client:
         log_level: str | None = None,
         logger: logging.Logger | None = None,
         middleware: Sequence[MiddlewareInput] | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Middleware | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("ANTHROPIC_API_KEY")
@@ -125,6 +122,8 @@ class Client:
         self.files = Files(self)
         self.beta = Beta(self)
         # Hooks around each attempt (aclaude._middleware); none: _open stays the plain method.
+        # The limiter (an aclaude.ratelimit.RateLimiter: typed by its base here, since ratelimit
+        # sits above the client) runs innermost, after every other middleware.
         self.middleware = tuple(middleware or ())
         self.rate_limiter = rate_limiter
         install_middleware(self, (*self.middleware, *((rate_limiter,) if rate_limiter else ())))
@@ -160,7 +159,7 @@ class Client:
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
         middleware: Sequence[MiddlewareInput] = _NOT_GIVEN,
-        rate_limiter: RateLimiter | None = _NOT_GIVEN,
+        rate_limiter: Middleware | None = _NOT_GIVEN,
     ) -> Client:
         """A client with some options changed, sharing this one's connection pool.
 

@@ -31,8 +31,6 @@ from ._http.transport import Response, Timeout
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from ._client import Client
-
 __all__ = [
     "APIRequest",
     "CallNext",
@@ -245,8 +243,10 @@ def build_chain(middleware: Sequence[MiddlewareInput], send: CallNext) -> CallNe
     return chain
 
 
-def install_middleware(client: Client, middleware: Sequence[MiddlewareInput]) -> None:
+def install_middleware(client: Any, middleware: Sequence[MiddlewareInput]) -> None:
     """Route ``client``'s attempts through ``middleware`` (no-op for an empty list).
+
+    ``client`` is an ``aclaude.Client`` (not imported here: this module sits below it).
 
     The client's class ``_open`` (a platform client's included) stays the innermost step;
     the instance gets an ``_open`` of the same signature that builds an ``APIRequest`` and runs
@@ -259,7 +259,7 @@ def install_middleware(client: Client, middleware: Sequence[MiddlewareInput]) ->
         attach = getattr(entry, "attach", None)
         if callable(attach):  # e.g. aclaude.telemetry.Telemetry: instruments the client itself
             attach(client)
-    send_attempt = type(client)._open
+    send_attempt: Callable[..., Awaitable[Response]] = type(client)._open
 
     async def send(request: APIRequest) -> Response:
         return await send_attempt(
@@ -304,4 +304,4 @@ def install_middleware(client: Client, middleware: Sequence[MiddlewareInput]) ->
         record_response(response)
         return response
 
-    client._open = open_through_chain  # type: ignore[method-assign]
+    client._open = open_through_chain

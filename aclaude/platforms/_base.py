@@ -21,12 +21,10 @@ from .._client import _NOT_GIVEN, Client
 from .._exceptions import APIStatusError
 from .._http.transport import Response, Timeout
 from .._logging import redact_url
-from .._middleware import MiddlewareInput
+from .._middleware import Middleware, MiddlewareInput
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
-
-    from ..ratelimit import RateLimiter
 
 __all__ = ["ClientOptions", "PlatformClient", "json_object"]
 
@@ -55,7 +53,7 @@ class ClientOptions(TypedDict, total=False):
     log_level: str | None
     logger: logging.Logger | None
     middleware: Sequence[MiddlewareInput] | None
-    rate_limiter: RateLimiter | None
+    rate_limiter: Middleware | None
 
 
 def json_object(body: Any, platform: str, path: str) -> dict[str, Any]:
@@ -111,7 +109,7 @@ class PlatformClient(Client):
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
         middleware: Sequence[MiddlewareInput] = _NOT_GIVEN,
-        rate_limiter: RateLimiter | None = _NOT_GIVEN,
+        rate_limiter: Middleware | None = _NOT_GIVEN,
     ) -> Self:
         """A client of the same platform with some options changed, sharing this one's
         connection pool and credentials (close the original when done). Credentials themselves

@@ -120,9 +120,10 @@ class Telemetry(Middleware):
         traced.server = server
         client._event_stream_class = traced
         limiter = client.rate_limiter
-        if limiter is not None and id(limiter) not in self._limiters:
+        listeners = getattr(limiter, "wait_listeners", None)  # a RateLimiter's
+        if listeners is not None and id(limiter) not in self._limiters:
             self._limiters.add(id(limiter))
-            limiter.wait_listeners.append(self._record_wait)
+            listeners.append(self._record_wait)
 
     def _record_wait(self, budget: str, seconds: float) -> None:
         self.limiter_wait.record(seconds, {"aclaude.ratelimit.budget": budget})
