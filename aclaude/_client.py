@@ -7,7 +7,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
@@ -21,6 +21,7 @@ from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
 from ._http.transport import PreparedRequest, Response, Timeout, new_session, send
 from ._logging import configure_logger, redact_headers, redact_url
+from ._middleware import Middleware, MiddlewareInput, install_middleware
 from ._version import __version__
 from .resources._client_twins import ClientWithRawResponse
 from .resources._options import RequestOptions, check_options
@@ -95,6 +96,9 @@ class Client(AsyncClosing):
     #: The response header holding the request id when the server does not send ``request-id``
     #: (a cloud platform's own, e.g. ``x-amzn-requestid``).
     _request_id_header: ClassVar[str | None] = None
+    #: The stream class of streamed calls; telemetry (aclaude.telemetry) sets a traced subclass
+    #: on an instrumented client only.
+    _event_stream_class: type[EventStream] = EventStream
 
     def __init__(
         self,
@@ -114,6 +118,8 @@ class Client(AsyncClosing):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         log_level: str | None = None,
         logger: logging.Logger | None = None,
+        middleware: Sequence[MiddlewareInput] | None = None,
+        rate_limiter: Middleware | None = None,
     ) -> None:
         if api_key is None:
             api_key = os.environ.get("ANTHROPIC_API_KEY")
@@ -149,6 +155,12 @@ class Client(AsyncClosing):
         self.skills = Skills(self)
         self.user_profiles = UserProfiles(self)
         self.beta = Beta(self)
+        # Hooks around each attempt (aclaude._middleware); none: open_response stays the plain method.
+        # The limiter (an aclaude.ratelimit.RateLimiter: typed by its base here, since ratelimit
+        # sits above the client) runs innermost, after every other middleware.
+        self.middleware = tuple(middleware or ())
+        self.rate_limiter = rate_limiter
+        install_middleware(self, (*self.middleware, *((rate_limiter,) if rate_limiter else ())))
 
     @property
     def with_streaming_response(self) -> ClientWithStreamingResponse:
@@ -193,6 +205,8 @@ class Client(AsyncClosing):
         default_headers: Mapping[str, str] | None = _NOT_GIVEN,
         default_query: Mapping[str, str] | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
+        middleware: Sequence[MiddlewareInput] = _NOT_GIVEN,
+        rate_limiter: Middleware | None = _NOT_GIVEN,
     ) -> Self:
         """A client (of the same class) with some options changed, sharing this one's
         connection pool.
@@ -206,6 +220,8 @@ class Client(AsyncClosing):
             "default_headers": default_headers,
             "default_query": default_query,
             "max_event_bytes": max_event_bytes,
+            "middleware": middleware,
+            "rate_limiter": rate_limiter,
         }
         copy = self._copy(api_key, auth_token, self._shared_options(**changes))
         copy._in_flight = self._in_flight
@@ -231,8 +247,12 @@ class Client(AsyncClosing):
             "default_headers": self._default_headers,
             "default_query": self._default_query,
             "max_event_bytes": self.max_event_bytes,
+            "middleware": self.middleware,
+            "rate_limiter": self.rate_limiter,
         }
         options = {name: current[name] if value is _NOT_GIVEN else value for name, value in changes.items()}
+        options.setdefault("middleware", self.middleware)  # copies keep the hooks and the budget
+        options.setdefault("rate_limiter", self.rate_limiter)
         options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
         return options
 
@@ -405,7 +425,7 @@ class Client(AsyncClosing):
         )
 
         limits = self.timeout if timeout is None else Timeout.coerce(timeout)
-        return EventStream(
+        return self._event_stream_class(
             opener,
             max_retries=self.max_retries if max_retries is None else max_retries,
             idle_timeout=limits.read,

@@ -21,10 +21,12 @@ from exc``, so ``except aclaude.APIError`` catches everything a call can fail wi
     │   ├── APIConnectionError                no usable answer: refused, reset, dropped, TLS ...
     │   │   ├── APITimeoutError               connect / idle / overall deadline exceeded
     │   │   └── IncompleteStreamError         the stream ended (clean EOF or dropped) before message_stop
-    │   └── APIResponseValidationError        the bytes are not what the API sends (bad JSON, invalid UTF-8,
-    │       │                                 an oversized event, events out of order)
-    │       ├── JSONLDecodeError              a bad line in a JSON Lines body (batch results): ``line_number``
-    │       └── StructuredOutputError         a reply that does not fit the requested ``output_format``
+    │   ├── APIResponseValidationError        the bytes are not what the API sends (bad JSON, invalid UTF-8,
+    │   │   │                                 an oversized event, events out of order)
+    │   │   ├── JSONLDecodeError              a bad line in a JSON Lines body (batch results): ``line_number``
+    │   │   └── StructuredOutputError         a reply that does not fit the requested ``output_format``
+    │   └── RateLimitWaitError                the client's own rate-limit budget would make the call wait
+    │                                         longer than its ``max_wait``: nothing was sent
     │   misuse: the program asked for something that cannot be done (nothing was sent). Each is
     │   also the builtin it replaces, so ``except RuntimeError`` / ``except NotImplementedError``
     │   keep working:
@@ -68,6 +70,7 @@ __all__ = [
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWaitError",
     "RequestTooLargeError",
     "ServiceUnavailableError",
     "StreamAlreadyConsumedError",
@@ -93,6 +96,9 @@ class APIError(AnthropicError):
     partial_message: Any
     #: How many stream events had arrived when the failure happened (0 before the stream).
     events_received: int
+    #: Seconds this attempt waited for the client's rate limiter (``rate_limiter=``) before it
+    #: was sent (0.0 without a limiter).
+    rate_limit_wait: float = 0.0
 
     def __init__(
         self,
@@ -226,6 +232,33 @@ class IncompleteStreamError(APIConnectionError):
 class APIResponseValidationError(APIError):
     """The response is not what the API sends: malformed JSON, invalid UTF-8, an event over the
     size cap, or events in an impossible order."""
+
+
+class RateLimitWaitError(APIError):
+    """The client's rate limiter (``rate_limiter=``) would have made this call wait longer than
+    its ``max_wait``. Raised before anything was sent, so it is never retried.
+
+    ``waited``: seconds the call already spent in the queue; ``needed``: the limiter's estimate
+    of the further wait (``None`` when unknown, e.g. the budget is paused by a 429 with no
+    end); ``state``: the budget's state when it gave up (a dict: levels, limits, paused_until).
+    """
+
+    waited: float
+    needed: float | None
+    state: Mapping[str, Any]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        waited: float,
+        needed: float | None,
+        state: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.waited = waited
+        self.needed = needed
+        self.state = state or {}
 
 
 class JSONLDecodeError(APIResponseValidationError):

@@ -116,6 +116,7 @@ HIERARCHY: list[tuple[str, str | tuple[str, ...]]] = [
     ("APIResponseValidationError", "APIError"),
     ("JSONLDecodeError", "APIResponseValidationError"),
     ("StructuredOutputError", "APIResponseValidationError"),
+    ("RateLimitWaitError", "APIError"),
     ("ClientClosedError", ("AnthropicError", "RuntimeError")),
     ("StreamAlreadyConsumedError", ("AnthropicError", "RuntimeError")),
     ("NoNextPageError", ("AnthropicError", "RuntimeError")),
@@ -207,6 +208,7 @@ def test_error_names_match_the_official_sdk() -> None:
         "StreamAlreadyConsumedError",
         "NoNextPageError",
         "UnsupportedOnPlatformError",
+        "RateLimitWaitError",
     }
     for name, _ in HIERARCHY:
         if name not in aclaude_only:

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from .._client import _NOT_GIVEN, Client
 from .._exceptions import APIError, APIStatusError, UnsupportedOnPlatformError
 from .._http.transport import Timeout
 from .._logging import redact_url
+from .._middleware import Middleware, MiddlewareInput
 
 if TYPE_CHECKING:
     import aiohttp  # only the types of the session options: the session is made in _http
@@ -53,6 +54,8 @@ class ClientOptions(TypedDict, total=False):
     max_event_bytes: int
     log_level: str | None
     logger: logging.Logger | None
+    middleware: Sequence[MiddlewareInput] | None
+    rate_limiter: Middleware | None
 
 
 def require(extra: str, message: str, *modules: str) -> None:

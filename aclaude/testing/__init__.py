@@ -76,11 +76,13 @@ from ._blocks import CustomBlock, RedactedThinkingBlock, TextBlock, ThinkingBloc
 from ._fake_bedrock import BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY, FakeBedrock
 from ._fake_foundry import FOUNDRY_API_KEY, FOUNDRY_TOKEN, FakeFoundry
 from ._fake_vertex import VERTEX_TOKEN, FakeVertex
+from ._org_limits import OrgLimits
 from ._recorded import RecordedRequest
 from ._replies import Reply
 from ._server import FakeAnthropic
 
 __all__ = [
+    "OrgLimits",
     "FakeAnthropic",
     "Reply",
     "RecordedRequest",

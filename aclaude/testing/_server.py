@@ -25,6 +25,7 @@ from aiohttp import web
 from ._control import parse_control
 from ._ids import new_id
 from ._message import DEFAULT_MODEL, estimate_input_tokens
+from ._org_limits import OrgLimits
 from ._recorded import RecordedRequest
 from ._replies import Chunking, Reply
 from ._resources import ResourceAPI
@@ -77,6 +78,7 @@ class FakeAnthropic:
         models: Collection[str] | None = None,
         first_token_delay: float = 0.0,
         token_interval: float = 0.0,
+        org_limits: OrgLimits | None = None,
     ) -> None:
         if deltas < 0 or delta_bytes < 1:
             raise ValueError("deltas must be >= 0 and delta_bytes >= 1")
@@ -106,6 +108,8 @@ class FakeAnthropic:
         self._port: int | None = None
         #: Models, batches, files, completions; ``resources.batches`` / ``resources.files`` hold state.
         self.resources = ResourceAPI()
+        #: An organization's rate limits to enforce on ``POST /v1/messages`` (None: unlimited).
+        self.org_limits = org_limits
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -115,6 +119,8 @@ class FakeAnthropic:
             raise RuntimeError("FakeAnthropic is already started")
         app = web.Application(client_max_size=_MAX_REQUEST_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
+        if self.org_limits is not None:
+            app.on_response_prepare.append(self.org_limits.on_response_prepare)
         # handler_cancellation: a client that disconnects cancels its handler, which is how a
         # held stream (x-fake-hold) learns that its client is gone. access_log=None: logging
         # each request costs CPU the benchmarks would measure.
@@ -246,6 +252,11 @@ class FakeAnthropic:
             return json_error(ctx, rejection.status, rejection.error_type, rejection.message)
 
         queue = self._queues.get(request.path)
+        if self.org_limits is not None and request.method == "POST" and request.path == MESSAGES_PATH:
+            expected = control.deltas if control.deltas is not None else self._defaults.deltas
+            refused = self.org_limits.admit(request, decoded, expected)
+            if refused is not None:
+                return refused
         if queue:
             return await respond_scripted(queue.popleft(), ctx)
         routed = await self.resources.respond(ctx)
