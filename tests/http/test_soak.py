@@ -127,7 +127,9 @@ async def soak_round(server: FakeAnthropic, seed: int, max_retries: int) -> coll
                 jobs.append(cancelled_midway(client, rng.random() * 0.05))
             else:
                 jobs.append(consume(client, how, 1 + rng.randrange(10)))
-        async with asyncio.timeout(45):
+        # A bound against hangs, not a speed check: a shared CI machine (and tracemalloc in the
+        # second round, and slower interpreters) can take several times the idle ~15 s.
+        async with asyncio.timeout(120):
             results = await asyncio.gather(*jobs, return_exceptions=True)
         connector = client._get_session().connector
         assert isinstance(connector, aiohttp.BaseConnector)
@@ -197,4 +199,4 @@ async def test_soak_2000_concurrent_streams_with_random_faults(seed: int) -> Non
         finally:
             tracemalloc.stop()
         assert sum(second.values()) == STREAMS
-    assert time.monotonic() - started < 60
+    assert time.monotonic() - started < 240  # hang guard (see soak_round)
