@@ -28,6 +28,7 @@ from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 from .streaming._event_stream import DecoderFactory, EventStream
+from .types._extras import decode_keeping_extras
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -444,8 +445,9 @@ class Client:
         if not raw:
             return None
         try:
-            return msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            # Fields newer than this client are kept (see types._extras).
+            return decode_keeping_extras(raw, cast_to) if cast_to else msgspec.json.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError, APIResponseValidationError) as exc:
             raise APIResponseValidationError(
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc

@@ -88,6 +88,7 @@ from ..types._events import (
     RawMessageStopEvent,
     TextDelta,
 )
+from ..types._extras import known_type
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
@@ -443,8 +444,10 @@ async def _pump(stream: EventStream, outbox: _Outbox, stats: RelayStats) -> None
             stats.upstream_events += 1
             stats.upstream_bytes += len(data)
             etype = type(event)
+            if etype is not RawContentBlockDeltaEvent:
+                etype = known_type(etype)  # an event that carried undeclared fields
             if etype is RawContentBlockDeltaEvent:
-                if type(event.delta) is TextDelta:  # type: ignore[union-attr]
+                if isinstance(event.delta, TextDelta):  # type: ignore[union-attr]
                     await outbox.put(data)
             elif etype in _FORWARDED:
                 await outbox.put(data)
