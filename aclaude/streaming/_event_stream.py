@@ -335,7 +335,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 while pending:
                     held.append(decode_event(pending.pop()))
                     count += 1
-                    if type(held[0]) is RawMessageStopEvent:
+                    if known_type(type(held[0])) is RawMessageStopEvent:
                         done = True
                     # Handed over without a local name: a stream held open after its first
                     # event (thousands at a time) does not keep that event alive itself.
