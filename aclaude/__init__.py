@@ -61,6 +61,7 @@ from .platforms import (
 from .streaming import (
     BatchResults,
     CitationEvent,
+    CompactionEvent,
     CompletionStream,
     ContentBlockStopEvent,
     EventStream,
@@ -160,6 +161,7 @@ __all__ = [
     "BedrockClient",
     "BinaryResponse",
     "CitationEvent",
+    "CompactionEvent",
     "CitationsDelta",
     "Client",
     "CodeExecutionToolResultBlock",

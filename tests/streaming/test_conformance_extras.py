@@ -62,7 +62,8 @@ def _cases(names: list[str], base_seed: int) -> list[Any]:
             name,
             chunking,
             base_seed + i,
-            id=f"{name}-" + (f"random{random_size(base_seed + i)}" if chunking == "random" else f"chunk{chunking}"),
+            id=f"{name}-"
+            + (f"random{random_size(base_seed + i)}" if chunking == "random" else f"chunk{chunking}"),
         )
         for i, name in enumerate(names)
         for chunking in CHUNKINGS
@@ -92,7 +93,9 @@ async def test_fixture_with_extra_fields_at_every_level(
 
 @pytest.mark.parametrize("seed", [7101, 7102, 7103, 7104])
 @pytest.mark.parametrize("chunking", CHUNKINGS)
-async def test_generated_stream_with_extra_fields(server: FakeAnthropic, seed: int, chunking: str | int) -> None:
+async def test_generated_stream_with_extra_fields(
+    server: FakeAnthropic, seed: int, chunking: str | int
+) -> None:
     message = await check_conformance(server, render(with_extras(generate_stream(seed))), chunking, seed * 7)
     assert_extras_everywhere(message)
 
@@ -287,7 +290,8 @@ async def test_batch_results_keep_extras_at_every_level(server: FakeAnthropic) -
     for _ in range(2):
         server.enqueue(Reply.json(batch), path="/v1/messages/batches/msgbatch_01")
         server.enqueue(
-            Reply.raw(jsonl, content_type="application/binary"), path="/v1/messages/batches/msgbatch_01/results"
+            Reply.raw(jsonl, content_type="application/binary"),
+            path="/v1/messages/batches/msgbatch_01/results",
         )
     async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
         mine = [r async for r in client.messages.batches.results("msgbatch_01")]
@@ -303,4 +307,3 @@ async def test_batch_results_keep_extras_at_every_level(server: FakeAnthropic) -
     assert isinstance(ok, aclaude.MessageBatchSucceededResult)
     assert_extras_everywhere(ok.message)
     assert extra_fields(mine[0]) == extra_fields(ok) == EXTRA
-
