@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar, get_args
 import msgspec
 
 from .._exceptions import APIResponseValidationError
-from ._extras import convert_keeping_extras, register_unknown, unknown_struct
+from ._extras import convert_keeping_extras, exact_type, register_unknown, unknown_struct
 from ._message import (
     Citation,
     Container,
@@ -249,9 +249,31 @@ def message_from_json(message: dict[str, Any]) -> Message:
     return result
 
 
+# Decoders for the shapes the slow path has met (see ``_extras.exact_type``), newest last: when the
+# API adds a field to every delta, each delta costs two C calls instead of the slow path.
+_learned: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_LEARNED_MAX = 8
+
+
 def _decode_slow(data: bytes) -> RawMessageStreamEvent:
     # A new type (event, block, delta, citation) or a new field on a known one; the object is
     # rebuilt with everything kept (see ``_extras``), or the payload is really malformed.
+    for decoder in _learned.values():
+        try:
+            learned: RawMessageStreamEvent = decoder.decode(data)
+            return learned
+        except msgspec.DecodeError:
+            continue
+    event = _rebuild(data)
+    shape = exact_type(event)
+    if shape is not None:
+        if len(_learned) >= _LEARNED_MAX:  # the oldest shape goes: the API's current one stays
+            del _learned[next(iter(_learned))]
+        _learned[shape] = msgspec.json.Decoder(shape)
+    return event
+
+
+def _rebuild(data: bytes) -> RawMessageStreamEvent:
     try:
         obj = msgspec.json.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:

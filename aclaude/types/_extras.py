@@ -30,6 +30,7 @@ from .._exceptions import APIResponseValidationError
 __all__ = [
     "convert_keeping_extras",
     "decode_keeping_extras",
+    "exact_type",
     "extra_fields",
     "known_type",
     "register_unknown",
@@ -243,6 +244,67 @@ def _fields(typ: Any) -> dict[str, tuple[str, Any]]:
         info = {f.encode_name: (f.name, f.type) for f in msgspec.structs.fields(typ)}
         _field_cache[typ] = info
     return info
+
+
+_exact_cache: dict[tuple[type[Any], tuple[tuple[str, Any], ...]], type[Any]] = {}
+
+
+def exact_type(obj: msgspec.Struct) -> type[Any] | None:
+    """A struct type that decodes, in one C call, exactly the payloads shaped like ``obj`` (an
+    object the slow path built), or None when there is none worth having.
+
+    It is ``type(obj)`` with every field whose value is of a class made for extras narrowed to
+    that class (recursively). Every class in it forbids unknown fields and the extras are
+    required, so it accepts only payloads for which the slow path would build the same classes:
+    a stream whose every delta carries a new field costs one failed and one successful C call
+    per delta instead of the slow path. Objects holding lists of such classes, or ``Unknown*``
+    classes (which accept any key), get None.
+    """
+    result = _exact(obj)
+    return result[0] if result is not None and result[1] else None
+
+
+def _exact(obj: Any) -> tuple[type[Any], bool] | None:
+    cls = type(obj)
+    if not cls.__struct_config__.forbid_unknown_fields:
+        return None
+    overrides: list[tuple[str, Any]] = []
+    for f in msgspec.structs.fields(cls):
+        value = getattr(obj, f.name)
+        if isinstance(value, list):
+            if any(isinstance(v, msgspec.Struct) and _has_generated(v) for v in value):
+                return None
+        elif isinstance(value, msgspec.Struct):
+            sub = _exact(value)
+            if sub is None:
+                return None
+            if sub[1]:
+                required = f.default is msgspec.NODEFAULT and f.default_factory is msgspec.NODEFAULT
+                overrides.append((f.name, sub[0] if required else Union[sub[0], None]))  # noqa: UP007
+    if not overrides:
+        return cls, cls in _declared
+    key = (cls, tuple(overrides))
+    narrowed = _exact_cache.get(key)
+    if narrowed is None:
+        fields = [(name, t) if get_origin(t) is not Union else (name, t, None) for name, t in overrides]
+        narrowed = msgspec.defstruct(
+            cls.__name__, fields, bases=(cls,), kw_only=True, omit_defaults=True, module=cls.__module__
+        )
+        _declared[narrowed] = _declared.get(cls, cls)
+        if cls in _added:
+            _added[narrowed] = _added[cls]
+        if len(_exact_cache) < _CACHE_MAX:
+            _exact_cache[key] = narrowed
+    return narrowed, True
+
+
+def _has_generated(obj: Any) -> bool:
+    if type(obj) in _declared:
+        return True
+    return any(
+        isinstance(v, msgspec.Struct) and _has_generated(v)
+        for v in (getattr(obj, f.name) for f in msgspec.structs.fields(type(obj)))
+    )
 
 
 def unknown_struct(base: type[_S], obj: dict[str, Any]) -> _S:
