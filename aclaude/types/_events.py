@@ -258,7 +258,7 @@ _LEARNED_MAX = 8
 def _decode_slow(data: bytes) -> RawMessageStreamEvent:
     # A new type (event, block, delta, citation) or a new field on a known one; the object is
     # rebuilt with everything kept (see ``_extras``), or the payload is really malformed.
-    for decoder in _learned.values():
+    for decoder in tuple(_learned.values()):  # a snapshot: another thread may add one
         try:
             learned: RawMessageStreamEvent = decoder.decode(data)
             return learned
