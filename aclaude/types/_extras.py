@@ -31,6 +31,7 @@ __all__ = [
     "convert_keeping_extras",
     "decode_keeping_extras",
     "exact_type",
+    "rebase",
     "extra_fields",
     "known_type",
     "register_unknown",
@@ -67,6 +68,20 @@ def extra_fields(obj: Any) -> dict[str, Any]:
     if not added:
         return {}
     return {key: getattr(obj, name) for name, key in added}
+
+
+def rebase(obj: Any, base: type[_S]) -> _S:
+    """``obj``'s declared fields and extras on an instance of ``base`` (a subclass of ``obj``'s
+    declared class, e.g. ``ParsedMessage`` for a ``Message``), extras kept."""
+    declared = known_type(type(obj))
+    values = {name: getattr(obj, name) for name in declared.__struct_fields__}
+    extra = extra_fields(obj)
+    if not extra:
+        return base(**values)
+    cls = subclass_with_fields(base, tuple(extra))
+    for name, key in _added[cls][-len(extra) :]:
+        values[name] = extra[key]
+    return cls(**values)
 
 
 def register_unknown(union: Any, unknown: type[Any]) -> None:

@@ -17,6 +17,7 @@ import pytest
 
 import aclaude
 from aclaude._exceptions import APIResponseValidationError
+from aclaude.testing import FakeAnthropic, Reply
 from aclaude.types import _events, extra_fields, known_type
 from aclaude.types._events import decode_event
 from aclaude.types._extras import convert_keeping_extras
@@ -126,3 +127,21 @@ def test_random_shapes_round_trip() -> None:
 def test_convert_keeping_extras_reports_a_missing_field() -> None:
     with pytest.raises(APIResponseValidationError):
         convert_keeping_extras({"id": "m", "new": 1}, aclaude.Message)
+
+
+class _Point(msgspec.Struct):
+    x: int
+    y: int
+
+
+async def test_parse_keeps_extras(client: aclaude.Client, server: FakeAnthropic) -> None:
+    extra = {"x_new": {"n": 1}, "to_param": "field"}
+    server.enqueue(Reply.text('{"x": 1, "y": 2}', extra_fields=extra))
+    message = await client.messages.parse(
+        model="m", max_tokens=10, messages=[{"role": "user", "content": "p"}], output_format=_Point
+    )
+    assert isinstance(message, aclaude.ParsedMessage)
+    assert message.parsed_output == _Point(1, 2)
+    assert extra_fields(message) == extra == extra_fields(message.usage) == extra_fields(message.content[0])
+    assert message.request_id and callable(message.to_param)
+    assert msgspec.to_builtins(message)["to_param"] == "field"
