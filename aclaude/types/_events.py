@@ -16,6 +16,7 @@ import msgspec
 from .._exceptions import APIResponseValidationError
 from ._extras import convert_keeping_extras, exact_type, register_unknown, unknown_struct
 from ._message import (
+    Caller,
     Citation,
     Container,
     ContentBlock,
@@ -26,6 +27,7 @@ from ._message import (
     OutputTokensDetails,
     ServerToolUsage,
     StopDetails,
+    UnknownCaller,
     UnknownCitation,
     UnknownContentBlock,
 )
@@ -228,6 +230,7 @@ _S = TypeVar("_S", bound=msgspec.Struct)
 
 register_unknown(KnownContentBlock, UnknownContentBlock)
 register_unknown(Citation, UnknownCitation)
+register_unknown(Caller, UnknownCaller)
 register_unknown(Delta, UnknownDelta)
 register_unknown(_KnownEvent, UnknownEvent)
 

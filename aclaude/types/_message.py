@@ -24,6 +24,11 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 __all__ = [
+    "UnknownCaller",
+    "ServerToolCaller20260120",
+    "ServerToolCaller",
+    "DirectCaller",
+    "Caller",
     "StopDetails",
     "MCPToolUseBlock",
     "MCPToolResultBlock",
@@ -138,6 +143,32 @@ Citation = (
     | CitationsSearchResultLocation
 )
 
+# -- callers (who called a tool: the model directly, or code run by a server tool) -----------
+
+
+class DirectCaller(_Block, tag="direct", kw_only=True):
+    type: ClassVar[str] = "direct"
+
+
+class ServerToolCaller(_Block, tag="code_execution_20250825", kw_only=True):
+    type: ClassVar[str] = "code_execution_20250825"
+    tool_id: str
+
+
+class ServerToolCaller20260120(_Block, tag="code_execution_20260120", kw_only=True):
+    type: ClassVar[str] = "code_execution_20260120"
+    tool_id: str
+
+
+class UnknownCaller(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A caller type this client does not know yet (every field kept)."""
+
+    type: str
+
+
+# may also hold UnknownCaller at run time
+Caller = DirectCaller | ServerToolCaller | ServerToolCaller20260120
+
 # -- content blocks --------------------------------------------------------------------------
 
 
@@ -164,7 +195,7 @@ class ToolUseBlock(_Block, tag="tool_use", kw_only=True):
     id: str
     name: str
     input: Any
-    caller: Any = None
+    caller: Caller | None = None
     toolset_name: str | None = None
 
 
@@ -173,21 +204,21 @@ class ServerToolUseBlock(_Block, tag="server_tool_use", kw_only=True):
     id: str
     name: str
     input: Any
-    caller: Any = None
+    caller: Caller | None = None
 
 
 class WebSearchToolResultBlock(_Block, tag="web_search_tool_result", kw_only=True):
     type: ClassVar[str] = "web_search_tool_result"
     tool_use_id: str
     content: Any  # a list of web_search_result objects, or an error object
-    caller: Any = None
+    caller: Caller | None = None
 
 
 class WebFetchToolResultBlock(_Block, tag="web_fetch_tool_result", kw_only=True):
     type: ClassVar[str] = "web_fetch_tool_result"
     tool_use_id: str
     content: Any
-    caller: Any = None
+    caller: Caller | None = None
 
 
 class CodeExecutionToolResultBlock(_Block, tag="code_execution_tool_result", kw_only=True):

@@ -5,7 +5,8 @@ The fixtures under ``tests/fixtures/beta/`` carry types the beta API sends: comp
 MCP connector blocks (``mcp_tool_listing``, ``mcp_tool_use`` with streamed input,
 ``mcp_tool_result``) and ``advisor_tool_result``; a mid-stream ``fallback`` block (the SDK
 relabels the message's model), ``ThinkingDelta.estimated_tokens``, ``stop_details``,
-``container``, ``diagnostics``, ``input_transformations`` and ``usage.fallback_credit``. They
+``container``, ``diagnostics``, ``input_transformations``, ``usage.fallback_credit`` and a
+tool call's ``caller``. They
 are served with every chunking over loopback HTTP to aclaude and to
 ``anthropic.AsyncAnthropic().beta.messages.stream``: the final messages must be the same
 canonical JSON, and aclaude must type every block (no ``UnknownContentBlock``).
@@ -162,6 +163,9 @@ async def test_beta_fixtures_are_typed(server: FakeAnthropic) -> None:
         if isinstance(e, aclaude.RawContentBlockDeltaEvent) and isinstance(e.delta, aclaude.ThinkingDelta)
     ]
     assert thinking_deltas[0].estimated_tokens == 12
+    called = message.content[3]
+    assert isinstance(called, aclaude.ToolUseBlock)
+    assert called.caller == aclaude.types.ServerToolCaller(tool_id="srvtoolu_01Code")
 
 
 async def test_tool_input_cut_by_max_tokens_is_parsed_partially(server: FakeAnthropic) -> None:

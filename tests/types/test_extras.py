@@ -145,3 +145,16 @@ async def test_parse_keeps_extras(client: aclaude.Client, server: FakeAnthropic)
     assert extra_fields(message) == extra == extra_fields(message.usage) == extra_fields(message.content[0])
     assert message.request_id and callable(message.to_param)
     assert msgspec.to_builtins(message)["to_param"] == "field"
+
+
+def test_callers_are_typed_and_a_new_caller_type_is_kept_whole() -> None:
+    def block(caller: dict[str, Any]) -> Any:
+        block = {"type": "tool_use", "id": "t", "name": "n", "input": {}, "caller": caller}
+        event = {"type": "content_block_start", "index": 0, "content_block": block}
+        decoded = decode_event(_encode(event))
+        assert msgspec.to_builtins(decoded) == event
+        return decoded.content_block  # type: ignore[union-attr]
+
+    assert block({"type": "direct"}).caller == aclaude.types.DirectCaller()
+    new = block({"type": "code_execution_20990101", "tool_id": "s", "depth": 2}).caller
+    assert isinstance(new, aclaude.types.UnknownCaller) and new.depth == 2  # type: ignore[attr-defined]
