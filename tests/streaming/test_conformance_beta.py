@@ -31,6 +31,7 @@ from test_conformance import (
     PARAMS,
     parse_fixture,
     random_size,
+    render,
     reply_for,
     sans_io,
     split,
@@ -39,6 +40,9 @@ from test_conformance import (
 
 import aclaude
 from aclaude.testing import FakeAnthropic
+from aclaude.testing._extra_fields import with_extra_fields
+
+EXTRA: dict[str, Any] = {"x_new_field": {"a": [1, "\u00fc"]}, "x-dashed": 1, "to_param": "v"}
 
 BETA_DIR = FIXTURES_DIR / "beta"
 BETA_NAMES = sorted(p.stem for p in BETA_DIR.glob("*.sse"))
@@ -178,3 +182,18 @@ async def test_tool_input_cut_by_max_tokens_is_parsed_partially(server: FakeAnth
         # What the model produced, up to the last complete value (jiter's partial mode).
         assert tool.input == {"locations": [{"city": "San Francisco, CA", "days": [1, 2]}, {}]}
         assert message.content[0].text == "Let me check the weather in both cities."
+
+
+@pytest.mark.parametrize("chunking", ["event", 7])
+@pytest.mark.parametrize("name", BETA_NAMES)
+async def test_beta_types_with_extra_fields_at_every_level(
+    server: FakeAnthropic, name: str, chunking: Any
+) -> None:
+    events = [with_extra_fields(e, EXTRA) for e in parse_fixture((BETA_DIR / f"{name}.sse").read_bytes())]
+    got = await read_beta(server, render(events), chunking, 11)
+    created = msgspec.to_builtins(got["created"])
+    reference = got["reference"].model_dump(mode="json", exclude_none=True, by_alias=True)
+    assert strip_nulls(created) == strip_nulls(reference)
+    assert msgspec.to_builtins(got["streamed"]) == created
+    for block in got["created"].content:
+        assert aclaude.types.extra_fields(block) == EXTRA
