@@ -67,6 +67,7 @@ from .platforms import (
 from .streaming import (
     BatchResults,
     CitationEvent,
+    CompactionEvent,
     CompletionStream,
     ContentBlockStopEvent,
     EventStream,
@@ -179,6 +180,7 @@ __all__ = [
     "Client",
     "ClientClosedError",
     "CodeExecutionToolResultBlock",
+    "CompactionEvent",
     "Completion",
     "CompletionStream",
     "ConflictError",

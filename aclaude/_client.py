@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     import aiohttp  # the session is made in _http/transport.py; here only its type
     from typing_extensions import Self
+from .types._extras import decode_keeping_extras
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -499,8 +500,9 @@ class Client(AsyncClosing):
         if not raw:
             return None
         try:
-            return msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            # Fields newer than this client are kept (see types._extras).
+            return decode_keeping_extras(raw, cast_to) if cast_to else msgspec.json.decode(raw)
+        except (msgspec.DecodeError, UnicodeDecodeError, APIResponseValidationError) as exc:
             raise APIResponseValidationError(
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc

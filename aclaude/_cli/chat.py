@@ -26,6 +26,7 @@ from .._exceptions import APIError
 from .._version import __version__
 from ..streaming._event_stream import EventStream
 from ..types._events import RawContentBlockDeltaEvent, RawMessageDeltaEvent, RawMessageStartEvent, TextDelta
+from ..types._extras import known_type
 from ._describe import (
     EXIT_API,
     EXIT_AUTH,
@@ -214,8 +215,8 @@ class _Printer:
         async with events:
             # raw_events: --json prints each event's JSON as the API sent it, not re-encoded.
             async for event, data in events.raw_events():
-                etype = type(event)
-                if etype is RawContentBlockDeltaEvent and type(event.delta) is TextDelta:  # type: ignore[union-attr]
+                etype = known_type(type(event))  # the declared class, even with undeclared fields
+                if etype is RawContentBlockDeltaEvent and isinstance(event.delta, TextDelta):  # type: ignore[union-attr]
                     if self._first_token is None:
                         self._first_token = time.perf_counter()
                     if not as_json:

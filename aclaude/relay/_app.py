@@ -683,7 +683,7 @@ async def _run_reply(
                     stats.upstream_bytes += len(data)
                     room -= len(data)
                     if room >= 0 or not (
-                        type(event) is RawContentBlockDeltaEvent and type(event.delta) is TextDelta
+                        isinstance(event, RawContentBlockDeltaEvent) and isinstance(event.delta, TextDelta)
                     ):
                         accumulate(state, event)
                     if classify(event) in forward:

@@ -36,6 +36,7 @@ from ..types._events import (
     TextDelta,
     ThinkingDelta,
 )
+from ..types._extras import known_type
 
 __all__ = ["ALL_CATEGORIES", "DEFAULT_FORWARD", "Classifier", "check_forward"]
 
@@ -100,8 +101,10 @@ class Classifier:
 
     def category(self, event: Any) -> str:
         etype = type(event)
+        if etype is not RawContentBlockDeltaEvent:
+            etype = known_type(etype)  # an event with fields aclaude does not declare
         if etype is RawContentBlockDeltaEvent:
-            return _DELTAS.get(type(event.delta), "other")
+            return _DELTAS.get(known_type(type(event.delta)), "other")
         if etype in _MESSAGE_EVENTS:
             return "message"
         if etype is RawContentBlockStartEvent:

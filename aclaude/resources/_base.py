@@ -23,6 +23,7 @@ from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
 from .._http.transport import Response, Timeout
 from ..streaming._event_stream import EventStream
+from ..types._extras import decode_keeping_extras
 from ._options import RequestOptions, check_options
 
 if TYPE_CHECKING:
@@ -237,8 +238,8 @@ async def open_with_retries(
 def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
     """Decode a JSON body into ``cast_to``; a body of the wrong shape is a typed error."""
     try:
-        return msgspec.json.decode(raw, type=cast_to)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        return decode_keeping_extras(raw, cast_to)  # fields newer than this client are kept
+    except (msgspec.DecodeError, UnicodeDecodeError, APIResponseValidationError) as exc:
         raise APIResponseValidationError(
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._accumulate import (
     CitationEvent,
+    CompactionEvent,
     ContentBlockStopEvent,
     InputJsonEvent,
     MessageStopEvent,
@@ -40,6 +41,7 @@ from ._parse import (
 __all__ = [
     "BatchResults",
     "CitationEvent",
+    "CompactionEvent",
     "CompletionStream",
     "ContentBlockStopEvent",
     "EventStream",

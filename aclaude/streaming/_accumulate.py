@@ -25,6 +25,7 @@ import msgspec
 from .._exceptions import APIResponseValidationError
 from ..types._events import (
     CitationsDelta,
+    CompactionDelta,
     InputJSONDelta,
     RawContentBlockDeltaEvent,
     RawContentBlockStartEvent,
@@ -37,11 +38,22 @@ from ..types._events import (
     TextDelta,
     ThinkingDelta,
 )
-from ..types._message import Message, ServerToolUseBlock, TextBlock, ThinkingBlock, ToolUseBlock
+from ..types._extras import known_type
+from ..types._message import (
+    CompactionBlock,
+    FallbackBlock,
+    MCPToolUseBlock,
+    Message,
+    ServerToolUseBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
 
 __all__ = [
     "AccumulatorState",
     "CitationEvent",
+    "CompactionEvent",
     "ContentBlockStopEvent",
     "InputJsonEvent",
     "MessageStopEvent",
@@ -55,7 +67,7 @@ __all__ = [
     "parse_partial_json",
 ]
 
-_TOOL_BLOCKS = (ToolUseBlock, ServerToolUseBlock)
+_TOOL_BLOCKS = (ToolUseBlock, ServerToolUseBlock, MCPToolUseBlock)
 
 
 class TextSnapshot(msgspec.Struct, gc=False):
@@ -167,6 +179,12 @@ def accumulate(state: AccumulatorState, event: RawMessageStreamEvent) -> Accumul
                 parts.append(delta.text)
                 return state
         _delta(state, event)  # type: ignore[arg-type]
+        return state
+    # An event that carried fields this client does not declare is of a subclass made at run
+    # time (types._extras): switch on the declared class.
+    etype = known_type(etype)
+    if etype is RawContentBlockDeltaEvent:
+        _delta(state, event)  # type: ignore[arg-type]
     elif etype is RawContentBlockStartEvent:
         _block_start(state, event)  # type: ignore[arg-type]
     elif etype is RawContentBlockStopEvent:
@@ -177,7 +195,8 @@ def accumulate(state: AccumulatorState, event: RawMessageStreamEvent) -> Accumul
         if state.message is not None:
             raise APIResponseValidationError("a second message_start arrived in one stream")
         msg: Message = event.message  # type: ignore[union-attr]
-        # Copy what we will mutate, so the event the caller saw keeps its own values.
+        # Copy what we will mutate, so the event the caller saw keeps its own values. (replace
+        # keeps the class, so fields this client does not declare stay on the copies.)
         state.message = msgspec.structs.replace(
             msg,
             content=[_own_copy(block) for block in msg.content],
@@ -200,7 +219,7 @@ def _need_message(state: AccumulatorState, what: str) -> Message:
 def _own_copy(block: Any) -> Any:
     """A shallow copy of a block (and of its citations list) that accumulation may mutate."""
     copy = msgspec.structs.replace(block)
-    if type(copy) is TextBlock and copy.citations is not None:
+    if isinstance(copy, TextBlock) and copy.citations is not None:
         copy.citations = list(copy.citations)
     return copy
 
@@ -208,7 +227,7 @@ def _own_copy(block: Any) -> Any:
 def _block_start(state: AccumulatorState, event: RawContentBlockStartEvent) -> None:
     message = _need_message(state, "content_block_start")
     block: Any = _own_copy(event.content_block)
-    btype = type(block)
+    btype = known_type(type(block))
     # Every open block gets a parts list, so "is this block open?" has one answer for all
     # types; only text, thinking and tool blocks ever collect parts.
     if btype is TextBlock:
@@ -217,37 +236,46 @@ def _block_start(state: AccumulatorState, event: RawContentBlockStartEvent) -> N
         state.parts[event.index] = [block.thinking] if block.thinking else []
     else:
         state.parts[event.index] = []
+        if btype is FallbackBlock:
+            # The block names the model that serves the rest of the response, as the SDK's
+            # beta accumulator relabels the message.
+            message.model = block.to.model
     message.content.append(block)
     state.blocks[event.index] = block
 
 
 def _delta(state: AccumulatorState, event: RawContentBlockDeltaEvent) -> None:
     delta: Any = event.delta
-    dtype = type(delta)
+    dtype = known_type(type(delta))
     index = event.index
     if dtype is TextDelta or dtype is InputJSONDelta or dtype is ThinkingDelta:
         parts = state.parts.get(index)
         if parts is None:
             raise APIResponseValidationError(f"{dtype.type} for block {index}, which is not open")
-        block = state.blocks[index]
+        btype = known_type(type(state.blocks[index]))
         # A delta must match its block's kind; a mismatch is ignored, as the official SDK does.
         if dtype is TextDelta:
-            if type(block) is TextBlock:
+            if btype is TextBlock:
                 parts.append(delta.text)
         elif dtype is InputJSONDelta:
-            if type(block) in _TOOL_BLOCKS:
+            if btype in _TOOL_BLOCKS:
                 parts.append(delta.partial_json)
-        elif type(block) is ThinkingBlock:
+        elif btype is ThinkingBlock:
             parts.append(delta.thinking)
         return
     block = state.blocks.get(index)
     if block is None:
         raise APIResponseValidationError(f"{dtype.__name__} for block {index}, which never started")
+    btype = known_type(type(block))
     if dtype is SignatureDelta:
-        if type(block) is ThinkingBlock:
+        if btype is ThinkingBlock:
             block.signature = delta.signature
+    elif dtype is CompactionDelta:
+        if btype is CompactionBlock:  # replaces, as the SDK does
+            block.content = delta.content
+            block.encrypted_content = delta.encrypted_content
     elif dtype is CitationsDelta:
-        if type(block) is TextBlock:
+        if btype is TextBlock:
             if block.citations is None:
                 block.citations = [delta.citation]
             else:
@@ -255,13 +283,13 @@ def _delta(state: AccumulatorState, event: RawContentBlockDeltaEvent) -> None:
     # Unknown delta types pass through to the caller as events and change nothing here.
 
 
-def _block_stop(state: AccumulatorState, index: int) -> None:
+def _block_stop(state: AccumulatorState, index: int, *, cut: bool = False) -> None:
     state.text_parts.pop(index, None)
     parts = state.parts.pop(index, None)
     if parts is None:
         return
     block = state.blocks[index]
-    btype = type(block)
+    btype = known_type(type(block))
     if btype is TextBlock:
         block.text = "".join(parts)
     elif btype is ThinkingBlock:
@@ -272,6 +300,9 @@ def _block_stop(state: AccumulatorState, index: int) -> None:
         raw = "".join(parts)
         if not raw:
             return
+        if cut:
+            block.input = _cut_input(raw, block.input)
+            return
         try:
             block.input = msgspec.json.decode(raw)
         except msgspec.DecodeError as exc:
@@ -280,8 +311,30 @@ def _block_stop(state: AccumulatorState, index: int) -> None:
             ) from exc
 
 
+def _cut_input(raw: str, start: Any) -> Any:
+    """Tool input cut off by the end of the message (max_tokens): what the model produced,
+    parsed in jiter's partial mode as the official SDK does (``aclaude[partial-json]``);
+    without jiter, only input that happens to be complete JSON is kept."""
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        pass
+    try:
+        import jiter
+    except ImportError:  # pragma: no cover - depends on the environment
+        return start
+    try:
+        return jiter.from_json(raw.encode("utf-8"), partial_mode=True)
+    except ValueError:
+        return start
+
+
 def _message_delta(state: AccumulatorState, event: RawMessageDeltaEvent) -> None:
     message = _need_message(state, "message_delta")
+    # Blocks still open here were cut off (max_tokens arrives with no content_block_stop):
+    # close them with what they hold, partial tool input included.
+    for index in [i for i, b in state.blocks.items() if i in state.parts]:
+        _block_stop(state, index, cut=True)
     delta = event.delta
     message.stop_reason = delta.stop_reason
     message.stop_sequence = delta.stop_sequence
@@ -289,6 +342,10 @@ def _message_delta(state: AccumulatorState, event: RawMessageDeltaEvent) -> None
         message.stop_details = delta.stop_details
     if delta.container is not None:
         message.container = delta.container
+    if event.context_management is not None:
+        message.context_management = event.context_management
+    if event.input_transformations is not None:  # after a mid-stream fallback: replaces
+        message.input_transformations = event.input_transformations
     # Usage on message_delta is cumulative: overwrite; optional counts left out keep their value.
     usage, new = message.usage, event.usage
     usage.output_tokens = new.output_tokens
@@ -302,6 +359,10 @@ def _message_delta(state: AccumulatorState, event: RawMessageDeltaEvent) -> None
         usage.server_tool_use = new.server_tool_use
     if new.output_tokens_details is not None:
         usage.output_tokens_details = new.output_tokens_details
+    if new.iterations is not None:
+        usage.iterations = new.iterations
+    if new.fallback_credit is not None:
+        usage.fallback_credit = new.fallback_credit
 
 
 def materialize(state: AccumulatorState) -> Message | None:
@@ -312,7 +373,7 @@ def materialize(state: AccumulatorState) -> Message | None:
     """
     for index, parts in state.parts.items():
         block = state.blocks[index]
-        btype = type(block)
+        btype = known_type(type(block))
         if btype is TextBlock:
             block.text = "".join(parts)
         elif btype is ThinkingBlock:
@@ -367,6 +428,14 @@ class InputJsonEvent(_Derived, tag="input_json", kw_only=True):
         return self.partial_json_so_far.parsed()
 
 
+class CompactionEvent(_Derived, tag="compaction", kw_only=True):
+    """A compaction block's content, after its ``compaction_delta`` (as the SDK's beta stream)."""
+
+    type: ClassVar[str] = "compaction"
+    content: str | None
+    encrypted_content: str | None
+
+
 class ContentBlockStopEvent(RawContentBlockStopEvent, tag="content_block_stop", kw_only=True):
     """``content_block_stop`` with the finished block."""
 
@@ -384,25 +453,34 @@ def derive_delta(state: AccumulatorState, event: RawContentBlockDeltaEvent) -> _
     delta: Any = event.delta
     dtype = type(delta)
     index = event.index
+    if dtype is TextDelta:  # the common case: the open text blocks are exactly text_parts
+        parts = state.text_parts.get(index)
+        if parts is not None:
+            return TextEvent(text=delta.text, snapshot=TextSnapshot(parts, len(parts)))
+        return None
+    dtype = known_type(dtype)
     block = state.blocks.get(index)
-    btype = type(block)
-    if dtype is TextDelta:
-        if btype is TextBlock:
-            parts = state.parts[index]
+    btype = known_type(type(block))
+    if dtype is TextDelta:  # a text delta that carried undeclared fields
+        parts = state.text_parts.get(index)
+        if parts is not None:
             return TextEvent(text=delta.text, snapshot=TextSnapshot(parts, len(parts)))
     elif dtype is InputJSONDelta:
-        if btype in _TOOL_BLOCKS:
+        if btype in _TOOL_BLOCKS and index in state.parts:
             parts = state.parts[index]
             return InputJsonEvent(
                 partial_json=delta.partial_json, partial_json_so_far=TextSnapshot(parts, len(parts))
             )
     elif dtype is ThinkingDelta:
-        if btype is ThinkingBlock:
+        if btype is ThinkingBlock and index in state.parts:
             parts = state.parts[index]
             return ThinkingEvent(thinking=delta.thinking, snapshot=TextSnapshot(parts, len(parts)))
     elif dtype is SignatureDelta:
         if btype is ThinkingBlock:
             return SignatureEvent(signature=delta.signature)
+    elif dtype is CompactionDelta:
+        if btype is CompactionBlock and block is not None:
+            return CompactionEvent(content=block.content, encrypted_content=block.encrypted_content)
     elif dtype is CitationsDelta and isinstance(block, TextBlock):
         return CitationEvent(citation=delta.citation, snapshot=block.citations or [])
     return None

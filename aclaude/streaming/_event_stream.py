@@ -48,11 +48,13 @@ from .._http.transport import Response
 from ..types._events import (
     ErrorEvent,
     PingEvent,
+    RawContentBlockDeltaEvent,
     RawMessageStopEvent,
     RawMessageStreamEvent,
     decode_event,
     event_decoder,
 )
+from ..types._extras import known_type
 from ..types._message import Message
 from ._accumulate import AccumulatorState, accumulate, materialize
 from ._lazy_stream import LazyStream
@@ -334,7 +336,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 while pending:
                     held.append(decode_event(pending.pop()))
                     count += 1
-                    if type(held[0]) is RawMessageStopEvent:
+                    if known_type(type(held[0])) is RawMessageStopEvent:
                         done = True
                     # Handed over without a local name: a stream held open after its first
                     # event (thousands at a time) does not keep that event alive itself.
@@ -353,7 +355,9 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                             event = decode_event(data)  # unknown types, or the typed error
                         count += 1
                         etype = type(event)
-                        if etype is RawMessageStopEvent:
+                        if etype is RawContentBlockDeltaEvent:
+                            pass
+                        elif (etype := known_type(etype)) is RawMessageStopEvent:
                             done = True
                         elif etype is PingEvent:
                             pings += 1

@@ -20,6 +20,7 @@ from .._exceptions import (
 from .._http.transport import Response
 from ..types._events import (
     CitationsDelta,
+    CompactionDelta,
     InputJSONDelta,
     RawContentBlockDeltaEvent,
     RawContentBlockStopEvent,
@@ -29,7 +30,8 @@ from ..types._events import (
     TextDelta,
     ThinkingDelta,
 )
-from ..types._message import Message, TextBlock, ThinkingBlock
+from ..types._extras import known_type
+from ..types._message import CompactionBlock, Message, TextBlock, ThinkingBlock
 from ._accumulate import (
     AccumulatorState,
     ContentBlockStopEvent,
@@ -107,7 +109,8 @@ class MessageStream:
         Events and arguments: ``connect()``, ``stream_event(event, message_snapshot)``,
         ``text(delta, snapshot)``, ``citation(citation, citations)``,
         ``thinking(delta, snapshot)``, ``signature(signature)``,
-        ``input_json(partial_json, snapshot)``, ``content_block(block)``, ``message(message)``,
+        ``input_json(partial_json, snapshot)``, ``compaction(content, encrypted_content)``,
+        ``content_block(block)``, ``message(message)``,
         ``final_message(message)``, ``error(exc)``, ``end()``.
 
         ``snapshot`` for text, thinking and input_json is a lazy ``TextSnapshot``: it costs
@@ -144,10 +147,14 @@ class MessageStream:
         if stream_listeners:
             pending = _call(stream_listeners, (event, materialize(state)), pending)
         etype = type(event)
+        if etype is not RawContentBlockDeltaEvent:
+            etype = known_type(etype)  # a class made for undeclared fields: its declared class
         if etype is RawContentBlockDeltaEvent:
             delta: Any = event.delta  # type: ignore[union-attr]
             dtype = type(delta)
             index: int = event.index  # type: ignore[union-attr]
+            if dtype is not TextDelta:
+                dtype = known_type(dtype)
             if dtype is TextDelta:  # the hot path: keep it short
                 cbs = listeners.get("text")
                 if cbs:
@@ -165,15 +172,17 @@ class MessageStream:
                     pending = _call(cbs, (delta.partial_json, snap), pending)
             elif dtype is ThinkingDelta:
                 cbs = listeners.get("thinking")
-                if cbs and type(block) is ThinkingBlock:
+                if cbs and isinstance(block, ThinkingBlock) and index in state.parts:
                     parts = state.parts[index]
                     pending = _call(cbs, (delta.thinking, TextSnapshot(parts, len(parts))), pending)
             elif dtype is SignatureDelta:
                 pending = _call(listeners.get("signature"), (delta.signature,), pending)
-            elif dtype is CitationsDelta and type(block) is TextBlock:
+            elif dtype is CompactionDelta and isinstance(block, CompactionBlock):
                 pending = _call(
-                    listeners.get("citation"), (delta.citation, block.citations or []), pending
+                    listeners.get("compaction"), (block.content, block.encrypted_content), pending
                 )
+            elif dtype is CitationsDelta and isinstance(block, TextBlock):
+                pending = _call(listeners.get("citation"), (delta.citation, block.citations or []), pending)
         elif etype is RawContentBlockStopEvent:
             cbs = listeners.get("content_block")
             if cbs:
@@ -231,7 +240,7 @@ class MessageStream:
     async def get_final_text(self) -> str:
         """The text of the final message's text blocks, joined."""
         message = await self.get_final_message()
-        return "".join(b.text for b in message.content if type(b) is TextBlock)
+        return "".join(b.text for b in message.content if isinstance(b, TextBlock))
 
     @property
     def current_message_snapshot(self) -> Message | None:
@@ -249,6 +258,8 @@ class MessageStream:
                         for awaitable in pending:
                             await awaitable
                 etype = type(event)
+                if etype is not RawContentBlockDeltaEvent:
+                    etype = known_type(etype)
                 if etype is RawContentBlockDeltaEvent:
                     yield event
                     derived = derive_delta(state, event)  # type: ignore[arg-type]
@@ -278,9 +289,11 @@ class MessageStream:
                     if pending:
                         for awaitable in pending:
                             await awaitable
-                if type(event) is RawContentBlockDeltaEvent:
-                    delta: Any = event.delta
-                    if type(delta) is TextDelta:
+                etype = type(event)
+                if etype is RawContentBlockDeltaEvent or known_type(etype) is RawContentBlockDeltaEvent:
+                    delta: Any = event.delta  # type: ignore[union-attr]
+                    dtype = type(delta)
+                    if dtype is TextDelta or known_type(dtype) is TextDelta:
                         yield delta.text
         except BaseException as exc:
             await self._abort(exc)
@@ -333,6 +346,7 @@ _LISTENER_EVENTS = frozenset(
         "connect",
         "stream_event",
         "text",
+        "compaction",
         "citation",
         "thinking",
         "signature",

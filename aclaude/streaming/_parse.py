@@ -21,6 +21,7 @@ import msgspec
 
 from .._exceptions import StructuredOutputError
 from .._json_schema import strict_schema, validator_for
+from ..types._extras import rebase
 from ..types._message import Message, TextBlock
 from ._event_stream import EventStream
 from ._message_stream import MessageStream, MessageStreamManager
@@ -113,9 +114,7 @@ class ParsedMessage(Message, Generic[_T]):
 def parse_message(message: Message, fmt: OutputFormat[_T] | None) -> ParsedMessage[_T]:
     """``message`` as a ``ParsedMessage`` (raises ``StructuredOutputError`` if it does not parse;
     without a format, ``parsed_output`` is None)."""
-    parsed: ParsedMessage[_T] = ParsedMessage(
-        **{name: getattr(message, name) for name in message.__struct_fields__}
-    )
+    parsed: ParsedMessage[_T] = rebase(message, ParsedMessage)  # fields newer than aclaude kept
     parsed.__dict__.update(message.__dict__)  # the request id and other non-wire attributes
     texts = [b.text for b in message.content if isinstance(b, TextBlock)]
     if fmt is None or not texts:

@@ -48,6 +48,7 @@ class StreamOptions(TypedDict, total=False):
     delay_between: float | None
     hold_after_start: float | None
     delay_headers: float
+    extra_fields: Mapping[str, Any] | None
 
 
 def _check_count(name: str, value: int | None) -> None:
@@ -71,6 +72,8 @@ class Reply:
     - ``hold_after_start``: seconds to wait after message_start and the first
       content_block_start, or until the client goes away.
     - ``delay_headers``: seconds to wait before sending the status line and headers.
+    - ``extra_fields``: fields merged into every JSON object sent (events, message, usage,
+      blocks, deltas; any JSON body), as a newer API would send: forward-compatibility tests.
     - ``stall_after``: send N events, then stall: send ``stall_with`` (nothing, a ping or a
       text delta of block 0) every ``stall_interval`` seconds, never finishing. Bounded: the
       stall ends when the client goes away, or after ``stall_for`` seconds by closing the
@@ -105,6 +108,7 @@ class Reply:
     stall_with: StallWith = "nothing"
     stall_interval: float = 0.05
     stall_for: float = 10.0
+    extra_fields: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         ends = [
@@ -287,9 +291,17 @@ class Reply:
         )
 
     @classmethod
-    def json(cls, body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
-        """Any JSON body (for endpoints other than messages: models, batches, count_tokens...)."""
-        return cls(kind="json", json_body=body, status=status, headers=headers)
+    def json(
+        cls,
+        body: Any,
+        *,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        extra_fields: Mapping[str, Any] | None = None,
+    ) -> Reply:
+        """Any JSON body (for endpoints other than messages: models, batches, count_tokens...);
+        ``extra_fields`` are merged into its every object."""
+        return cls(kind="json", json_body=body, status=status, headers=headers, extra_fields=extra_fields)
 
     @classmethod
     def disconnect(cls, *, delay_headers: float = 0.0) -> Reply:

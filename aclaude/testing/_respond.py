@@ -18,6 +18,7 @@ from aiohttp import web
 from ._accumulate import message_from_events
 from ._blocks import TextBlock
 from ._control import Control
+from ._extra_fields import with_extra_fields
 from ._generated import generated_events, generated_message
 from ._headers import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, response_headers
 from ._ids import new_id
@@ -194,6 +195,8 @@ def _message_events(reply: Reply, ctx: Context) -> list[dict[str, Any]]:
 
 
 async def _send_events(events: list[dict[str, Any]], reply: Reply, ctx: Context) -> web.StreamResponse:
+    if reply.extra_fields:
+        events = [with_extra_fields(e, reply.extra_fields) for e in events]
     if not ctx.stream:
         return json_response(ctx, message_from_events(events), headers=reply.headers)
     headers = response_headers(
@@ -240,7 +243,10 @@ async def respond_scripted(reply: Reply, ctx: Context) -> web.StreamResponse:
     if kind == "error":
         return json_error(ctx, reply.status, reply.error_type, reply.error_message, reply.headers)
     if kind == "json":
-        return json_response(ctx, reply.json_body, reply.status, reply.headers)
+        body = reply.json_body
+        if reply.extra_fields:
+            body = with_extra_fields(body, reply.extra_fields)
+        return json_response(ctx, body, reply.status, reply.headers)
     return _disconnect(ctx.request)
 
 

@@ -249,7 +249,7 @@ class _BaseToolRunner(Generic[_ItemT]):
                     yield item
             message = self.last_message
             assert message is not None
-            calls = [b for b in message.content if type(b) is ToolUseBlock]
+            calls = [b for b in message.content if isinstance(b, ToolUseBlock)]
             step = _next_step(message, calls)
             if step == "stop":
                 self.end_reason = "done"

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 import msgspec
 
 from .._exceptions import APIResponseValidationError, JSONLDecodeError
-from ._events import decode_unknown, message_from_json
+from . import _events as _events  # registers the content-block unions first
+from ._extras import convert_keeping_extras, register_unknown
 from ._message import Message
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-class _Model(msgspec.Struct, kw_only=True, omit_defaults=True):
+class _Model(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     pass
 
 
@@ -119,7 +120,7 @@ MessageBatchResult = (
     | MessageBatchCanceledResult
     | MessageBatchExpiredResult
 )
-_RESULT_TAGS = frozenset(("succeeded", "errored", "canceled", "expired"))
+register_unknown(MessageBatchResult, UnknownBatchResult)
 
 
 class MessageBatchIndividualResponse(_Model):
@@ -144,24 +145,18 @@ def decode_result_line(line: bytes, line_number: int) -> MessageBatchIndividualR
 
 
 def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualResponse:
+    # A new result, block or citation type, or a new field anywhere: kept (see ``_extras``).
     obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
     if not isinstance(obj, dict) or not isinstance(obj.get("custom_id"), str):
         raise _bad_line(line_number, "has no string 'custom_id'", line)
     result = obj.get("result")
     if not isinstance(result, dict) or not isinstance(result.get("type"), str):
         raise _bad_line(line_number, "has no 'result' object with a string 'type'", line)
-    rtype = result["type"]
-    typed: Any
     try:
-        if rtype not in _RESULT_TAGS:
-            typed = decode_unknown(UnknownBatchResult, result)
-        elif rtype == "succeeded" and isinstance(result.get("message"), dict):
-            typed = MessageBatchSucceededResult(message=message_from_json(result["message"]))
-        else:
-            typed = msgspec.convert(result, MessageBatchResult)
-    except (msgspec.ValidationError, APIResponseValidationError) as exc:
+        typed: MessageBatchIndividualResponse = convert_keeping_extras(obj, MessageBatchIndividualResponse)
+    except APIResponseValidationError as exc:
         raise _bad_line(line_number, f"has an invalid result: {exc}", line) from exc
-    return MessageBatchIndividualResponse(custom_id=obj["custom_id"], result=typed)
+    return typed
 
 
 def _bad_line(line_number: int, problem: str, line: bytes) -> APIResponseValidationError:

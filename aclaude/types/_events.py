@@ -9,24 +9,31 @@ citation types therefore never break a stream.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar, cast, get_args
+from typing import Any, ClassVar, TypeVar, get_args
 
 import msgspec
 
 from .._exceptions import APIResponseValidationError
+from ._extras import convert_keeping_extras, exact_type, register_unknown, unknown_struct
 from ._message import (
+    Caller,
     Citation,
+    Container,
     ContentBlock,
+    ContextManagementResponse,
+    FallbackCreditUsage,
     KnownContentBlock,
     Message,
     OutputTokensDetails,
     ServerToolUsage,
-    TextBlock,
+    StopDetails,
+    UnknownCaller,
     UnknownCitation,
     UnknownContentBlock,
 )
 
 __all__ = [
+    "CompactionDelta",
     "CitationsDelta",
     "Delta",
     "ErrorDetail",
@@ -51,7 +58,9 @@ __all__ = [
 ]
 
 
-class _Tagged(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type"):
+class _Tagged(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type", forbid_unknown_fields=True
+):
     type: ClassVar[str]
 
 
@@ -76,11 +85,20 @@ class CitationsDelta(_Tagged, tag="citations_delta", kw_only=True):
 class ThinkingDelta(_Tagged, tag="thinking_delta", kw_only=True):
     type: ClassVar[str] = "thinking_delta"
     thinking: str
+    estimated_tokens: int | None = None
 
 
 class SignatureDelta(_Tagged, tag="signature_delta", kw_only=True):
     type: ClassVar[str] = "signature_delta"
     signature: str
+
+
+class CompactionDelta(_Tagged, tag="compaction_delta", kw_only=True):
+    """The compaction block's content (it replaces, it does not append)."""
+
+    type: ClassVar[str] = "compaction_delta"
+    content: str | None = None
+    encrypted_content: str | None = None
 
 
 class UnknownDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -89,19 +107,21 @@ class UnknownDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
     type: str
 
 
-Delta = TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureDelta
+Delta = TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureDelta | CompactionDelta
 
 # -- events ----------------------------------------------------------------------------------
 
 
-class MessageDelta(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class MessageDelta(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
     stop_reason: str | None = None
     stop_sequence: str | None = None
-    stop_details: Any = None
-    container: Any = None
+    stop_details: StopDetails | None = None
+    container: Container | None = None
 
 
-class MessageDeltaUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class MessageDeltaUsage(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
+):
     """Cumulative usage counts sent with ``message_delta`` (they overwrite, never add)."""
 
     output_tokens: int
@@ -110,9 +130,11 @@ class MessageDeltaUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=Fal
     cache_read_input_tokens: int | None = None
     server_tool_use: ServerToolUsage | None = None
     output_tokens_details: OutputTokensDetails | None = None
+    iterations: list[Any] | None = None
+    fallback_credit: FallbackCreditUsage | None = None
 
 
-class ErrorDetail(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class ErrorDetail(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
     type: str
     message: str | None = None
 
@@ -143,6 +165,8 @@ class RawMessageDeltaEvent(_Tagged, tag="message_delta", kw_only=True):
     type: ClassVar[str] = "message_delta"
     delta: MessageDelta
     usage: MessageDeltaUsage
+    context_management: ContextManagementResponse | None = None
+    input_transformations: list[Any] | None = None
 
 
 class RawMessageStopEvent(_Tagged, tag="message_stop", kw_only=True):
@@ -203,10 +227,12 @@ def decode_event(data: bytes) -> RawMessageStreamEvent:
 # -- slow path: forward compatibility --------------------------------------------------------
 
 _S = TypeVar("_S", bound=msgspec.Struct)
-_unknown_types: dict[tuple[type[Any], tuple[str, ...]], type[Any]] = {}
-# Names a generated field must not take: they would shadow the struct's own machinery.
-_RESERVED = frozenset({"type", "to_param", "request_id"})
-_UNKNOWN_TYPE_CACHE_MAX = 512
+
+register_unknown(KnownContentBlock, UnknownContentBlock)
+register_unknown(Citation, UnknownCitation)
+register_unknown(Caller, UnknownCaller)
+register_unknown(Delta, UnknownDelta)
+register_unknown(_KnownEvent, UnknownEvent)
 
 
 def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
@@ -215,90 +241,42 @@ def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
     Subclasses are made with ``msgspec.defstruct`` and cached per key set (bounded), so an
     unknown block gets attribute access and encodes back to exactly what the server sent.
     """
-    keys = tuple(k for k in obj if k != "type")
-    cache_key = (base, keys)
-    cls = _unknown_types.get(cache_key)
-    if cls is None:
-        # A key that cannot be an attribute name ("frame-rate", "0") gets a safe field name,
-        # renamed back to the key on the wire: nothing is lost either way. (Keywords such as
-        # "class" are fine: getattr(block, "class") works.)
-        fields: list[tuple[str, Any, Any]] = []
-        rename: dict[str, str] = {}
-        for i, key in enumerate(keys):
-            name = key if key.isidentifier() else f"field_{i}"
-            if name in _RESERVED or name.startswith("__"):
-                name = f"field_{i}"
-            fields.append((name, Any, None))
-            if name != key:
-                rename[name] = key
-        cls = msgspec.defstruct(
-            base.__name__,
-            fields,
-            bases=(base,),
-            kw_only=True,
-            omit_defaults=True,
-            rename=rename or None,
-            module=base.__module__,
-        )
-        if len(_unknown_types) < _UNKNOWN_TYPE_CACHE_MAX:
-            _unknown_types[cache_key] = cls
-    return cast(_S, msgspec.convert(obj, cls))
-
-
-def _typed_or_unknown(obj: Any, known: Any, unknown: type[_S], known_tags: frozenset[str]) -> Any:
-    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-        raise APIResponseValidationError(f"expected an object with a string 'type', got {obj!r:.200}")
-    if obj["type"] in known_tags:
-        return _convert(obj, known)
-    return decode_unknown(unknown, obj)
-
-
-def _convert(obj: Any, typ: Any) -> Any:
-    try:
-        return msgspec.convert(obj, typ)
-    except msgspec.ValidationError as exc:
-        raise APIResponseValidationError(f"malformed stream event: {exc}") from exc
-
-
-def _tags(union: Any) -> frozenset[str]:
-    return frozenset(t.__struct_config__.tag for t in get_args(union))
-
-
-_BLOCK_TAGS = _tags(KnownContentBlock)
-_DELTA_TAGS = _tags(Delta)
-_CITATION_TAGS = _tags(Citation)
-
-
-def _block(obj: Any) -> Any:
-    if isinstance(obj, dict) and obj.get("type") == "text" and obj.get("citations"):
-        # A known text block may still carry citations of a type we do not know.
-        citations = [_citation(c) for c in obj["citations"]]
-        block = _convert({**obj, "citations": []}, TextBlock)
-        block.citations = citations
-        return block
-    return _typed_or_unknown(obj, KnownContentBlock, UnknownContentBlock, _BLOCK_TAGS)
+    return unknown_struct(base, obj)
 
 
 def message_from_json(message: dict[str, Any]) -> Message:
     """A ``Message`` from its decoded JSON; content blocks of types added after this client was
-    written pass through intact (``UnknownContentBlock`` with every field)."""
-    content = message.get("content")
-    msg: Message = _convert({**message, "content": []}, Message)
-    msg.content = [_block(b) for b in content] if isinstance(content, list) else []
-    return msg
+    written pass through intact (``UnknownContentBlock`` with every field), and so do fields
+    added to known types."""
+    result: Message = convert_keeping_extras(message, Message)
+    return result
 
 
-def _citation(obj: Any) -> Any:
-    return _typed_or_unknown(obj, Citation, UnknownCitation, _CITATION_TAGS)
-
-
-def _delta(obj: Any) -> Any:
-    if isinstance(obj, dict) and obj.get("type") == "citations_delta":
-        return CitationsDelta(citation=_citation(obj.get("citation")))
-    return _typed_or_unknown(obj, Delta, UnknownDelta, _DELTA_TAGS)
+# Decoders for the shapes the slow path has met (see ``_extras.exact_type``), newest last: when the
+# API adds a field to every delta, each delta costs two C calls instead of the slow path.
+_learned: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_LEARNED_MAX = 8
 
 
 def _decode_slow(data: bytes) -> RawMessageStreamEvent:
+    # A new type (event, block, delta, citation) or a new field on a known one; the object is
+    # rebuilt with everything kept (see ``_extras``), or the payload is really malformed.
+    for decoder in tuple(_learned.values()):  # a snapshot: another thread may add one
+        try:
+            learned: RawMessageStreamEvent = decoder.decode(data)
+            return learned
+        except msgspec.DecodeError:
+            continue
+    event = _rebuild(data)
+    shape = exact_type(event)
+    if shape is not None:
+        if len(_learned) >= _LEARNED_MAX:  # the oldest shape goes: the API's current one stays
+            del _learned[next(iter(_learned))]
+        _learned[shape] = msgspec.json.Decoder(shape)
+    return event
+
+
+def _rebuild(data: bytes) -> RawMessageStreamEvent:
     try:
         obj = msgspec.json.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
@@ -310,18 +288,9 @@ def _decode_slow(data: bytes) -> RawMessageStreamEvent:
     etype = obj["type"]
     if etype not in _KNOWN_EVENT_TYPES:
         return decode_unknown(UnknownEvent, obj)
-    if etype == "content_block_start":
-        block = _block(obj.get("content_block"))
-        return RawContentBlockStartEvent(index=_index(obj), content_block=block)
-    if etype == "content_block_delta":
-        return RawContentBlockDeltaEvent(index=_index(obj), delta=_delta(obj.get("delta")))
-    if (
-        etype == "message_start"
-        and isinstance(obj.get("message"), dict)
-        and isinstance(obj["message"].get("content"), list)
-    ):
-        return RawMessageStartEvent(message=message_from_json(obj["message"]))
-    result: RawMessageStreamEvent = _convert(obj, _KnownEvent)  # genuinely malformed: raises
+    if etype in ("content_block_start", "content_block_delta", "content_block_stop"):
+        _index(obj)
+    result: RawMessageStreamEvent = convert_keeping_extras(obj, _KnownEvent)
     return result
 
 

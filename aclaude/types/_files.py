@@ -9,14 +9,14 @@ import msgspec
 __all__ = ["DeletedFile", "FileMetadata", "FileScope"]
 
 
-class FileScope(msgspec.Struct, kw_only=True, omit_defaults=True):
+class FileScope(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """The context a file was created in (e.g. ``{"type": "session", "id": ...}``)."""
 
     id: str
     type: str
 
 
-class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=True):
+class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """A stored file. ``downloadable`` is true only for files a tool created (code execution,
     skills); files you uploaded can be used in messages but not downloaded again."""
 
@@ -31,6 +31,6 @@ class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=True):
     scope: FileScope | None = None
 
 
-class DeletedFile(msgspec.Struct, kw_only=True, omit_defaults=True):
+class DeletedFile(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     id: str
     type: str | None = None

@@ -24,6 +24,23 @@ from typing import Any, ClassVar, Literal
 import msgspec
 
 __all__ = [
+    "UnknownCaller",
+    "ServerToolCaller20260120",
+    "ServerToolCaller",
+    "DirectCaller",
+    "Caller",
+    "StopDetails",
+    "MCPToolUseBlock",
+    "MCPToolResultBlock",
+    "MCPToolListingBlock",
+    "FallbackInfo",
+    "FallbackCreditUsage",
+    "FallbackBlock",
+    "Diagnostics",
+    "ContextManagementResponse",
+    "Container",
+    "CompactionBlock",
+    "AdvisorToolResultBlock",
     "CacheCreation",
     "Citation",
     "CitationCharLocation",
@@ -53,7 +70,9 @@ __all__ = [
 ]
 
 
-class _Block(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type"):
+class _Block(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type", forbid_unknown_fields=True
+):
     """Base of the tagged content-block and citation types."""
 
     type: ClassVar[str]
@@ -124,6 +143,32 @@ Citation = (
     | CitationsSearchResultLocation
 )
 
+# -- callers (who called a tool: the model directly, or code run by a server tool) -----------
+
+
+class DirectCaller(_Block, tag="direct", kw_only=True):
+    type: ClassVar[str] = "direct"
+
+
+class ServerToolCaller(_Block, tag="code_execution_20250825", kw_only=True):
+    type: ClassVar[str] = "code_execution_20250825"
+    tool_id: str
+
+
+class ServerToolCaller20260120(_Block, tag="code_execution_20260120", kw_only=True):
+    type: ClassVar[str] = "code_execution_20260120"
+    tool_id: str
+
+
+class UnknownCaller(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A caller type this client does not know yet (every field kept)."""
+
+    type: str
+
+
+# may also hold UnknownCaller at run time
+Caller = DirectCaller | ServerToolCaller | ServerToolCaller20260120
+
 # -- content blocks --------------------------------------------------------------------------
 
 
@@ -150,7 +195,7 @@ class ToolUseBlock(_Block, tag="tool_use", kw_only=True):
     id: str
     name: str
     input: Any
-    caller: Any = None
+    caller: Caller | None = None
     toolset_name: str | None = None
 
 
@@ -159,21 +204,21 @@ class ServerToolUseBlock(_Block, tag="server_tool_use", kw_only=True):
     id: str
     name: str
     input: Any
-    caller: Any = None
+    caller: Caller | None = None
 
 
 class WebSearchToolResultBlock(_Block, tag="web_search_tool_result", kw_only=True):
     type: ClassVar[str] = "web_search_tool_result"
     tool_use_id: str
     content: Any  # a list of web_search_result objects, or an error object
-    caller: Any = None
+    caller: Caller | None = None
 
 
 class WebFetchToolResultBlock(_Block, tag="web_fetch_tool_result", kw_only=True):
     type: ClassVar[str] = "web_fetch_tool_result"
     tool_use_id: str
     content: Any
-    caller: Any = None
+    caller: Caller | None = None
 
 
 class CodeExecutionToolResultBlock(_Block, tag="code_execution_tool_result", kw_only=True):
@@ -207,6 +252,57 @@ class ContainerUploadBlock(_Block, tag="container_upload", kw_only=True):
     file_id: str
 
 
+class CompactionBlock(_Block, tag="compaction", kw_only=True):
+    """A summary of earlier turns the server compacted (beta context management)."""
+
+    type: ClassVar[str] = "compaction"
+    content: str | None = None
+    encrypted_content: str | None = None
+    signature: str | None = None
+    tool_changes: list[Any] | None = None
+
+
+class FallbackInfo(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+    model: str
+
+
+class FallbackBlock(_Block, tag="fallback", kw_only=True):
+    """The response moved to another model mid-stream (beta fallbacks); ``from_`` is ``from``
+    on the wire."""
+
+    type: ClassVar[str] = "fallback"
+    from_: FallbackInfo = msgspec.field(name="from")
+    to: FallbackInfo
+    trigger: Any = None
+
+
+class MCPToolUseBlock(_Block, tag="mcp_tool_use", kw_only=True):
+    type: ClassVar[str] = "mcp_tool_use"
+    id: str
+    name: str
+    server_name: str
+    input: Any
+
+
+class MCPToolResultBlock(_Block, tag="mcp_tool_result", kw_only=True):
+    type: ClassVar[str] = "mcp_tool_result"
+    tool_use_id: str
+    is_error: bool | None = None
+    content: Any  # a string or a list of text blocks
+
+
+class MCPToolListingBlock(_Block, tag="mcp_tool_listing", kw_only=True):
+    type: ClassVar[str] = "mcp_tool_listing"
+    mcp_server_name: str
+    tools: list[Any]
+
+
+class AdvisorToolResultBlock(_Block, tag="advisor_tool_result", kw_only=True):
+    type: ClassVar[str] = "advisor_tool_result"
+    tool_use_id: str
+    content: Any  # an advisor result, a redacted result or an error object
+
+
 class UnknownContentBlock(msgspec.Struct, kw_only=True, omit_defaults=True):
     """A content block type this client does not know yet.
 
@@ -230,6 +326,12 @@ KnownContentBlock = (
     | TextEditorCodeExecutionToolResultBlock
     | ToolSearchToolResultBlock
     | ContainerUploadBlock
+    | CompactionBlock
+    | FallbackBlock
+    | MCPToolUseBlock
+    | MCPToolResultBlock
+    | MCPToolListingBlock
+    | AdvisorToolResultBlock
 )
 # Annotations use the known union (msgspec decodes it in C); at run time a block may also be an
 # UnknownContentBlock, put there by the decoder's slow path.
@@ -238,21 +340,29 @@ ContentBlock = KnownContentBlock
 # -- usage -----------------------------------------------------------------------------------
 
 
-class CacheCreation(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class CacheCreation(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
     ephemeral_5m_input_tokens: int | None = None
     ephemeral_1h_input_tokens: int | None = None
 
 
-class ServerToolUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class ServerToolUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
     web_search_requests: int | None = None
     web_fetch_requests: int | None = None
 
 
-class OutputTokensDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class OutputTokensDetails(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
+):
     thinking_tokens: int | None = None
 
 
-class Usage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
+class FallbackCreditUsage(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
+):
+    status: Any = None
+
+
+class Usage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
     """Token usage of a message (billing and rate limiting)."""
 
     input_tokens: int
@@ -265,6 +375,8 @@ class Usage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     output_tokens_details: OutputTokensDetails | None = None
     inference_geo: str | None = None
     speed: str | None = None
+    iterations: list[Any] | None = None  # per-iteration usage (beta: compaction, advisor, fallback)
+    fallback_credit: FallbackCreditUsage | None = None
 
 
 # -- message ---------------------------------------------------------------------------------
@@ -280,7 +392,38 @@ StopReason = Literal[
 ]
 
 
-class Message(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True):
+class StopDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+    """Why the model stopped, in detail (``type`` is ``"refusal"`` today)."""
+
+    type: str
+    category: str | None = None
+    explanation: str | None = None
+    fallback_credit_token: str | None = None
+    fallback_has_prefill_claim: bool | None = None
+    recommended_model: str | None = None
+
+
+class Container(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+    """The container a code-execution tool ran in (``expires_at`` kept as the wire string)."""
+
+    id: str
+    expires_at: str
+    skills: list[Any] | None = None
+
+
+class Diagnostics(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+    cache_miss_reason: Any = None
+
+
+class ContextManagementResponse(
+    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
+):
+    """The context edits the server applied (beta context management)."""
+
+    applied_edits: list[Any]
+
+
+class Message(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True, forbid_unknown_fields=True):
     """A complete assistant message, as returned by ``messages.create()``.
 
     ``stop_reason`` is a plain ``str`` (values as in ``StopReason``) so that a new reason the API
@@ -294,10 +437,12 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True):
     content: list[ContentBlock]
     stop_reason: str | None = None
     stop_sequence: str | None = None
-    stop_details: Any = None
-    container: Any = None
-    diagnostics: Any = None
+    stop_details: StopDetails | None = None
+    container: Container | None = None
+    diagnostics: Diagnostics | None = None
     usage: Usage
+    context_management: ContextManagementResponse | None = None
+    input_transformations: list[Any] | None = None
 
     # `dict=True` lets a Message carry attributes that are not wire fields (never encoded):
     # the request id of the response it came from.

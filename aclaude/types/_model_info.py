@@ -13,6 +13,7 @@ import datetime
 import msgspec
 
 __all__ = [
+    "CompactionCapability",
     "CapabilitySupport",
     "ContextManagementCapability",
     "EffortCapability",
@@ -24,7 +25,7 @@ __all__ = [
 ]
 
 
-class _Model(msgspec.Struct, kw_only=True, omit_defaults=True):
+class _Model(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     pass
 
 
@@ -66,10 +67,16 @@ class ContextManagementCapability(_Model):
     compact_20260112: CapabilitySupport | None = None
 
 
+class CompactionCapability(_Model):
+    supported: bool
+    summarize: CapabilitySupport | None = None
+
+
 class ModelCapabilities(_Model):
     batch: CapabilitySupport | None = None
     citations: CapabilitySupport | None = None
     code_execution: CapabilitySupport | None = None
+    compaction: CompactionCapability | None = None
     context_management: ContextManagementCapability | None = None
     effort: EffortCapability | None = None
     image_input: CapabilitySupport | None = None
@@ -97,3 +104,4 @@ class ModelInfo(_Model):
     max_tokens: int | None = None
     deprecated_at: datetime.datetime | None = None
     retires_at: datetime.datetime | None = None
+    allowed_fallback_models: list[str] | None = None

@@ -93,6 +93,10 @@ async def read(platform: str, reply: Reply) -> dict[str, Any]:
         async with client.messages.stream(**p) as stream:
             text = [t async for t in stream.text_stream]
             streamed = await stream.get_final_message()
+    # Bedrock adds its invocation metrics to message_stop; kept (a field aclaude does not
+    # declare, as the SDK keeps it), and the only difference from the plain API.
+    metrics = [e.pop("amazon-bedrock-invocationMetrics", None) for e in events if e["type"] == "message_stop"]
+    assert all(m is not None for m in metrics) == platform.startswith("bedrock")
     return {
         "events": events,
         "created": msgspec.to_builtins(created),

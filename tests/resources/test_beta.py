@@ -142,15 +142,15 @@ async def test_beta_blocks_deltas_and_events_pass_through(
     assert [msgspec.to_builtins(e) for e in events] == [_drop_nulls(e) for e in BETA_EVENTS]
     unknown_event = events[9]
     assert isinstance(unknown_event, aclaude.UnknownEvent) and unknown_event.cleared_tokens == 120  # type: ignore[attr-defined]
-    assert isinstance(events[7].delta, aclaude.UnknownDelta)  # type: ignore[union-attr]
+    assert isinstance(events[7].delta, aclaude.types.CompactionDelta)  # typed since issue 12 item 5
     message = await client.beta.messages.create(**PARAMS, betas=[MCP])
     assert [msgspec.to_builtins(b) for b in message.content] == [
         MCP_USE,
         MCP_RESULT,
         {"type": "text", "text": "Done"},
     ]
-    assert isinstance(message.content[0], aclaude.UnknownContentBlock)
-    assert message.content[0].server_name == "docs"  # type: ignore[attr-defined]
+    assert isinstance(message.content[0], aclaude.types.MCPToolUseBlock)  # typed since issue 12 item 5
+    assert message.content[0].server_name == "docs"
 
 
 async def test_beta_message_start_with_typed_and_beta_blocks(

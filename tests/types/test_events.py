@@ -384,8 +384,8 @@ def test_message_delta_minimal_and_extras() -> None:
         container={"id": "container_1", "expires_at": "2025-01-01T00:00:00Z"},
     )
     event = check_roundtrip(obj, aclaude.RawMessageDeltaEvent)
-    assert event.delta.container["id"] == "container_1"
-    assert event.delta.stop_details == {"type": "refusal", "category": "cyber"}
+    assert event.delta.container is not None and event.delta.container.id == "container_1"
+    assert event.delta.stop_details == aclaude.types.StopDetails(type="refusal", category="cyber")
 
 
 @pytest.mark.parametrize(
@@ -418,10 +418,13 @@ def test_simple_events(obj: dict[str, Any], cls: type[Any]) -> None:
 def test_known_event_with_new_fields_still_decodes() -> None:
     # Schema evolution: a field added to a known event must not break decoding.
     event = decode_event(wire({"type": "content_block_stop", "index": 2, "new_field": {"x": 1}}))
-    assert type(event) is aclaude.RawContentBlockStopEvent
+    assert isinstance(event, aclaude.RawContentBlockStopEvent)
+    assert aclaude.types.known_type(type(event)) is aclaude.RawContentBlockStopEvent
     assert event.index == 2
+    assert event.new_field == {"x": 1}  # type: ignore[attr-defined]
     event = decode_event(wire(delta(0, {"type": "text_delta", "text": "a", "new": True})))
     assert event.delta.text == "a"
+    assert aclaude.types.extra_fields(event.delta) == {"new": True}
 
 
 def test_json_whitespace_and_key_order_do_not_matter() -> None:
