@@ -445,7 +445,7 @@ class Client:
             return None
         try:
             return msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise APIResponseValidationError(
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc

@@ -247,7 +247,7 @@ async def _status_error(resp: aiohttp.ClientResponse) -> APIStatusError:
     body: Any
     try:
         body = msgspec.json.decode(raw) if raw else None
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         body = raw.decode("utf-8", "replace")
     if 300 <= resp.status < 400:
         # Never followed (see module docstring); reported as an error with the target's host only.

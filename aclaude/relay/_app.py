@@ -376,7 +376,7 @@ async def _serve_socket(request: web.Request, config: _Config, stats: RelayStats
 def _prompt(data: str) -> str | None:
     try:
         message = msgspec.json.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # RecursionError: nested too deep
         return None
     prompt = message.get("prompt") if isinstance(message, dict) else None
     return prompt if isinstance(prompt, str) and prompt.strip() else None

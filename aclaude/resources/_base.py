@@ -188,7 +188,7 @@ def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
     """Decode a JSON body into ``cast_to``; a body of the wrong shape is a typed error."""
     try:
         return msgspec.json.decode(raw, type=cast_to)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise APIResponseValidationError(
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc

@@ -200,7 +200,7 @@ class Batches(BetaAwareResource):
         headers = self._headers(extra_headers, betas, workspace_id)
         options = RequestOptions(extra_query=extra_query, timeout=timeout, max_retries=max_retries)
 
-        async def opener() -> Response:
+        async def opener(*, retry_count: int = 0) -> Response:
             batch = await self.retrieve(
                 message_batch_id,
                 betas=betas,

@@ -90,7 +90,7 @@ class Completions:
         headers = merge_headers(extra_headers, betas=betas)
         client = self._client
 
-        async def opener(retry_count: int) -> Response:
+        async def opener(*, retry_count: int) -> Response:
             return await client._open(
                 "POST",
                 _PATH,

@@ -140,12 +140,16 @@ def decode_result_line(line: bytes, line_number: int) -> MessageBatchIndividualR
         return _decoder.decode(line)
     except msgspec.ValidationError:
         return _decode_slow(line, line_number)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nested deeper than msgspec's limit (a few KB of brackets).
         raise _bad_line(line_number, f"is not valid JSON: {exc}", line) from exc
 
 
 def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualResponse:
-    obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
+    try:
+        obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
+    except RecursionError as exc:  # nested too deep once the typed decoder stopped checking
+        raise _bad_line(line_number, f"is not valid JSON: {exc}", line) from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("custom_id"), str):
         raise _bad_line(line_number, "has no string 'custom_id'", line)
     result = obj.get("result")
@@ -160,7 +164,7 @@ def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualRespons
             typed = MessageBatchSucceededResult(message=message_from_json(result["message"]))
         else:
             typed = msgspec.convert(result, MessageBatchResult)
-    except (msgspec.ValidationError, APIResponseValidationError) as exc:
+    except (msgspec.ValidationError, APIResponseValidationError, RecursionError) as exc:
         raise _bad_line(line_number, f"has an invalid result: {exc}", line) from exc
     return MessageBatchIndividualResponse(custom_id=obj["custom_id"], result=typed)
 

@@ -194,10 +194,15 @@ def decode_event(data: bytes) -> RawMessageStreamEvent:
         return event_decoder.decode(data)
     except msgspec.ValidationError:
         return _decode_slow(data)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except _UNDECODABLE as exc:
         raise APIResponseValidationError(
             f"stream event is not valid JSON: {exc}; data: {_preview(data)}"
         ) from exc
+
+
+# What msgspec raises for bytes that are not the JSON we can take: malformed, not UTF-8, or
+# nested deeper than its recursion limit (about 1,000 levels: 2 KB from a hostile server).
+_UNDECODABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 # -- slow path: forward compatibility --------------------------------------------------------
@@ -224,10 +229,16 @@ def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
         # "class" are fine: getattr(block, "class") works.)
         fields: list[tuple[str, Any, Any]] = []
         rename: dict[str, str] = {}
+        # Generated names must not take a name another key has ("a-b" -> field_0 beside a key
+        # "field_0"): one of the two would be lost.
+        taken = {key for key in keys if _usable(key)}
         for i, key in enumerate(keys):
-            name = key if key.isidentifier() else f"field_{i}"
-            if name in _RESERVED or name.startswith("__"):
+            name = key
+            if not _usable(key):
                 name = f"field_{i}"
+                while name in taken:
+                    name += "_"
+                taken.add(name)
             fields.append((name, Any, None))
             if name != key:
                 rename[name] = key
@@ -245,6 +256,11 @@ def decode_unknown(base: type[_S], obj: dict[str, Any]) -> _S:
     return cast(_S, msgspec.convert(obj, cls))
 
 
+def _usable(key: str) -> bool:
+    """Whether a key can be a field's own name."""
+    return key.isidentifier() and key not in _RESERVED and not key.startswith("__")
+
+
 def _typed_or_unknown(obj: Any, known: Any, unknown: type[_S], known_tags: frozenset[str]) -> Any:
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         raise APIResponseValidationError(f"expected an object with a string 'type', got {obj!r:.200}")
@@ -256,7 +272,7 @@ def _typed_or_unknown(obj: Any, known: Any, unknown: type[_S], known_tags: froze
 def _convert(obj: Any, typ: Any) -> Any:
     try:
         return msgspec.convert(obj, typ)
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, RecursionError) as exc:
         raise APIResponseValidationError(f"malformed stream event: {exc}") from exc
 
 
@@ -271,6 +287,8 @@ _CITATION_TAGS = _tags(Citation)
 
 def _block(obj: Any) -> Any:
     if isinstance(obj, dict) and obj.get("type") == "text" and obj.get("citations"):
+        if not isinstance(obj["citations"], list):
+            raise APIResponseValidationError(f"text block 'citations' is not a list: {obj!r:.200}")
         # A known text block may still carry citations of a type we do not know.
         citations = [_citation(c) for c in obj["citations"]]
         block = _convert({**obj, "citations": []}, TextBlock)
@@ -301,7 +319,7 @@ def _delta(obj: Any) -> Any:
 def _decode_slow(data: bytes) -> RawMessageStreamEvent:
     try:
         obj = msgspec.json.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except _UNDECODABLE as exc:
         raise APIResponseValidationError(
             f"stream event is not valid JSON: {exc}; data: {_preview(data)}"
         ) from exc
