@@ -19,7 +19,13 @@ from ._exceptions import APIError, APIResponseValidationError
 from ._http.raw_response import record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
-from ._http.transport import Response, Timeout, open_response
+from ._http.transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    Response,
+    Timeout,
+    keepalive_options,
+    open_response,
+)
 from ._logging import configure_logger, redact_headers, redact_url
 from ._version import __version__
 from .resources.beta import Beta
@@ -58,6 +64,9 @@ class Client:
     caps the requests in flight (streams count until they end). Pass ``session=`` (or
     ``connector=``) to use your own aiohttp objects: the client never closes what it did not
     create. ``trust_env=True`` takes proxies from the environment (off by default).
+    ``max_body_bytes`` caps a JSON (non-streaming) body, ``max_event_bytes`` one stream event;
+    ``tcp_keepalive`` (on) keeps the pool's idle connections alive through NATs and load
+    balancers (SO_KEEPALIVE: 60 s idle and interval, 5 probes, as the official SDK).
     """
 
     #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams
@@ -80,6 +89,8 @@ class Client:
         connector: aiohttp.BaseConnector | None = None,
         trust_env: bool = False,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        tcp_keepalive: bool = True,
         log_level: str | None = None,
         logger: logging.Logger | None = None,
     ) -> None:
@@ -96,6 +107,10 @@ class Client:
         self.max_retries = max_retries
         self.max_connections = max_connections
         self.max_event_bytes = max_event_bytes
+        #: The largest JSON body taken (after decompression); larger: APIResponseValidationError.
+        self.max_body_bytes = max_body_bytes
+        #: TCP keep-alive on the pool's connections (60 s idle and interval, 5 probes).
+        self.tcp_keepalive = tcp_keepalive
         self.trust_env = trust_env
         self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
@@ -180,6 +195,7 @@ class Client:
         }
         options = {name: current[name] if value is _NOT_GIVEN else value for name, value in changes.items()}
         options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
+        options.update(max_body_bytes=self.max_body_bytes)
         return options
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -215,7 +231,9 @@ class Client:
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).
             connector = self._connector or aiohttp.TCPConnector(
-                limit=self.max_connections, limit_per_host=0
+                limit=self.max_connections,
+                limit_per_host=0,
+                **keepalive_options(self.tcp_keepalive),
             )
             session = aiohttp.ClientSession(
                 connector=connector,
@@ -318,6 +336,7 @@ class Client:
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
+                max_body_bytes=self.max_body_bytes,
             )
         except APIError as exc:
             if semaphore is not None:
