@@ -194,18 +194,22 @@ class Response:
         read_timeout = self._read_timeout
         clock = asyncio.get_running_loop().time if self._deadlines is not None else None
         give_up = clock() + read_timeout if clock is not None else 0.0
+        slow = (
+            f"the response body did not arrive in full within {read_timeout:g} s (read timeout)"
+        )
         try:
             while True:
                 if clock is not None:
                     left = give_up - clock()
                     if left <= 0:
-                        raise APITimeoutError(
-                            f"the response body did not arrive in full within {read_timeout:g} s "
-                            "(read timeout)",
-                            request_id=self.request_id,
-                        )
+                        raise APITimeoutError(slow, request_id=self.request_id)
                     self._read_timeout = min(read_timeout, left)
-                chunk = await self.read_chunk()
+                try:
+                    chunk = await self.read_chunk()
+                except APITimeoutError as exc:
+                    if self._read_timeout < read_timeout:  # the whole-body limit, not silence
+                        raise APITimeoutError(slow, request_id=self.request_id) from exc
+                    raise
                 if not chunk:
                     return b"".join(chunks)
                 size += len(chunk)

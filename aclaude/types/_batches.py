@@ -148,7 +148,9 @@ def decode_result_line(line: bytes, line_number: int) -> MessageBatchIndividualR
 def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualResponse:
     try:
         obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
-    except RecursionError as exc:  # nested too deep once the typed decoder stopped checking
+    except (msgspec.DecodeError, RecursionError) as exc:
+        # The typed decoder stops at the first field of the wrong type: what follows (trailing
+        # bytes, nesting deeper than msgspec's limit) is only seen here.
         raise _bad_line(line_number, f"is not valid JSON: {exc}", line) from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("custom_id"), str):
         raise _bad_line(line_number, "has no string 'custom_id'", line)

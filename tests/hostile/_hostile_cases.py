@@ -73,6 +73,10 @@ async def create(client: aclaude.Client) -> None:
     await client.messages.create(**PARAMS)
 
 
+async def get_json(client: aclaude.Client) -> None:
+    await client.get("/v1/models")
+
+
 async def list_models(client: aclaude.Client) -> None:
     await client.models.list()
 
@@ -377,7 +381,7 @@ CASES: list[Case] = [
     Case(
         "deeply nested JSON success body",
         _json_reply(200, b'{"data":' + nested() + b"}"),
-        list_models,
+        get_json,
         aclaude.APIResponseValidationError,
     ),
     Case(

@@ -33,9 +33,14 @@ Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 MAX_SCRIPT_SECONDS = 20.0
 
 
+# Requests read by the scripts of the server running now (one at a time per test).
+_requests = [0]
+
+
 async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     """One request's head and body (by content-length)."""
     head = await reader.readuntil(b"\r\n\r\n")
+    _requests[0] += 1
     length = 0
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
@@ -97,11 +102,16 @@ class HostileServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self.connections = 0
-        self.requests: list[bytes] = []
         self.url = ""
+
+    @property
+    def requests(self) -> int:
+        """Requests the scripts have read."""
+        return _requests[0]
 
     async def start(self, script: Script) -> HostileServer:
         self._script = script
+        _requests[0] = 0
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         port = self._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"

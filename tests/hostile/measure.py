@@ -55,7 +55,7 @@ async def _run_one(index: int) -> dict[str, object]:
                 "peak_mib": round(_peak_mib(), 1),
                 "base_mib": round(base, 1),
                 "outcome": outcome,
-                "requests": server.connections,
+                "requests": server.requests,
             }
 
 

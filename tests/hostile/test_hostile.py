@@ -78,7 +78,7 @@ async def test_hostile_reply_gives_a_typed_error_in_bounded_time_and_memory(case
             assert _acquired(client) == 0, "a connection was not released"
             _no_key(error)
             if case.max_requests is not None:
-                assert server.connections <= case.max_requests
+                assert server.requests <= case.max_requests
 
 
 def test_every_case_has_a_distinct_name() -> None:
