@@ -200,7 +200,7 @@ class _BaseToolRunner(Generic[_ItemT]):
             return _error(call.id, f"Unknown tool {call.name!r}. Tools available: {known}.")
         try:
             args, kwargs = tool.parse_input(call.input)
-        except (msgspec.ValidationError, RecursionError) as exc:  # the model's input: anything
+        except msgspec.ValidationError as exc:
             return _error(call.id, f"Invalid input for tool {call.name!r}: {exc}")
         timeout = tool.timeout if tool.timeout is not None else self.tool_timeout
         try:

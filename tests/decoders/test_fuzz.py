@@ -227,12 +227,13 @@ def test_aws_payloads_nested_too_deep_are_typed_errors() -> None:
     deep = b"[" * 5000 + b"]" * 5000
 
     frames = [
-        encode_frame({":message-type": "event", ":event-type": "chunk"}, b'{"bytes":' + deep + b"}"),
+        encode_frame({":message-type": "event", ":event-type": "chunk"}, b'{"x":' + deep + b',"bytes":""}'),
         encode_frame({":message-type": "exception", ":exception-type": "x"}, deep),
     ]
+    errors = []
     for frame in frames:
-        decoder = AWSEventStreamDecoder()
         try:
-            decoder.feed(frame)
-        except AWSEventStreamError:
-            pass
+            AWSEventStreamDecoder().feed(frame)
+        except AWSEventStreamError as exc:
+            errors.append(exc)
+    assert len(errors) == 1  # the chunk; the exception frame's unparseable body becomes its message
