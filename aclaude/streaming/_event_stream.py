@@ -1,7 +1,9 @@
 """``EventStream``: bytes off the wire -> SSE decoder -> typed events, with retries and strict ends.
 
 This is the one I/O loop of the streaming path (``messages.create(stream=True)`` returns it;
-``MessageStream`` and the non-streaming ``create()`` consume it).
+``MessageStream`` and the non-streaming ``create()`` consume it). The rules it follows (what is
+content, what may be held back and how much, when a stream is done, how read errors map to
+aclaude's) live in ``_rules`` (sans-IO); this module only drives them.
 
 Retries happen only while nothing has been handed to the caller. Opening a stream therefore
 reads ahead until the first content event (``message_start`` and pings are held back, which
@@ -19,7 +21,10 @@ How a stream may end:
   ``events_received``. Never a partial message passed off as complete.
 * ``event: error``: the typed ``APIStatusError`` subclass for its error type.
 * no event but pings for longer than the read timeout: ``APITimeoutError`` (a silent socket is
-  caught by the same limit at the socket level).
+  caught by the same limit at the socket level). Before content, a ``message_start`` is no
+  progress either, and what is held back is bounded (``_rules.ReadAhead``).
+* a 200 answer that is not ``text/event-stream`` (the decoder's ``CONTENT_TYPE``):
+  ``APIResponseValidationError`` naming it, not retried.
 * any exit before the end (break + ``close()``, a callback raising, task cancelled): the
   connection is closed at once, not returned to the pool with unread data in it.
 """
