@@ -147,3 +147,38 @@ async def test_max_body_bytes_is_kept_by_with_options(server: FakeAnthropic) -> 
         assert copy.max_body_bytes == 10
         with pytest.raises(aclaude.APIResponseValidationError, match="max_body_bytes"):
             await copy.models.list()
+
+
+COMPLETION_PARAMS: dict[str, Any] = {
+    "model": "claude-2.1",
+    "max_tokens_to_sample": 16,
+    "prompt": "\n\nHuman: hi\n\nAssistant:",
+}
+
+
+async def test_a_completion_stream_of_the_wrong_content_type_is_refused_not_retried(
+    server: FakeAnthropic,
+) -> None:
+    from aclaude.testing import Reply
+
+    page = b"<html><body>gateway</body></html>"
+    server.enqueue(*[Reply.raw(page, content_type="text/html") for _ in range(3)], path="/v1/complete")
+    async with aclaude.Client(api_key=KEY, base_url=server.url, max_retries=2) as client:
+        with pytest.raises(aclaude.APIResponseValidationError, match="text/html"):
+            async for _ in client.completions.create(**COMPLETION_PARAMS, stream=True):
+                pass
+    assert len(server.requests) == 1
+
+
+async def test_a_message_stream_of_the_wrong_content_type_is_refused_not_retried(
+    server: FakeAnthropic,
+) -> None:
+    from aclaude.testing import Reply
+
+    server.enqueue(*[Reply.raw(b'{"id": "msg_1"}', content_type="application/json") for _ in range(3)])
+    async with aclaude.Client(api_key=KEY, base_url=server.url, max_retries=2) as client:
+        with pytest.raises(aclaude.APIResponseValidationError, match="application/json"):
+            await client.messages.create(
+                model="claude-sonnet-4-6", max_tokens=16, messages=[{"role": "user", "content": "hi"}]
+            )
+    assert len(server.requests) == 1
