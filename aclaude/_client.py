@@ -19,7 +19,14 @@ from ._exceptions import APIError, APIResponseValidationError, APIStatusError, C
 from ._http.raw_response import record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
-from ._http.transport import PreparedRequest, Response, Timeout, new_session, send
+from ._http.transport import (
+    DEFAULT_MAX_BODY_BYTES,
+    PreparedRequest,
+    Response,
+    Timeout,
+    new_session,
+    send,
+)
 from ._logging import configure_logger, redact_headers, redact_url
 from ._middleware import Middleware, MiddlewareInput, install_middleware
 from ._version import __version__
@@ -89,6 +96,9 @@ class Client(AsyncClosing):
     ``with_streaming_response`` gives the response as soon as its headers arrive, then its body.
 
     ``with_options(...)`` returns a copy with other options sharing this client's connection pool.
+    ``max_body_bytes`` caps a JSON (non-streaming) body, ``max_event_bytes`` one stream event;
+    ``tcp_keepalive`` (on) keeps the pool's idle connections alive through NATs and load
+    balancers (SO_KEEPALIVE: 60 s idle and interval, 5 probes, as the official SDK).
     """
 
     #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams
@@ -117,6 +127,8 @@ class Client(AsyncClosing):
         connector: aiohttp.BaseConnector | None = None,
         trust_env: bool = False,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        tcp_keepalive: bool = True,
         log_level: str | None = None,
         logger: logging.Logger | None = None,
         middleware: Sequence[MiddlewareInput] | None = None,
@@ -135,6 +147,10 @@ class Client(AsyncClosing):
         self.max_retries = max_retries
         self.max_connections = max_connections
         self.max_event_bytes = max_event_bytes
+        #: The largest JSON body taken (after decompression); larger: APIResponseValidationError.
+        self.max_body_bytes = max_body_bytes
+        #: TCP keep-alive on the pool's connections (60 s idle and interval, 5 probes).
+        self.tcp_keepalive = tcp_keepalive
         self.trust_env = trust_env
         self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
@@ -255,6 +271,7 @@ class Client(AsyncClosing):
         options.setdefault("middleware", self.middleware)  # copies keep the hooks and the budget
         options.setdefault("rate_limiter", self.rate_limiter)
         options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
+        options.update(max_body_bytes=self.max_body_bytes)
         return options
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -285,7 +302,10 @@ class Client(AsyncClosing):
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).
             session = self._session = new_session(
-                self._connector, max_connections=self.max_connections, trust_env=self.trust_env
+                self._connector,
+                max_connections=self.max_connections,
+                trust_env=self.trust_env,
+                tcp_keepalive=self.tcp_keepalive,
             )
         return session
 
@@ -362,6 +382,7 @@ class Client(AsyncClosing):
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
+                max_body_bytes=self.max_body_bytes,
             )
         except APIError as exc:
             if semaphore is not None:
@@ -502,7 +523,7 @@ class Client(AsyncClosing):
         try:
             # Fields newer than this client are kept (see types._extras).
             return decode_keeping_extras(raw, cast_to) if cast_to else msgspec.json.decode(raw)
-        except (msgspec.DecodeError, UnicodeDecodeError, APIResponseValidationError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, APIResponseValidationError) as exc:
             raise APIResponseValidationError(
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc

@@ -178,7 +178,8 @@ class ResponseWrapper(Response):
 
 class StaticResponse(Response):
     """A response made up by a middleware (a cache hit, a canned reply): ``chunks`` are the body
-    (for a stream, SSE bytes), read one chunk per read. Nothing is sent."""
+    (for a stream, SSE bytes), read one chunk per read. Nothing is sent. Without a
+    ``content-type`` header it says ``text/event-stream`` (streams check it; JSON calls do not)."""
 
     __slots__ = ("_chunks",)
 
@@ -192,7 +193,8 @@ class StaticResponse(Response):
         self._chunks = [chunks] if isinstance(chunks, bytes) else list(chunks)
         self._chunks.reverse()
         self.status = status
-        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        given = {k.lower(): v for k, v in (headers or {}).items()}
+        self.headers = {"content-type": "text/event-stream", **given}
         self.request_id = self.headers.get("request-id")
 
     async def read_chunk(self) -> bytes:

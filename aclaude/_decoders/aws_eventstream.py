@@ -96,6 +96,8 @@ class _Chunk(msgspec.Struct):
     data: bytes = msgspec.field(name="bytes")
 
 
+# Every decode below also catches RecursionError: msgspec's answer to JSON nested deeper than
+# about 1,000 levels, which a few KB from a hostile peer can be.
 _decode_chunk = msgspec.json.Decoder(_Chunk).decode
 _decode_any = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
@@ -121,7 +123,7 @@ def _error_body(exception_type: str, payload: Any) -> bytes:
         if isinstance(original, str):
             try:
                 quoted = _decode_any(original)
-            except (msgspec.DecodeError, UnicodeDecodeError):
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 quoted = None
         inner = quoted.get("error") if isinstance(quoted, dict) else None
         if isinstance(inner, dict) and isinstance(inner.get("type"), str):
@@ -140,6 +142,9 @@ class AWSEventStreamDecoder:
     types are skipped. ``max_event_bytes`` caps one inner event; ``max_frame_bytes`` one frame
     (by default what such an event needs once base64-encoded, plus the headers).
     """
+
+    #: The media type of the bodies this decoder reads (a stream checks its response's).
+    CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
     __slots__ = (
         "_buffer",
@@ -253,7 +258,7 @@ class AWSEventStreamDecoder:
                 return None  # an event type this client does not know: skipped
             try:
                 data = _decode_chunk(payload).data
-            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
                 raise AWSEventStreamError(
                     f"AWS event stream: chunk payload is not JSON with a base64 'bytes' field: {exc}"
                 ) from exc
@@ -263,7 +268,7 @@ class AWSEventStreamDecoder:
         if message_type == "exception":
             try:
                 body: Any = _decode_any(payload) if payload else None
-            except (msgspec.DecodeError, UnicodeDecodeError):
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 body = {"message": payload[:1024].decode("utf-8", "replace")}
             return "error", _error_body(headers.get(":exception-type", "UnknownException"), body)
         if message_type == "error":

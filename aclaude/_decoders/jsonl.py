@@ -27,11 +27,15 @@ DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
 
 _WHITESPACE = b" \t\r\n"
 
+#: Blank lines in a row, in bytes, that end the file with an error: a results file has none, and
+#: a body of endless blank lines would otherwise keep a CPU busy without a result.
+MAX_BLANK_BYTES = 1024 * 1024
+
 
 class JSONLDecoder:
     """``feed(bytes) -> [(line_number, line)]``; ``close() -> (line_number, line) | None``."""
 
-    __slots__ = ("_line_number", "_max_line_bytes", "_pending", "_pending_size")
+    __slots__ = ("_blank", "_line_number", "_max_line_bytes", "_pending", "_pending_size")
 
     def __init__(self, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
         if max_line_bytes < 1:
@@ -40,6 +44,7 @@ class JSONLDecoder:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._line_number = 0  # lines completed so far
+        self._blank = 0  # bytes of the blank lines since the last line with a document
 
     @property
     def line_number(self) -> int:
@@ -71,7 +76,15 @@ class JSONLDecoder:
                     line = line[:-1]
                 if line and not line.isspace():
                     out.append((number, line))
+                    self._blank = 0
+                else:
+                    self._blank += len(line) + 1
             self._line_number = number
+            if self._blank > MAX_BLANK_BYTES and not out:  # (else: raised by the next feed)
+                raise JSONLDecodeError(
+                    f"more than {MAX_BLANK_BYTES} bytes of blank lines before line {number}",
+                    line_number=number,
+                )
         if tail:
             self._check_size(self._pending_size + len(tail))
             self._pending.append(tail)

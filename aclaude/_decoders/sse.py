@@ -89,6 +89,9 @@ class SSEDecoder:
     ``id`` and ``retry`` fields seen, as the spec's decoder state.
     """
 
+    #: The media type of the bodies this decoder reads (a stream checks its response's).
+    CONTENT_TYPE = "text/event-stream"
+
     __slots__ = (
         "_data",
         "_data_size",

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import msgspec
 
-from .._exceptions import NoNextPageError
+from .._exceptions import APIResponseValidationError, NoNextPageError
 
 __all__ = ["AsyncPage", "AsyncPaginator", "PageBody", "PageFetcher"]
 
@@ -75,6 +75,12 @@ class AsyncPage(Generic[_T]):
             params["after_id"] = self.last_id
         else:
             return None
+        if params == self._params:
+            # has_more with the cursor this page was fetched with: following it would fetch the
+            # same page forever (a broken or hostile server).
+            raise APIResponseValidationError(
+                f"the page cursor did not advance ({_cursor(params)}) while has_more is true"
+            )
         return params
 
     def has_next_page(self) -> bool:
@@ -91,11 +97,20 @@ class AsyncPage(Generic[_T]):
     async def iter_pages(self) -> AsyncIterator[AsyncPage[_T]]:
         """This page and every page after it."""
         page = self
+        seen = {_cursor(self._params)}  # one short string per page: a loop of pages ends too
         while True:
             yield page
-            if not page.has_next_page():
+            params = page.next_page_params()
+            if params is None:
                 return
-            page = await page.get_next_page()
+            cursor = _cursor(params)
+            if cursor in seen:
+                raise APIResponseValidationError(
+                    f"the page cursor came back to one already followed ({cursor}) while has_more "
+                    "is true"
+                )
+            seen.add(cursor)
+            page = AsyncPage(await page._fetch(params), page._fetch, params)
 
     async def _items(self) -> AsyncIterator[_T]:
         async for page in self.iter_pages():
@@ -104,6 +119,13 @@ class AsyncPage(Generic[_T]):
 
     def __aiter__(self) -> AsyncIterator[_T]:
         return self._items()
+
+
+def _cursor(params: Mapping[str, str]) -> str:
+    for name in ("page", "after_id", "before_id"):
+        if name in params:
+            return f"{name}={params[name]!r:.100}"
+    return "first page"
 
 
 class AsyncPaginator(Generic[_T]):

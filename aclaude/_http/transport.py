@@ -18,6 +18,8 @@ what error trackers and debuggers show.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import socket
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -29,6 +31,7 @@ from yarl import URL
 
 from .._exceptions import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     error_for_status,
@@ -37,7 +40,16 @@ from .._logging import redact_headers, redact_url
 from ..types._rate_limits import RateLimits
 from .read_deadlines import ReadDeadlines
 
-__all__ = ["PreparedRequest", "Response", "Timeout", "new_session", "send"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "PreparedRequest",
+    "Response",
+    "Timeout",
+    "keepalive_options",
+    "new_session",
+    "send",
+    "set_keepalive",
+]
 
 # An error body larger than this is cut (we only need its message).
 _MAX_ERROR_BODY = 1024 * 1024
@@ -70,13 +82,20 @@ class PreparedRequest(msgspec.Struct, kw_only=True):
 
 
 def new_session(
-    connector: aiohttp.BaseConnector | None, *, max_connections: int, trust_env: bool
+    connector: aiohttp.BaseConnector | None,
+    *,
+    max_connections: int,
+    trust_env: bool,
+    tcp_keepalive: bool = True,
 ) -> aiohttp.ClientSession:
     """The connection pool of a client (call it inside the running loop: aiohttp binds a
     session to one). ``connector`` is the caller's own (kept open when the session closes);
     without one, a pool of ``max_connections`` is made and owned by the session."""
     session = aiohttp.ClientSession(
-        connector=connector or aiohttp.TCPConnector(limit=max_connections, limit_per_host=0),
+        connector=connector
+        or aiohttp.TCPConnector(
+            limit=max_connections, limit_per_host=0, **keepalive_options(tcp_keepalive)
+        ),
         connector_owner=connector is None,
         # aiohttp's default 300 s total limit would cut long streams: limits come from
         # Timeout, per request.
@@ -92,6 +111,14 @@ def new_session(
         session._retry_connection = False
     return session
 
+#: The largest JSON body ``Response.read()`` takes (counted after decompression, while reading):
+#: the API's JSON answers (a model list, a batch, file metadata) are a few KB; a page of 1,000
+#: batches well under 10 MiB.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+# asyncio.timeout is 3.11+; 3.10 falls back to wait_for (one more task per request there).
+_timeout_cm: Callable[[float], Any] | None = getattr(asyncio, "timeout", None)
+
 
 class Timeout(msgspec.Struct, frozen=True, kw_only=True):
     """Time limits of one request, in seconds (``None``: no limit).
@@ -102,6 +129,12 @@ class Timeout(msgspec.Struct, frozen=True, kw_only=True):
     does not count).
     ``total``: the whole request including the full body; off by default so that a long
     stream is never cut by a blanket deadline.
+
+    Two limits follow from ``read`` even without ``total``, so that a server that keeps the
+    socket busy without answering cannot hold a call forever: the final response headers must
+    come within ``connect + read`` of sending (endless ``103 Early Hints`` count as waiting),
+    and a JSON (non-streaming) body must arrive whole within ``read`` of its first read (a body
+    trickling a byte a second is not progress: the JSON is only useful once it is complete).
     """
 
     connect: float | None = 10.0
@@ -147,6 +180,7 @@ class Response:
         "_read_timeout",
         "_resp",
         "headers",
+        "max_body_bytes",
         "request_id",
         "status",
     )
@@ -166,6 +200,8 @@ class Response:
         self.status = resp.status
         self.headers: Mapping[str, str] = resp.headers
         self.request_id: str | None = resp.headers.get("request-id")
+        #: ``read()`` refuses a body larger than this (``APIResponseValidationError``).
+        self.max_body_bytes = DEFAULT_MAX_BODY_BYTES
 
     @property
     def rate_limits(self) -> RateLimits:
@@ -210,9 +246,43 @@ class Response:
             yield chunk
 
     async def read(self) -> bytes:
-        """The whole body (for JSON responses)."""
-        chunks = [chunk async for chunk in self.iter_bytes()]
-        return b"".join(chunks)
+        """The whole body (for JSON responses), at most ``max_body_bytes`` of it (counted as it
+        arrives, after decompression: ``APIResponseValidationError`` past it), and all of it within
+        the read timeout of the first read (``APITimeoutError`` otherwise)."""
+        limit = self.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        read_timeout = self._read_timeout
+        clock = asyncio.get_running_loop().time if self._deadlines is not None else None
+        give_up = clock() + read_timeout if clock is not None else 0.0
+        slow = (
+            f"the response body did not arrive in full within {read_timeout:g} s (read timeout)"
+        )
+        try:
+            while True:
+                if clock is not None:
+                    left = give_up - clock()
+                    if left <= 0:
+                        raise APITimeoutError(slow, request_id=self.request_id)
+                    self._read_timeout = min(read_timeout, left)
+                try:
+                    chunk = await self.read_chunk()
+                except APITimeoutError as exc:
+                    if self._read_timeout < read_timeout:  # the whole-body limit, not silence
+                        raise APITimeoutError(slow, request_id=self.request_id) from exc
+                    raise
+                if not chunk:
+                    return b"".join(chunks)
+                size += len(chunk)
+                if size > limit:
+                    raise APIResponseValidationError(
+                        f"the response body is larger than the limit of {limit} bytes "
+                        "(max_body_bytes)",
+                        request_id=self.request_id,
+                    )
+                chunks.append(chunk)
+        finally:
+            self._read_timeout = read_timeout
 
     def expire(self) -> None:
         """Called by ``ReadDeadlines`` when a read waited too long: it fails at once."""
@@ -239,6 +309,7 @@ async def send(
     timeout: Timeout,
     on_release: Callable[[], None] | None = None,
     deadlines: ReadDeadlines | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
@@ -246,16 +317,25 @@ async def send(
     With ``deadlines``, the body's reads are timed there (``timeout.read``), not by aiohttp.
     """
     body = request.json
+    pending = session.request(
+        request.method,
+        request.url,
+        data=_encode(body) if body is not None else request.content,
+        headers=request.headers,
+        params=request.params,
+        timeout=timeout.to_aiohttp(),
+        allow_redirects=False,
+    )
     try:
-        resp = await session.request(
-            request.method,
-            request.url,
-            data=_encode(body) if body is not None else request.content,
-            headers=request.headers,
-            params=request.params,
-            timeout=timeout.to_aiohttp(),
-            allow_redirects=False,
-        )
+        if not timeout.read:
+            resp = await pending
+        elif _timeout_cm is not None:
+            # The final headers within connect + read: aiohttp's sock_read restarts on every
+            # packet, so endless 103 Early Hints (or headers a byte at a time) would never end.
+            async with _timeout_cm((timeout.connect or 0.0) + timeout.read):
+                resp = await pending
+        else:  # pragma: no cover - Python 3.10
+            resp = await asyncio.wait_for(pending, (timeout.connect or 0.0) + timeout.read)
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise APITimeoutError(
             f"request timed out before a response: {request.method} {redact_url(request.url)}"
@@ -264,11 +344,14 @@ async def send(
         raise APIConnectionError(f"connection error: {_describe(exc)}") from _scrubbed(exc)
     if resp.status < 300:
         if deadlines is None or not timeout.read:  # 0, like None, is no limit (as in aiohttp)
-            return Response(resp, on_release)
-        _stop_aiohttp_read_timer(resp)
-        return Response(resp, on_release, deadlines, timeout.read)
+            response = Response(resp, on_release)
+        else:
+            _stop_aiohttp_read_timer(resp)
+            response = Response(resp, on_release, deadlines, timeout.read)
+        response.max_body_bytes = max_body_bytes
+        return response
     try:
-        raise await _status_error(resp)
+        raise await _status_error(resp, timeout.read)
     finally:
         resp.close()
 
@@ -287,16 +370,37 @@ class _ReadTimedOut(Exception):
     """Set on a response's body reader by ``Response.expire``; becomes ``APITimeoutError``."""
 
 
-async def _status_error(resp: aiohttp.ClientResponse) -> APIStatusError:
+async def _read_error_body(resp: aiohttp.ClientResponse, chunks: list[bytes]) -> None:
+    """The error body to its end or the cap, whatever the packets it came in (into ``chunks``)."""
+    size = 0
+    while size < _MAX_ERROR_BODY:
+        try:
+            piece = await resp.content.read(_MAX_ERROR_BODY - size)
+        except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+            break  # what arrived is the best we have
+        if not piece:
+            break
+        chunks.append(piece)
+        size += len(piece)
+
+
+async def _status_error(resp: aiohttp.ClientResponse, read: float | None) -> APIStatusError:
     request_id = resp.headers.get("request-id")
+    chunks: list[bytes] = []
+    reading = asyncio.ensure_future(_read_error_body(resp, chunks))
     try:
-        raw = await resp.content.read(_MAX_ERROR_BODY)
-    except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
-        raw = b""
+        # Within the read timeout as a whole: a trickling error body is cut there (what came
+        # is kept), not waited on.
+        await asyncio.wait([reading], timeout=read or None)
+    finally:
+        if not reading.done():
+            reading.cancel()
+            await asyncio.wait([reading])
+    raw = b"".join(chunks)
     body: Any
     try:
         body = msgspec.json.decode(raw) if raw else None
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         body = raw.decode("utf-8", "replace")
     if 300 <= resp.status < 400:
         # Never followed (see module docstring); reported as an error with the target's host only.
@@ -353,3 +457,60 @@ def _scrubbed(exc: BaseException) -> BaseException:
             current.args = (current._url, *current.args[1:])
         current = current.__cause__ or current.__context__
     return exc
+
+
+# -- TCP keep-alive ---------------------------------------------------------------------------
+
+#: As the official SDK: the first probe after 60 s of silence, then every 60 s, 5 unanswered
+#: probes drop the connection. A NAT or load balancer that forgets idle flows (often after
+#: 350 s or less) then still sees traffic on a long stream or a long non-streaming call.
+KEEPALIVE_IDLE = 60
+KEEPALIVE_INTERVAL = 60
+KEEPALIVE_COUNT = 5
+
+
+def set_keepalive(
+    sock: socket.socket,
+    *,
+    idle: int = KEEPALIVE_IDLE,
+    interval: int = KEEPALIVE_INTERVAL,
+    count: int = KEEPALIVE_COUNT,
+) -> None:
+    """Turn TCP keep-alive on for ``sock`` (the timings where the platform has them)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    # Linux: TCP_KEEPIDLE; macOS: TCP_KEEPALIVE is the idle time. Windows has all three
+    # since 10 (1709); other platforms keep their defaults.
+    idle_option = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
+    for option, value in (
+        (idle_option, idle),
+        (getattr(socket, "TCP_KEEPINTVL", None), interval),
+        (getattr(socket, "TCP_KEEPCNT", None), count),
+    ):
+        if option is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
+            except OSError:  # an option the platform lists but refuses
+                pass
+
+
+def _keepalive_socket(addr_info: Any) -> socket.socket:
+    """aiohttp's ``socket_factory``: the socket it would make, with keep-alive on."""
+    family, type_, proto, _, _ = addr_info
+    sock = socket.socket(family=family, type=type_, proto=proto)
+    try:
+        set_keepalive(sock)
+    except OSError:
+        pass  # keep-alive is a safety net, never a reason to fail a connection
+    return sock
+
+
+def keepalive_options(enabled: bool) -> dict[str, Any]:
+    """Keyword arguments for ``aiohttp.TCPConnector`` that turn keep-alive on for every
+    connection it opens (none when ``enabled`` is false, or with an aiohttp before 3.12,
+    which has no ``socket_factory``)."""
+    if enabled and _HAS_SOCKET_FACTORY:
+        return {"socket_factory": _keepalive_socket}
+    return {}
+
+
+_HAS_SOCKET_FACTORY = "socket_factory" in inspect.signature(aiohttp.TCPConnector).parameters

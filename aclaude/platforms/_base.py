@@ -52,6 +52,8 @@ class ClientOptions(TypedDict, total=False):
     connector: aiohttp.BaseConnector | None
     trust_env: bool
     max_event_bytes: int
+    max_body_bytes: int
+    tcp_keepalive: bool
     log_level: str | None
     logger: logging.Logger | None
     middleware: Sequence[MiddlewareInput] | None

@@ -453,11 +453,7 @@ async def _serve_socket(request: web.Request, principal: Hashable) -> web.WebSoc
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 continue
-            try:
-                message = msgspec.json.decode(msg.data)
-            except msgspec.DecodeError:
-                message = None
-            await sock.handle(message)
+            await sock.handle(_decode_frame(msg.data))
     finally:
         state.sockets.discard(ws)
         stats.connections -= 1
@@ -485,6 +481,15 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _decode_frame(data: str) -> Any:
+    """A browser's frame decoded, or None when it is not JSON (or nested too deep for the
+    decoder: a RecursionError is the browser's fault, not the handler's)."""
+    try:
+        return msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
 
 
 def _principal_key(principal: Hashable) -> str:

@@ -239,7 +239,7 @@ def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
     """Decode a JSON body into ``cast_to``; a body of the wrong shape is a typed error."""
     try:
         return decode_keeping_extras(raw, cast_to)  # fields newer than this client are kept
-    except (msgspec.DecodeError, UnicodeDecodeError, APIResponseValidationError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, APIResponseValidationError) as exc:
         raise APIResponseValidationError(
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc

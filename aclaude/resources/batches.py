@@ -173,7 +173,7 @@ class Batches(BetaAwareResource):
         batch_id = path_id("message_batch_id", message_batch_id)
         headers = self._headers(options.get("extra_headers"), betas, workspace_id)
 
-        async def opener() -> Response:
+        async def opener(*, retry_count: int = 0) -> Response:
             batch = await self.retrieve(
                 message_batch_id,
                 betas=betas,

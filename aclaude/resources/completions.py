@@ -91,7 +91,7 @@ class Completions:
         max_retries = options.get("max_retries")
         client = self._client
 
-        async def opener(retry_count: int) -> Response:
+        async def opener(*, retry_count: int) -> Response:
             return await client.open_response(
                 "POST",
                 _PATH,

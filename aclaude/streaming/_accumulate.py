@@ -305,7 +305,7 @@ def _block_stop(state: AccumulatorState, index: int, *, cut: bool = False) -> No
             return
         try:
             block.input = msgspec.json.decode(raw)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:  # the model's output: anything
             raise APIResponseValidationError(
                 f"tool input of block {index} ({block.name}) is not valid JSON: {exc}"
             ) from exc

@@ -12,13 +12,13 @@ the connection at once rather than returning it to the pool with unread data.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
-from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES, JSONLDecodeError, JSONLDecoder
-from .._exceptions import APIError, StreamAlreadyConsumedError
+from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES, JSONLDecoder
 from .._http.transport import Response
 from ..types._batches import MessageBatchIndividualResponse, decode_result_line
-from ._lazy_stream import LazyStream
+from ._lazy_stream import LazyStream, Opener
+from ._rules import Reading
 
 __all__ = ["BatchResults"]
 
@@ -32,60 +32,35 @@ class BatchResults(LazyStream[MessageBatchIndividualResponse]):
     ``NotFoundError`` before iterating. Use ``async with`` or ``close()`` when stopping early.
     """
 
-    __slots__ = ("_max_line_bytes", "_opener", "_response", "results_read")
+    __slots__ = ("_max_line_bytes", "results_read")
 
-    def __init__(
-        self,
-        opener: Callable[[], Awaitable[Response]],
-        *,
-        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-    ) -> None:
-        self._opener: Callable[[], Awaitable[Response]] | None = opener
-        self._response: Response | None = None
-        super().__init__()
+    def __init__(self, opener: Opener, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
+        super().__init__(opener)
         self._max_line_bytes = max_line_bytes
         #: Results handed out so far.
         self.results_read = 0
 
     async def _open(self) -> Response:
-        if self._response is not None:
-            return self._response
-        opener, self._opener = self._opener, None
-        if opener is None:
-            raise StreamAlreadyConsumedError("these batch results were closed before they were opened")
-        self._response = await opener()
+        if self._response is None:
+            # The opener retries by itself (it first looks the batch up).
+            self._response = await self._take_opener()(retry_count=0)
         return self._response
-
-    @property
-    def response(self) -> Response | None:
-        """The HTTP response of the results file, once opened."""
-        return self._response
-
-    @property
-    def request_id(self) -> str | None:
-        return self._response.request_id if self._response is not None else None
-
-    async def close(self) -> None:
-        """Stop reading and drop the connection (no-op once the file has been read)."""
-        self._opener = None
-        iterator, self._iterator = self._iterator, None
-        if iterator is not None:
-            await iterator.aclose()  # type: ignore[attr-defined]
-        elif self._response is not None:
-            self._response.close()
 
     async def _iterate(self) -> AsyncIterator[MessageBatchIndividualResponse]:
         response = await self._open()
         decoder = JSONLDecoder(max_line_bytes=self._max_line_bytes)
         decode = decode_result_line
-        chunks = response.iter_bytes()
+        read_chunk = response.read_chunk
         read_to_end = False
+        # A results file has no end marker: a body that ends is whole (done), a drop is not.
+        reading = Reading(response.request_id, what="results", end="the end of the file")
         try:
-            try:
-                async for chunk in chunks:
+            with reading:
+                while chunk := await read_chunk():
                     for number, line in decoder.feed(chunk):
                         result = decode(line, number)
                         self.results_read += 1
+                        reading.count += 1
                         yield result
                 read_to_end = True
                 last = decoder.close()
@@ -93,15 +68,7 @@ class BatchResults(LazyStream[MessageBatchIndividualResponse]):
                     result = decode(last[1], last[0])
                     self.results_read += 1
                     yield result
-            except JSONLDecodeError as exc:
-                exc.request_id = response.request_id
-                exc.events_received = self.results_read
-                raise
-            except APIError as exc:  # connection lost mid-file: say how far it got
-                exc.events_received = self.results_read
-                raise
         finally:
-            await chunks.aclose()  # type: ignore[attr-defined]
             if read_to_end:
                 response.release()
             else:

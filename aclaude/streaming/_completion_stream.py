@@ -12,26 +12,19 @@ reads ahead to the first piece of text, so an early ``overloaded_error`` is retr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import msgspec
 
-from .._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
-from .._exceptions import (
-    APIConnectionError,
-    APIResponseValidationError,
-    IncompleteStreamError,
-    StreamAlreadyConsumedError,
-    error_for_stream_event,
-)
+from .._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
+from .._exceptions import APIResponseValidationError, IncompleteStreamError, error_for_stream_event
 from .._http.retry import with_retries
 from .._http.transport import Response
 from ..types._completions import Completion
-from ._lazy_stream import LazyStream
+from ._lazy_stream import LazyStream, Opener
+from ._rules import Reading, check_content_type
 
 __all__ = ["CompletionStream"]
-
-Opener = Callable[[int], Awaitable[Response]]
 
 _completion_decoder = msgspec.json.Decoder(Completion)
 
@@ -42,6 +35,8 @@ class _Typed(msgspec.Struct):
 
 _type_decoder = msgspec.json.Decoder(_Typed)
 
+_UNDECODABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
 
 def _decode(data: bytes, request_id: str | None, received: int) -> Completion | None:
     """A completion piece, None for a ping or an unknown event; raises for ``error``."""
@@ -49,7 +44,9 @@ def _decode(data: bytes, request_id: str | None, received: int) -> Completion | 
         kind = _type_decoder.decode(data).type
         if kind == "completion":
             return _completion_decoder.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        if kind == "error":
+            body = msgspec.json.decode(data)
+    except _UNDECODABLE as exc:
         preview = data[:200].decode("utf-8", "replace")
         raise APIResponseValidationError(
             f"completion stream event is not valid: {exc}; data: {preview}",
@@ -57,10 +54,12 @@ def _decode(data: bytes, request_id: str | None, received: int) -> Completion | 
             events_received=received,
         ) from exc
     if kind == "error":
-        raise error_for_stream_event(
-            msgspec.json.decode(data), request_id=request_id, events_received=received
-        )
+        raise error_for_stream_event(body, request_id=request_id, events_received=received)
     return None
+
+
+def _reading(request_id: str | None) -> Reading:
+    return Reading(request_id, what="completion events", end="a stop_reason")
 
 
 class CompletionStream(LazyStream[Completion]):
@@ -70,32 +69,21 @@ class CompletionStream(LazyStream[Completion]):
     before iterating. ``async with`` or ``close()`` releases the connection on an early stop.
     """
 
-    __slots__ = (
-        "_decoder",
-        "_max_event_bytes",
-        "_max_retries",
-        "_opener",
-        "_pending",
-        "_response",
-    )
+    __slots__ = ("_decoder", "_max_event_bytes", "_max_retries", "_pending")
 
     def __init__(
         self, opener: Opener, *, max_retries: int = 0, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     ) -> None:
-        self._opener: Opener | None = opener
+        super().__init__(opener)
         self._max_retries = max_retries
         self._max_event_bytes = max_event_bytes
         self._decoder = SSEDecoder(max_event_bytes=max_event_bytes)
-        self._response: Response | None = None
         self._pending: list[Completion] = []
-        super().__init__()
 
     async def _open(self) -> Response:
         if self._response is not None:
             return self._response
-        opener, self._opener = self._opener, None
-        if opener is None:
-            raise StreamAlreadyConsumedError("this stream was closed before it was opened")
+        opener = self._take_opener()
 
         async def attempt(retry_count: int) -> None:
             await self._attempt(opener, retry_count)
@@ -106,49 +94,31 @@ class CompletionStream(LazyStream[Completion]):
 
     async def _attempt(self, opener: Opener, retry_count: int) -> None:
         """Send the request and read ahead to the first piece of text (or the end)."""
-        response = await opener(retry_count)
+        response = await opener(retry_count=retry_count)
         decoder = SSEDecoder(max_event_bytes=self._max_event_bytes)
         read_chunk = response.read_chunk
         pending: list[Completion] = []
         try:
-            while chunk := await read_chunk():
-                for _name, data in decoder.feed(chunk):
-                    piece = _decode(data, response.request_id, len(pending))
-                    if piece is not None:
-                        pending.append(piece)
-                if pending:
-                    break
-            else:
-                # The body ended before any text: retried like a drop.
-                raise IncompleteStreamError(
-                    "completion stream ended before any completion event",
-                    clean_eof=True,
-                    request_id=response.request_id,
-                )
-        except SSEError as exc:
-            response.close()
-            raise APIResponseValidationError(str(exc), request_id=response.request_id) from exc
+            check_content_type(response, decoder)
+            with _reading(response.request_id):
+                while chunk := await read_chunk():
+                    for _name, data in decoder.feed(chunk):
+                        piece = _decode(data, response.request_id, len(pending))
+                        if piece is not None:
+                            pending.append(piece)
+                    if pending:
+                        break
+                else:
+                    # The body ended before any text: retried like a drop.
+                    raise IncompleteStreamError(
+                        "completion stream ended before any completion event",
+                        clean_eof=True,
+                        request_id=response.request_id,
+                    )
         except BaseException:
             response.close()
             raise
         self._response, self._decoder, self._pending = response, decoder, pending
-
-    @property
-    def response(self) -> Response | None:
-        return self._response
-
-    @property
-    def request_id(self) -> str | None:
-        return self._response.request_id if self._response is not None else None
-
-    async def close(self) -> None:
-        """Stop the stream and drop its connection (no-op once it has ended)."""
-        self._opener = None
-        iterator, self._iterator = self._iterator, None
-        if iterator is not None:
-            await iterator.aclose()  # type: ignore[attr-defined]
-        if self._response is not None:
-            self._response.close()
 
     async def _iterate(self) -> AsyncIterator[Completion]:
         response = await self._open()
@@ -157,13 +127,15 @@ class CompletionStream(LazyStream[Completion]):
         count = 0
         done = False
         read_to_end = False
+        reading = _reading(response.request_id)
         try:
-            try:
+            with reading:
                 pending, self._pending = self._pending, []
                 for first in pending:
                     count += 1
                     done = first.stop_reason is not None
                     yield first
+                reading.count, reading.done = count, done
                 while chunk := await read_chunk():
                     for _name, data in feed(chunk):
                         piece = _decode(data, response.request_id, count)
@@ -171,29 +143,10 @@ class CompletionStream(LazyStream[Completion]):
                             count += 1
                             done = piece.stop_reason is not None
                             yield piece
+                    reading.count, reading.done = count, done
                 read_to_end = True
                 self._decoder.close()
-            except SSEError as exc:
-                raise APIResponseValidationError(
-                    str(exc), request_id=response.request_id, events_received=count
-                ) from exc
-            except APIConnectionError as exc:
-                if done:
-                    return  # the completion is whole; a drop after its stop_reason loses nothing
-                raise IncompleteStreamError(
-                    f"connection dropped after {count} completion events, before a stop_reason: "
-                    f"{exc.message}",
-                    clean_eof=False,
-                    request_id=response.request_id,
-                    events_received=count,
-                ) from exc
-            if not done:
-                raise IncompleteStreamError(
-                    f"completion stream ended after {count} events without a stop_reason",
-                    clean_eof=True,
-                    request_id=response.request_id,
-                    events_received=count,
-                )
+                reading.finish()
         finally:
             if read_to_end:
                 response.release()

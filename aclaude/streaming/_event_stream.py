@@ -1,7 +1,9 @@
 """``EventStream``: bytes off the wire -> SSE decoder -> typed events, with retries and strict ends.
 
 This is the one I/O loop of the streaming path (``messages.create(stream=True)`` returns it;
-``MessageStream`` and the non-streaming ``create()`` consume it).
+``MessageStream`` and the non-streaming ``create()`` consume it). The rules it follows (what is
+content, what may be held back and how much, when a stream is done, how read errors map to
+aclaude's) live in ``_rules`` (sans-IO); this module only drives them.
 
 Retries happen only while nothing has been handed to the caller. Opening a stream therefore
 reads ahead until the first content event (``message_start`` and pings are held back, which
@@ -19,7 +21,10 @@ How a stream may end:
   ``events_received``. Never a partial message passed off as complete.
 * ``event: error``: the typed ``APIStatusError`` subclass for its error type.
 * no event but pings for longer than the read timeout: ``APITimeoutError`` (a silent socket is
-  caught by the same limit at the socket level).
+  caught by the same limit at the socket level). Before content, a ``message_start`` is no
+  progress either, and what is held back is bounded (``_rules.ReadAhead``).
+* a 200 answer that is not ``text/event-stream`` (the decoder's ``CONTENT_TYPE``):
+  ``APIResponseValidationError`` naming it, not retried.
 * any exit before the end (break + ``close()``, a callback raising, task cancelled): the
   connection is closed at once, not returned to the pool with unread data in it.
 """
@@ -28,17 +33,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Coroutine, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Generator
 from typing import Any, Protocol
 
 import msgspec
 
-from .._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEError
+from .._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from .._exceptions import (
-    APIConnectionError,
     APIError,
     APIResponseValidationError,
-    APITimeoutError,
     IncompleteStreamError,
     StreamAlreadyConsumedError,
     error_for_stream_event,
@@ -57,14 +60,18 @@ from ..types._events import (
 from ..types._extras import known_type
 from ..types._message import Message
 from ._accumulate import AccumulatorState, accumulate, materialize
-from ._lazy_stream import LazyStream
+from ._lazy_stream import LazyStream, Opener
+from ._rules import (
+    CONTENT,
+    ERROR,
+    ReadAhead,
+    Reading,
+    check_content_type,
+    held_bytes_limit,
+    pings_only,
+)
 
 __all__ = ["DecoderFactory", "EventStream", "Opener", "StreamDecoder"]
-
-class Opener(Protocol):
-    """Sends the request: ``await opener(retry_count=n)`` (0 for the first attempt)."""
-
-    def __call__(self, *, retry_count: int) -> Awaitable[Response]: ...
 
 
 class StreamDecoder(Protocol):
@@ -82,9 +89,6 @@ class DecoderFactory(Protocol):
 
     def __call__(self, *, max_event_bytes: int) -> StreamDecoder: ...
 
-# Not content: held back while reading ahead, and dropped if the attempt is retried.
-_HELD_BACK = frozenset({"message_start", "ping"})
-
 
 class _TypeOnly(msgspec.Struct):
     type: str = ""
@@ -98,28 +102,9 @@ def _peek_type(data: bytes) -> str:
     that is not even that much JSON raises the typed error ``decode_event`` gives it."""
     try:
         return _type_decoder.decode(data).type
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         decode_event(data)  # raises APIResponseValidationError
         raise  # pragma: no cover - decode_event accepted what the type decoder did not
-
-
-class _Opened:
-    """A response whose first events have been read ahead."""
-
-    __slots__ = ("decoder", "pending_data", "response")
-
-    def __init__(
-        self,
-        response: Response,
-        decoder: StreamDecoder,
-        pending_data: list[bytes],
-    ) -> None:
-        self.response = response
-        self.decoder: StreamDecoder = decoder
-        # The data of the read-ahead events (a handful per request). Kept as bytes and decoded
-        # again when handed out: the bytes are smaller than the decoded structs, and a stream
-        # held open (thousands at a time) should cost as little as possible.
-        self.pending_data = pending_data
 
 
 class EventStream(LazyStream[RawMessageStreamEvent]):
@@ -131,12 +116,12 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
     """
 
     __slots__ = (
+        "_decoder",
         "_decoder_factory",
         "_idle_timeout",
         "_max_event_bytes",
         "_max_retries",
-        "_opened",
-        "_opener",
+        "_pending",
         "events_received",
     )
 
@@ -149,9 +134,12 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         decoder_factory: DecoderFactory = SSEDecoder,
     ) -> None:
-        self._opener: Opener | None = opener
-        self._opened: _Opened | None = None
-        super().__init__()
+        super().__init__(opener)
+        self._decoder: StreamDecoder | None = None
+        # The data of the read-ahead events (a handful per request). Kept as bytes and decoded
+        # again when handed out: the bytes are smaller than the decoded structs, and a stream
+        # held open (thousands at a time) should cost as little as possible.
+        self._pending: list[bytes] = []
         self._max_retries = max_retries
         self._idle_timeout = idle_timeout
         self._max_event_bytes = max_event_bytes
@@ -166,12 +154,9 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
     def _open(self) -> Coroutine[Any, Any, EventStream]:
         """Send the request (once) and read ahead; the stream itself when done. Returns the
         attempt's own coroutine (no wrapper frame: thousands of streams may be waiting)."""
-        if self._opened is not None:
+        if self._response is not None:
             return _ready(self)
-        opener, self._opener = self._opener, None
-        if opener is None:
-            raise StreamAlreadyConsumedError("this stream was closed before it was opened")
-        return self._attempt(opener, 0)
+        return self._attempt(self._take_opener(), 0)
 
     def __await__(self) -> Generator[Any, None, EventStream]:
         return self._open().__await__()
@@ -184,75 +169,20 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         try:
             response = await opener(retry_count=retry_count)
             decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
-            read_chunk = response.read_chunk
-            kinds: list[str] = []  # the read-ahead events' types ...
-            pending_data: list[bytes] = []  # ... and their data, decoded in full when handed out
-            idle = self._idle_timeout
-            clock = asyncio.get_running_loop().time
-            last_progress = clock()
+            pending: list[bytes] = []  # the read-ahead events' data, decoded when handed out
             try:
-                while chunk := await read_chunk():
-                    arrived = clock()
-                    before = len(kinds)
-                    events = decoder.feed(chunk)
-                    for i, (_name, data) in enumerate(events):
-                        kind = _peek_type(data)
-                        if kind == "error":
-                            # Nothing has been handed to the caller yet (even if content arrived in
-                            # this same read): retryable, like the matching HTTP status. If no retry
-                            # is left, the error carries what did arrive.
-                            raise _error_before_content(data, pending_data, response.request_id)
-                        kinds.append(kind)
-                        pending_data.append(data)
-                        if kind not in _HELD_BACK:
-                            # Content. The rest of this read (a short reply often arrives whole
-                            # in one) is kept as it is, in one step: only an error event in it
-                            # still matters, and a substring test finds the candidates.
-                            rest = [later for _name, later in events[i + 1 :]]
-                            for suspect in [later for later in rest if b"error" in later]:
-                                if _peek_type(suspect) == "error":
-                                    seen = pending_data + rest[: rest.index(suspect)]
-                                    raise _error_before_content(suspect, seen, response.request_id)
-                            pending_data += rest
-                            self._opened = _Opened(response, decoder, pending_data)
-                            return self
-                    if idle is not None:
-                        # message_start then only pings: the same idle limit as later on.
-                        if any(kind != "ping" for kind in kinds[before:]):
-                            last_progress = arrived
-                        elif arrived - last_progress > idle:
-                            raise _pings_only(idle, response.request_id, len(kinds))
-                # The whole body arrived while reading ahead (a short stream).
-                leftover = decoder.close()
-                if "message_stop" not in kinds:
-                    exc = _incomplete(len(kinds), leftover, response.request_id)
-                    exc.partial_message = _partial(pending_data)
-                    raise exc
-                self._opened = _Opened(response, decoder, pending_data)
-                return self
-            except SSEError as exc:
+                check_content_type(response, decoder)
+                await self._ahead(response, decoder, pending)
+            except IncompleteStreamError as exc:
                 response.close()
-                raise APIResponseValidationError(
-                    str(exc), request_id=response.request_id, events_received=len(kinds)
-                ) from exc
-            except APIConnectionError as exc:
-                response.close()
-                if type(exc) is APIConnectionError and kinds:
-                    dropped = _dropped(len(kinds), exc, response.request_id)
-                    dropped.partial_message = _partial(pending_data)
-                    raise dropped from exc
-                exc.events_received = len(kinds)
-                raise
-            except APIError as exc:  # undecodable data, a timeout of ours ...
-                response.close()
-                if not exc.events_received:
-                    exc.events_received = len(kinds)
-                if exc.request_id is None:
-                    exc.request_id = response.request_id
+                if exc.partial_message is None:
+                    exc.partial_message = _partial(pending)
                 raise
             except BaseException:
                 response.close()
                 raise
+            self._response, self._decoder, self._pending = response, decoder, pending
+            return self
         except BaseException as exc:
             if retry_count or self._max_retries <= 0 or not is_retryable(exc):
                 raise
@@ -263,15 +193,42 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
 
         return await retry_after_failure(attempt, failure, self._max_retries)
 
-    @property
-    def response(self) -> Response | None:
-        """The HTTP response (status, headers, rate limits), once it arrived."""
-        return self._opened.response if self._opened is not None else None
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``request-id`` response header (None before the response arrived)."""
-        return self._opened.response.request_id if self._opened is not None else None
+    async def _ahead(self, response: Response, decoder: StreamDecoder, pending: list[bytes]) -> None:
+        """Read until the first content event, or to the end of the body (a short stream)."""
+        read_chunk = response.read_chunk
+        clock = asyncio.get_running_loop().time
+        window = ReadAhead(
+            started=clock(),
+            idle=self._idle_timeout,
+            max_bytes=held_bytes_limit(self._max_event_bytes),
+        )
+        with Reading(response.request_id) as reading:
+            while chunk := await read_chunk():
+                arrived = clock()
+                events = decoder.feed(chunk)
+                for i, (_name, data) in enumerate(events):
+                    verdict = window.hold(_peek_type(data), len(data))
+                    if verdict == ERROR:
+                        # Nothing has been handed to the caller yet (even if content arrived in
+                        # this same read): retryable, like the matching HTTP status. If no retry
+                        # is left, the error carries what did arrive.
+                        raise _error_before_content(data, pending, response.request_id)
+                    pending.append(data)
+                    if verdict == CONTENT:
+                        # The rest of this read (a short reply often arrives whole in one) is
+                        # kept as it is, in one step: only an error event in it still matters,
+                        # and a substring test finds the candidates.
+                        rest = [later for _name, later in events[i + 1 :]]
+                        for suspect in [later for later in rest if b"error" in later]:
+                            if _peek_type(suspect) == "error":
+                                seen = pending + rest[: rest.index(suspect)]
+                                raise _error_before_content(suspect, seen, response.request_id)
+                        pending += rest
+                        return
+                reading.count = window.count
+                window.check_idle(arrived)
+            # The body ended before any content (message_stop is content: it returned above).
+            reading.finish(leftover=decoder.close())
 
     # -- iteration -------------------------------------------------------------------------
 
@@ -284,6 +241,9 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         errors, strict ends, the idle timeout). Use it instead of iterating the stream, and
         before iterating the stream any other way (opening it first, with ``await`` or
         ``async with``, is fine). Close the stream (``async with``) when you stop early.
+
+        ``data`` is always valid UTF-8 (checked here: the typed decoding skips the bytes of
+        fields it does not know), so it can be forwarded as a text frame.
         """
         if self._iterator is not None:
             raise StreamAlreadyConsumedError("raw_events() must be called before the stream is iterated")
@@ -291,34 +251,27 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
 
     async def _iterate_raw(self) -> AsyncGenerator[tuple[RawMessageStreamEvent, bytes], None]:
         await self._open()
-        opened = self._opened
-        assert opened is not None
+        assert self._decoder is not None
         if self._iterator is not None:
             raise StreamAlreadyConsumedError("raw_events() must be called before the stream is iterated")
         # _iterate yields exactly one event per decoded (name, data) pair, in decoder order
         # (an error event raises instead), so a FIFO of their data pairs up with the events.
         # It holds at most one chunk's worth of data ahead of the consumer.
-        tap = collections.deque(opened.pending_data)
-        opened.decoder = _DataTap(opened.decoder, tap)
+        tap = collections.deque(self._pending)
+        self._decoder = _DataTap(self._decoder, tap)
         pop = tap.popleft
         async for event in self:
-            yield event, pop()
-
-    async def close(self) -> None:
-        """Stop the stream and drop its connection (no-op once it has ended)."""
-        self._opener = None
-        iterator, self._iterator = self._iterator, None
-        if iterator is not None:
-            await iterator.aclose()  # type: ignore[attr-defined]
-        if self._opened is not None:
-            self._opened.response.close()
+            data = pop()
+            if not data.isascii():
+                _check_utf8(data, self)
+            yield event, data
 
     async def _iterate(self) -> AsyncIterator[RawMessageStreamEvent]:
         await self._open()
-        opened = self._opened
-        assert opened is not None
-        response = opened.response
-        feed = opened.decoder.feed
+        response = self._response
+        decoder = self._decoder
+        assert response is not None and decoder is not None
+        feed = decoder.feed
         fast_decode = event_decoder.decode  # known types in one C call; no Python frame
         count = 0
         pings = 0
@@ -328,20 +281,23 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         clock = asyncio.get_running_loop().time
         last_progress = clock()
         progress_mark = 0
+        reading = Reading(response.request_id)
         try:
-            try:
-                pending, opened.pending_data = opened.pending_data, []
+            with reading:
+                pending, self._pending = self._pending, []
                 pending.reverse()  # popped from the end: data handed out is let go at once
                 held: list[RawMessageStreamEvent] = []
                 while pending:
+                    reading.count = count  # a handful of events: kept exact for the errors
                     held.append(decode_event(pending.pop()))
                     count += 1
                     if known_type(type(held[0])) is RawMessageStopEvent:
-                        done = True
+                        done = reading.done = True
                     # Handed over without a local name: a stream held open after its first
                     # event (thousands at a time) does not keep that event alive itself.
                     yield held.pop()
                 del pending, held
+                reading.count = count
                 event: RawMessageStreamEvent
                 read_chunk = response.read_chunk
                 while chunk := await read_chunk():
@@ -351,7 +307,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                     for _name, data in feed(chunk):
                         try:
                             event = fast_decode(data)
-                        except (msgspec.DecodeError, UnicodeDecodeError):
+                        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                            reading.count = count  # for the typed error decode_event may raise
                             event = decode_event(data)  # unknown types, or the typed error
                         count += 1
                         etype = type(event)
@@ -368,34 +325,19 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                                 events_received=count,
                             )
                         yield event
+                    reading.count = count
+                    reading.done = done
                     if idle is not None:
                         # Pings (and comments) keep the socket busy but are not progress.
                         if count - pings != progress_mark:
                             progress_mark = count - pings
                             last_progress = arrived
                         elif arrived - last_progress > idle:
-                            raise _pings_only(idle, response.request_id, count)
+                            raise pings_only(idle, response.request_id, count)
                 read_to_end = True
-                leftover = opened.decoder.close()
-            except SSEError as exc:
-                raise APIResponseValidationError(
-                    str(exc), request_id=response.request_id, events_received=count
-                ) from exc
-            except APIConnectionError as exc:  # from the transport: dropped, reset, idle timeout
-                if done:  # the message is complete; a drop after message_stop loses nothing
-                    return
-                if type(exc) is APIConnectionError:
-                    raise _dropped(count, exc, response.request_id) from exc
-                exc.events_received = count
-                raise
-            except APIError as exc:
-                if not exc.events_received:
-                    exc.events_received = count
-                if exc.request_id is None:
-                    exc.request_id = response.request_id
-                raise
-            if not done:
-                raise _incomplete(count, leftover, response.request_id)
+                reading.count = count
+                reading.done = done
+                reading.finish(leftover=decoder.close())
         finally:
             self.events_received = count
             if read_to_end:
@@ -449,28 +391,12 @@ def _error_before_content(data: bytes, seen: list[bytes], request_id: str | None
     )
 
 
-def _pings_only(idle: float, request_id: str | None, count: int) -> APITimeoutError:
-    # The socket is busy (pings, comments), the stream makes no progress: the read timeout's
-    # limit, applied to events.
-    return APITimeoutError(
-        f"no stream event but pings for {idle:g} s", request_id=request_id, events_received=count
-    )
-
-
-def _incomplete(count: int, leftover: bool, request_id: str | None) -> IncompleteStreamError:
-    detail = " (an unfinished event was discarded)" if leftover else ""
-    return IncompleteStreamError(
-        f"stream ended after {count} events without message_stop{detail}",
-        clean_eof=True,
-        request_id=request_id,
-        events_received=count,
-    )
-
-
-def _dropped(count: int, exc: APIConnectionError, request_id: str | None) -> IncompleteStreamError:
-    return IncompleteStreamError(
-        f"connection dropped after {count} events, before message_stop: {exc.message}",
-        clean_eof=False,
-        request_id=request_id,
-        events_received=count,
-    )
+def _check_utf8(data: bytes, stream: EventStream) -> None:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise APIResponseValidationError(
+            f"stream event data is not valid UTF-8: {exc}",
+            request_id=stream.request_id,
+            events_received=stream.events_received,
+        ) from exc

@@ -129,7 +129,7 @@ def parse_message(message: Message, fmt: OutputFormat[_T] | None) -> ParsedMessa
         )
     try:
         value = fmt.decode(text)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         why = (
             " (the reply was cut by max_tokens; raise max_tokens)"
             if message.stop_reason == "max_tokens"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,12 +67,14 @@ async def _stall(resp: web.StreamResponse, stall: Stall) -> None:
 
 
 async def _write_pieces(resp: web.StreamResponse, pieces: Sequence[bytes], plan: StreamPlan) -> None:
-    chunks: Sequence[bytes | memoryview] = pieces
+    chunks: Iterable[bytes | memoryview] = pieces
     if plan.chunk_size is not None:
-        # Slices of one memoryview: no copy of a multi-megabyte body per piece.
+        # Slices of one memoryview: no copy of a multi-megabyte body per piece; made one at a
+        # time as they are written (a list of them would be one view object per byte at a
+        # chunk size of 1).
         body = memoryview(b"".join(pieces))
         size = plan.chunk_size
-        chunks = [body[i : i + size] for i in range(0, len(body), size)]
+        chunks = (body[i : i + size] for i in range(0, len(body), size))
     write = resp.write
     if plan.delay_between > 0:
         for i, chunk in enumerate(chunks):

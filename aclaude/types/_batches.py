@@ -140,13 +140,18 @@ def decode_result_line(line: bytes, line_number: int) -> MessageBatchIndividualR
         return _decoder.decode(line)
     except msgspec.ValidationError:
         return _decode_slow(line, line_number)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: nested deeper than msgspec's limit (a few KB of brackets).
         raise _bad_line(line_number, f"is not valid JSON: {exc}", line) from exc
 
 
 def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualResponse:
-    # A new result, block or citation type, or a new field anywhere: kept (see ``_extras``).
-    obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
+    try:
+        obj = msgspec.json.decode(line)  # valid JSON: the fast path only failed validation
+    except (msgspec.DecodeError, RecursionError) as exc:
+        # The typed decoder stops at the first field of the wrong type: what follows (trailing
+        # bytes, nesting deeper than msgspec's limit) is only seen here.
+        raise _bad_line(line_number, f"is not valid JSON: {exc}", line) from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("custom_id"), str):
         raise _bad_line(line_number, "has no string 'custom_id'", line)
     result = obj.get("result")
@@ -154,7 +159,7 @@ def _decode_slow(line: bytes, line_number: int) -> MessageBatchIndividualRespons
         raise _bad_line(line_number, "has no 'result' object with a string 'type'", line)
     try:
         typed: MessageBatchIndividualResponse = convert_keeping_extras(obj, MessageBatchIndividualResponse)
-    except APIResponseValidationError as exc:
+    except (APIResponseValidationError, RecursionError) as exc:
         raise _bad_line(line_number, f"has an invalid result: {exc}", line) from exc
     return typed
 

@@ -218,10 +218,15 @@ def decode_event(data: bytes) -> RawMessageStreamEvent:
         return event_decoder.decode(data)
     except msgspec.ValidationError:
         return _decode_slow(data)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except _UNDECODABLE as exc:
         raise APIResponseValidationError(
             f"stream event is not valid JSON: {exc}; data: {_preview(data)}"
         ) from exc
+
+
+# What msgspec raises for bytes that are not the JSON we can take: malformed, not UTF-8, or
+# nested deeper than its recursion limit (about 1,000 levels: 2 KB from a hostile server).
+_UNDECODABLE = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 # -- slow path: forward compatibility --------------------------------------------------------
@@ -279,7 +284,7 @@ def _decode_slow(data: bytes) -> RawMessageStreamEvent:
 def _rebuild(data: bytes) -> RawMessageStreamEvent:
     try:
         obj = msgspec.json.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except _UNDECODABLE as exc:
         raise APIResponseValidationError(
             f"stream event is not valid JSON: {exc}; data: {_preview(data)}"
         ) from exc

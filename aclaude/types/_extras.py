@@ -20,6 +20,7 @@ back with ``known_type`` first, or use ``isinstance``.
 
 from __future__ import annotations
 
+import re
 import types
 from typing import Any, TypeVar, Union, cast, get_args, get_origin
 
@@ -50,6 +51,8 @@ _CACHE_MAX = 512
 #: a member of a tagged union -> the Unknown* class its union falls back to for a new tag
 _unknown_for: dict[type[Any], type[Any]] = {}
 # Attribute names a generated field must never take (besides the class's own attributes).
+#: What msgspec cannot write back as a renamed field name.
+_UNENCODABLE = re.compile(r'[\\"\x00-\x1f]')
 _RESERVED = frozenset({"type", "to_param", "request_id", "extra_fields"})
 
 
@@ -100,18 +103,28 @@ def subclass_with_fields(base: type[_S], keys: tuple[str, ...], *, optional: boo
     cls = _cache.get(cache_key)
     if cls is not None:
         return cast("type[_S]", cls)
-    taken = {f.name for f in msgspec.structs.fields(base)}
+    def usable(key: str) -> bool:
+        # Never shadow a declared field, a method or property, or the struct's machinery.
+        if not key.isidentifier() or key.startswith("_"):
+            return False
+        return key not in _RESERVED and not hasattr(base, key)
+
+    # Keys usable as attribute names keep them; a generated name ("a-b" -> field_0) never takes
+    # a name that another key of the same object has (one of the two would be lost).
+    taken = {f.name for f in msgspec.structs.fields(base)} | {key for key in keys if usable(key)}
     fields: list[Any] = []
     rename: dict[str, str] = {}
     added: list[tuple[str, str]] = []
     for i, key in enumerate(keys):
         name = key
-        # Never shadow a declared field, a method or property, or the struct's machinery.
-        if not key.isidentifier() or key.startswith("_") or key in _RESERVED or hasattr(base, key):
+        if not usable(key):
+            if _UNENCODABLE.search(key):
+                # msgspec cannot write such a key back (quotes, backslashes, control characters).
+                raise APIResponseValidationError(f"a field name aclaude cannot keep: {key!r}")
             name = f"field_{i}"
-        while name in taken:
-            name = "_" + name if not name.startswith("__") else name + "_"
-        taken.add(name)
+            while name in taken:
+                name = "_" + name if not name.startswith("__") else name + "_"
+            taken.add(name)
         fields.append((name, Any, None) if optional else (name, Any))
         added.append((name, key))
         if name != key:
