@@ -72,6 +72,8 @@ class APIError(Exception):
     partial_message: Any
     #: How many stream events had arrived when the failure happened (0 before the stream).
     events_received: int
+    #: The failed stream's ``StreamTimings`` (when a stream raised it; None otherwise).
+    timings: Any = None
 
     def __init__(
         self,

@@ -36,6 +36,9 @@ from ._parse import (
     ParsedMessageStream,
     ParsedMessageStreamManager,
 )
+from ._timings import (
+    StreamTimings,
+)
 
 __all__ = [
     "BatchResults",
@@ -51,6 +54,7 @@ __all__ = [
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
     "SignatureEvent",
+    "StreamTimings",
     "TextEvent",
     "TextSnapshot",
     "ThinkingEvent",

@@ -26,10 +26,10 @@ How a stream may end:
 
 from __future__ import annotations
 
-import asyncio
 import collections
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Coroutine, Generator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import msgspec
 
@@ -47,6 +47,8 @@ from .._http.transport import Response
 from ..types._events import (
     ErrorEvent,
     PingEvent,
+    RawContentBlockDeltaEvent,
+    RawMessageDeltaEvent,
     RawMessageStopEvent,
     RawMessageStreamEvent,
     decode_event,
@@ -55,6 +57,7 @@ from ..types._events import (
 from ..types._message import Message
 from ._accumulate import AccumulatorState, accumulate, materialize
 from ._lazy_stream import LazyStream
+from ._timings import StreamTimings, current_timings
 
 __all__ = ["DecoderFactory", "EventStream", "Opener", "StreamDecoder"]
 
@@ -135,6 +138,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         "_opened",
         "_opener",
         "events_received",
+        "timings",
     )
 
     def __init__(
@@ -157,6 +161,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         self._decoder_factory = decoder_factory
         #: Events decoded so far (updated when the stream ends).
         self.events_received = 0
+        #: When the request, headers, first token ... arrived (see ``StreamTimings``).
+        self.timings = StreamTimings()
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -178,18 +184,25 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
 
         The first attempt is awaited straight from ``_open()`` and retries from here, so that
         while thousands of streams wait for their responses each holds one frame of ours."""
+        timings = self.timings
         try:
-            response = await opener(retry_count=retry_count)
+            timings._attempt_started(time.monotonic())
+            token = current_timings.set(timings)  # for a transport hook (connection_acquired)
+            try:
+                response = await opener(retry_count=retry_count)
+            finally:
+                current_timings.reset(token)
+            timings.headers = time.monotonic()
             decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
             read_chunk = response.read_chunk
             kinds: list[str] = []  # the read-ahead events' types ...
             pending_data: list[bytes] = []  # ... and their data, decoded in full when handed out
             idle = self._idle_timeout
-            clock = asyncio.get_running_loop().time
+            clock = time.monotonic  # the default loop's clock, without its frame; shared by timings
             last_progress = clock()
             try:
                 while chunk := await read_chunk():
-                    arrived = clock()
+                    arrived = timings.last_event = clock()
                     before = len(kinds)
                     events = decoder.feed(chunk)
                     for i, (_name, data) in enumerate(events):
@@ -201,6 +214,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                             raise _error_before_content(data, pending_data, response.request_id)
                         kinds.append(kind)
                         pending_data.append(data)
+                        if kind == "message_start" and timings.message_start is None:
+                            timings.message_start = arrived
                         if kind not in _HELD_BACK:
                             # Content. The rest of this read (a short reply often arrives whole
                             # in one) is kept as it is, in one step: only an error event in it
@@ -251,7 +266,10 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 response.close()
                 raise
         except BaseException as exc:
+            timings._attempt_failed(time.monotonic(), exc)
             if retry_count or self._max_retries <= 0 or not is_retryable(exc):
+                if isinstance(exc, APIError):
+                    exc.timings = timings
                 raise
             failure = exc
 
@@ -322,9 +340,12 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         done = False  # message_stop seen
         read_to_end = False
         idle = self._idle_timeout
-        clock = asyncio.get_running_loop().time
+        clock = time.monotonic  # the default loop's clock, without its frame; shared by timings
         last_progress = clock()
         progress_mark = 0
+        timings = self.timings
+        arrived = timings.last_event
+        deltas = 0  # content deltas so far: timings take the count per read chunk
         try:
             try:
                 pending, opened.pending_data = opened.pending_data, []
@@ -333,18 +354,26 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 while pending:
                     held.append(decode_event(pending.pop()))
                     count += 1
-                    if type(held[0]) is RawMessageStopEvent:
+                    etype = type(held[0])
+                    if etype is RawContentBlockDeltaEvent:
+                        deltas += 1
+                    elif etype is RawMessageStopEvent:
                         done = True
+                    elif etype is RawMessageDeltaEvent:
+                        timings.output_tokens = cast(RawMessageDeltaEvent, held[0]).usage.output_tokens
                     # Handed over without a local name: a stream held open after its first
                     # event (thousands at a time) does not keep that event alive itself.
                     yield held.pop()
                 del pending, held
+                if deltas and arrived is not None:  # read ahead in the last chunk of the opening
+                    timings._add_chunk(arrived, deltas)
                 event: RawMessageStreamEvent
                 read_chunk = response.read_chunk
                 while chunk := await read_chunk():
                     # When the bytes came, not when the caller was done with them: a slow
-                    # consumer is not a silent server.
+                    # consumer is not a silent server (and timings stamp the read).
                     arrived = clock()
+                    before = deltas
                     for _name, data in feed(chunk):
                         try:
                             event = fast_decode(data)
@@ -352,8 +381,12 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                             event = decode_event(data)  # unknown types, or the typed error
                         count += 1
                         etype = type(event)
-                        if etype is RawMessageStopEvent:
+                        if etype is RawContentBlockDeltaEvent:  # most events: one test
+                            deltas += 1
+                        elif etype is RawMessageStopEvent:
                             done = True
+                        elif etype is RawMessageDeltaEvent:
+                            timings.output_tokens = cast(RawMessageDeltaEvent, event).usage.output_tokens
                         elif etype is PingEvent:
                             pings += 1
                         elif etype is ErrorEvent:
@@ -363,6 +396,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                                 events_received=count,
                             )
                         yield event
+                    if deltas != before:
+                        timings._add_chunk(arrived, deltas - before)
                     if idle is not None:
                         # Pings (and comments) keep the socket busy but are not progress.
                         if count - pings != progress_mark:
@@ -391,7 +426,11 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 raise
             if not done:
                 raise _incomplete(count, leftover, response.request_id)
+        except APIError as exc:
+            exc.timings = timings
+            raise
         finally:
+            timings.last_event = arrived
             self.events_received = count
             if read_to_end:
                 response.release()

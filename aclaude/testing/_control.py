@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from ._pacing import Pacing, parse_pacing
 from ._replies import Chunking
 
 __all__ = ["CONTROL_HEADERS", "Control", "parse_chunking", "parse_control"]
@@ -26,6 +27,7 @@ CONTROL_HEADERS = (
     "x-fake-drop-after",
     "x-fake-error-after",
     "x-fake-error-type",
+    "x-fake-pacing",
 )
 
 _T = TypeVar("_T")
@@ -45,6 +47,7 @@ class Control:
     drop_after: int | None = None
     error_after: int | None = None
     error_type: str | None = None
+    pacing: Pacing | None = None  # scripted TTFT / inter-token time (see _pacing)
 
 
 def parse_chunking(value: str) -> int | Literal["event"]:
@@ -105,4 +108,5 @@ def parse_control(headers: Mapping[str, str]) -> Control:
         drop_after=_get(headers, "x-fake-drop-after", _non_negative_int),
         error_after=_get(headers, "x-fake-error-after", _non_negative_int),
         error_type=headers.get("x-fake-error-type"),
+        pacing=_get(headers, "x-fake-pacing", parse_pacing),
     )

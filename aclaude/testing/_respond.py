@@ -164,6 +164,7 @@ def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
         delay_between=_seconds(reply.delay_between if reply else None, control.delay),
         hold_after_first=_seconds(reply.hold_after_start if reply else None, control.hold),
         stall=stall,
+        pacing=control.pacing,
     )
 
 
