@@ -61,36 +61,61 @@ def _parser() -> argparse.ArgumentParser:
         "TPOT, ITL, end-to-end latency, throughput and goodput.",
     )
     target = parser.add_argument_group("endpoint")
-    target.add_argument("--base-url", help="API base URL (key from ANTHROPIC_API_KEY); default: the "
-                        "embedded fake API in its own process")
+    target.add_argument(
+        "--base-url",
+        help="API base URL (key from ANTHROPIC_API_KEY); default: the embedded fake API in its own process",
+    )
     target.add_argument("--model", default="claude-sonnet-4-5", help="default: %(default)s")
-    target.add_argument("--pacing", default=DEFAULT_PACING,
-                        help="the fake API's pacing (default: %(default)s)")
-    target.add_argument("--max-retries", type=int, default=0,
-                        help="client retries per request (default 0: every error is counted)")
+    target.add_argument(
+        "--pacing", default=DEFAULT_PACING, help="the fake API's pacing (default: %(default)s)"
+    )
+    target.add_argument(
+        "--max-retries",
+        type=int,
+        default=0,
+        help="client retries per request (default 0: every error is counted)",
+    )
     target.add_argument("--timeout", type=float, default=600.0, help="read timeout, s (default 600)")
     load = parser.add_argument_group("load")
-    load.add_argument("--concurrency", "-c", type=_ints, default=[8],
-                      help="closed loop: requests in flight; a list sweeps (1,8,64). Default 8")
-    load.add_argument("--rate", "-r", type=_rates, default=None,
-                      help="open loop: requests/s; a list sweeps (1,5,inf)")
-    load.add_argument("--arrival", choices=("poisson", "constant"), default="poisson",
-                      help="open loop arrivals (default poisson)")
-    load.add_argument("--burstiness", type=float, default=1.0,
-                      help="gamma shape of the arrivals: 1 = Poisson, <1 burstier, >1 smoother")
-    load.add_argument("--max-concurrency", type=int, default=None,
-                      help="open loop: cap on requests in flight")
+    load.add_argument(
+        "--concurrency",
+        "-c",
+        type=_ints,
+        default=[8],
+        help="closed loop: requests in flight; a list sweeps (1,8,64). Default 8",
+    )
+    load.add_argument(
+        "--rate", "-r", type=_rates, default=None, help="open loop: requests/s; a list sweeps (1,5,inf)"
+    )
+    load.add_argument(
+        "--arrival",
+        choices=("poisson", "constant"),
+        default="poisson",
+        help="open loop arrivals (default poisson)",
+    )
+    load.add_argument(
+        "--burstiness",
+        type=float,
+        default=1.0,
+        help="gamma shape of the arrivals: 1 = Poisson, <1 burstier, >1 smoother",
+    )
+    load.add_argument(
+        "--max-concurrency", type=int, default=None, help="open loop: cap on requests in flight"
+    )
     bound = load.add_mutually_exclusive_group()
-    bound.add_argument("--requests", "-n", type=int, default=None,
-                       help="measured requests per level (default 100)")
+    bound.add_argument(
+        "--requests", "-n", type=int, default=None, help="measured requests per level (default 100)"
+    )
     bound.add_argument("--duration", "-d", type=float, default=None, help="seconds of load per level")
     load.add_argument("--warmup", type=int, default=0, help="requests per level sent first and not counted")
-    load.add_argument("--processes", "-p", type=int, default=1,
-                      help="spread each level over N processes (merged records)")
+    load.add_argument(
+        "--processes", "-p", type=int, default=1, help="spread each level over N processes (merged records)"
+    )
     load.add_argument("--seed", type=int, default=0)
     prompts = parser.add_argument_group("prompts")
-    prompts.add_argument("--prompts", help="JSONL file, one request a line: messages, max_tokens, "
-                         "optional system/tools")
+    prompts.add_argument(
+        "--prompts", help="JSONL file, one request a line: messages, max_tokens, optional system/tools"
+    )
     prompts.add_argument("--input-tokens", type=int, default=256, help="synthetic prompt size (default 256)")
     prompts.add_argument("--output-tokens", type=int, default=128, help="synthetic max_tokens (default 128)")
     output = parser.add_argument_group("results")

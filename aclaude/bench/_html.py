@@ -82,25 +82,29 @@ def _levels_figure(result: BenchResult) -> Any:
     mode = levels[0].mode if levels else "concurrency"
     x = [level.level if level.level != float("inf") else 0 for level in levels]
     axis = "concurrency" if mode == "concurrency" else "request rate (req/s)"
-    fig = make_subplots(
-        rows=1, cols=3, subplot_titles=("TTFT (ms)", "output tokens / s", "requests / s")
-    )
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("TTFT (ms)", "output tokens / s", "requests / s"))
     for stat in ("p50", "p99"):
         fig.add_trace(
-            go.Scatter(x=x, y=[getattr(level.ttft, stat) for level in levels], mode="lines+markers",
-                       name=f"TTFT {stat}"),
+            go.Scatter(
+                x=x,
+                y=[getattr(level.ttft, stat) for level in levels],
+                mode="lines+markers",
+                name=f"TTFT {stat}",
+            ),
             row=1,
             col=1,
         )
     fig.add_trace(
-        go.Scatter(x=x, y=[level.output_throughput for level in levels], mode="lines+markers",
-                   name="output tokens/s"),
+        go.Scatter(
+            x=x, y=[level.output_throughput for level in levels], mode="lines+markers", name="output tokens/s"
+        ),
         row=1,
         col=2,
     )
     fig.add_trace(
-        go.Scatter(x=x, y=[level.request_throughput for level in levels], mode="lines+markers",
-                   name="requests/s"),
+        go.Scatter(
+            x=x, y=[level.request_throughput for level in levels], mode="lines+markers", name="requests/s"
+        ),
         row=1,
         col=3,
     )
@@ -116,7 +120,7 @@ def _over_time_figure(result: BenchResult) -> Any:
     if records:
         origin = min(r.start for r in result.requests)
         end = max(r.end for r in result.requests)
-        width = max((end - origin) / 60.0, 0.05)
+        width = max((end - origin) / 60.0, 0.001)
         bins = [0] * (int((end - origin) / width) + 1)
         done = [0] * len(bins)
         for record in records:
@@ -128,8 +132,9 @@ def _over_time_figure(result: BenchResult) -> Any:
             done[min(int((record.end - origin) / width), len(done) - 1)] += 1
         x = [round(i * width, 3) for i in range(len(bins))]
         fig.add_trace(go.Scatter(x=x, y=[n / width for n in bins], mode="lines", name="content deltas/s"))
-        fig.add_trace(go.Scatter(x=x, y=[n / width for n in done], mode="lines", name="requests done/s",
-                                 yaxis="y2"))
+        fig.add_trace(
+            go.Scatter(x=x, y=[n / width for n in done], mode="lines", name="requests done/s", yaxis="y2")
+        )
     fig.update_layout(
         title="Throughput over time",
         xaxis_title="seconds since the run started",
@@ -150,8 +155,9 @@ def render_html(result: BenchResult) -> str:
     parts = []
     for index, (div_id, figure) in enumerate(figures):
         parts.append(
-            figure.to_html(full_html=False, include_plotlyjs=index == 0, div_id=div_id,
-                           config={"displaylogo": False})
+            figure.to_html(
+                full_html=False, include_plotlyjs=index == 0, div_id=div_id, config={"displaylogo": False}
+            )
         )
     settings = msgspec.json.format(msgspec.json.encode(result.settings)).decode()
     return f"""<!DOCTYPE html>

@@ -91,7 +91,5 @@ def synthetic(count: int, *, input_tokens: int, output_tokens: int, seed: int = 
             words.append(word)
             size += len(word) + 1
         text = " ".join(words)
-        specs.append(
-            RequestSpec(messages=[{"role": "user", "content": text}], max_tokens=output_tokens)
-        )
+        specs.append(RequestSpec(messages=[{"role": "user", "content": text}], max_tokens=output_tokens))
     return specs

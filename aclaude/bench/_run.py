@@ -395,4 +395,3 @@ def _drain(done: Any, progress: Progress) -> None:
         except queue_module.Empty:
             return
         progress.advance(bool(ok))
-

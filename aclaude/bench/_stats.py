@@ -163,4 +163,3 @@ def summarize(
         if elapsed > 0:
             summary.client_cpu_percent = cpu_seconds / elapsed * 100.0
     return summary
-
