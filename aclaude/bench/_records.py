@@ -25,6 +25,8 @@ class RequestRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     index: int
     start: float
     end: float
+    request_id: str | None = None
+    request_start: float | None = None  # the stream's own stamp (TTFT counts from it)
     error: str | None = None
     error_message: str | None = None
     status: int | None = None
@@ -54,6 +56,7 @@ def record_from_timings(
     end: float,
     events: int,
     input_tokens: int | None,
+    request_id: str | None = None,
 ) -> RequestRecord:
     """A record from a stream's timings (``record_arrivals()`` on: the gaps are kept)."""
     arrivals = timings.arrivals or []
@@ -64,6 +67,8 @@ def record_from_timings(
         index=index,
         start=start,
         end=end,
+        request_id=request_id,
+        request_start=request_start,
         ttft=timings.ttft,
         tpot=timings.tpot,
         e2e=timings.e2e,

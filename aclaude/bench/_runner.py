@@ -112,6 +112,7 @@ async def send_one(
         end=time.monotonic(),
         events=events,
         input_tokens=input_tokens,
+        request_id=stream.request_id or (failure.request_id if failure is not None else None),
     )
     if failure is not None:
         record.error = type(failure).__name__

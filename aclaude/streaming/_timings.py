@@ -53,12 +53,12 @@ class StreamTimings:
     """
 
     __slots__ = (
+        "_failures",
         "_last_content",
+        "_retry_starts",
         "arrivals",
-        "attempts",
         "connection_acquired",
         "content_events",
-        "failures",
         "first_content",
         "gap_count",
         "gap_m2",
@@ -79,8 +79,9 @@ class StreamTimings:
         self.message_start: float | None = None
         self.first_content: float | None = None
         self.last_event: float | None = None
-        self.attempts: list[float] = []
-        self.failures: list[tuple[float, str]] = []
+        # Lists only when there was a retry or a failure: thousands of streams may be held open.
+        self._retry_starts: list[float] | None = None
+        self._failures: list[tuple[float, str]] | None = None
         self.content_events = 0
         self.output_tokens: int | None = None
         self.gap_count = 0
@@ -133,19 +134,35 @@ class StreamTimings:
     def _attempt_started(self, now: float) -> None:
         if self.request_start is None:
             self.request_start = now
-        else:  # a retry: the failed attempt's stamps do not describe the stream the caller gets
-            self.headers = self.message_start = self.connection_acquired = None
-        self.attempts.append(now)
+            return
+        # A retry: the failed attempt's stamps do not describe the stream the caller gets.
+        self.headers = self.message_start = self.connection_acquired = None
+        if self._retry_starts is None:
+            self._retry_starts = []
+        self._retry_starts.append(now)
 
     def _attempt_failed(self, now: float, exc: BaseException) -> None:
-        self.failures.append((now, type(exc).__name__))
+        if self._failures is None:
+            self._failures = []
+        self._failures.append((now, type(exc).__name__))
 
     # -- derived ----------------------------------------------------------------------------
 
     @property
+    def attempts(self) -> list[float]:
+        """When each attempt started (the first is ``request_start``)."""
+        first = [] if self.request_start is None else [self.request_start]
+        return first + (self._retry_starts or [])
+
+    @property
+    def failures(self) -> list[tuple[float, str]]:
+        """``(time, exception class name)`` of each failed attempt."""
+        return list(self._failures or ())
+
+    @property
     def retries(self) -> int:
         """How many attempts were retries."""
-        return max(len(self.attempts) - 1, 0)
+        return len(self._retry_starts) if self._retry_starts else 0
 
     @property
     def retry_wait(self) -> float:
@@ -189,7 +206,7 @@ class StreamTimings:
     @property
     def pool_wait(self) -> float | None:
         """Request start to connection acquired (when a transport hook reported it)."""
-        start = self.attempts[-1] if self.attempts else None
+        start = self._retry_starts[-1] if self._retry_starts else self.request_start
         if self.connection_acquired is None or start is None:
             return None
         return self.connection_acquired - start
