@@ -92,6 +92,8 @@ def server_process() -> Iterator[tuple[str, dict[str, Any]]]:
 
 # One result per request: (request id, request start, [stamp of each content delta]).
 Sample = tuple[str, float, list[float]]
+#: Requests that failed in the current run (counted in the table, not measured).
+FAILURES: list[str] = []
 
 
 def _prompt(i: int) -> list[dict[str, str]]:
@@ -115,7 +117,8 @@ async def run_aclaude(url: str, concurrency: int, requests: int, headers: dict[s
     samples = []
     for record in result.records:
         if record.error is not None or record.request_start is None or record.ttft is None:
-            raise RuntimeError(f"aclaude request failed: {record.error}: {record.error_message}")
+            FAILURES.append(f"{record.error}: {record.error_message}")
+            continue
         first = record.request_start + record.ttft
         stamps = list(itertools.accumulate(record.itl or (), initial=first))
         samples.append((record.request_id or "", record.request_start, stamps))
@@ -129,12 +132,20 @@ async def run_sdk(
 
     http_client: Any = anthropic.DefaultAioHttpClient() if transport == "aiohttp" else None
     kwargs: dict[str, Any] = {"http_client": http_client} if http_client is not None else {}
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=url, max_retries=0, **kwargs)
+    # Generous limits: on a loaded machine 1,000 connections can take longer than the SDK's default.
+    timeout = anthropic.Timeout(600.0, connect=60.0)
+    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=url, max_retries=0, timeout=timeout, **kwargs)
     deltas = int(headers["x-fake-deltas"])
     samples: list[Sample] = []
     counter = itertools.count()
 
     async def one(i: int, keep: bool) -> None:
+        try:
+            await attempt(i, keep)
+        except anthropic.APIError as exc:
+            FAILURES.append(f"{type(exc).__name__}: {exc}")
+
+    async def attempt(i: int, keep: bool) -> None:
         start = time.monotonic()
         stream = await client.messages.create(
             model=MODEL,
@@ -241,12 +252,13 @@ def main() -> int:
     for concurrency in [int(c) for c in args.concurrency.split(",")]:
         for client in args.clients.split(","):
             requests = max(concurrency, args.min_requests)
+            FAILURES.clear()
             with server_process() as (url, log):
                 started = time.monotonic()
                 samples = asyncio.run(measure(client, url, concurrency, requests, headers))
                 wall = time.monotonic() - started
             figures = compare(samples, log)
-            figures.update(client=client, concurrency=concurrency, wall=wall)
+            figures.update(client=client, concurrency=concurrency, wall=wall, failed=len(FAILURES))
             rows.append(figures)
             print(
                 f"{CLIENTS[client]} c={concurrency}: lag p50 {figures['lag_p50']:.2f} ms, "
@@ -272,8 +284,8 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "client's request start -> the server's handler has the request.",
         "",
         "| loop | concurrency | lag p50 | lag p99 | TTFT p50 reported / true | ITL p50 reported / true "
-        "| ITL p99 reported / true | delivery p50 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| ITL p99 reported / true | delivery p50 | failed |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ttft = f"{row['ttft_p50']:.1f} / {row['ttft_true_p50']:.1f} ms"
@@ -283,7 +295,8 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"| {row['lag_p99']:.2f} ms "
             f"| {ttft} ({_err(row['ttft_p50'], row['ttft_true_p50'])}) "
             f"| {itl} ({_err(row['itl_p50'], row['itl_true_p50'])}) "
-            f"| {row['itl_p99']:.1f} / {row['itl_true_p99']:.1f} ms | {row['delivery_p50']:.1f} ms |"
+            f"| {row['itl_p99']:.1f} / {row['itl_true_p99']:.1f} ms | {row['delivery_p50']:.1f} ms "
+            f"| {row['failed']} |"
         )
     return "\n".join(lines)
 
