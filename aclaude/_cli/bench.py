@@ -185,10 +185,10 @@ async def _run(settings: BenchSettings, plain: bool, err: TextIO) -> BenchResult
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Run ``aclaude bench`` with ``argv`` (default ``sys.argv[2:]``); the exit status."""
+    """Run ``aclaude bench`` with ``argv`` (its options; default ``sys.argv[1:]``); the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = _parser().parse_args(list(sys.argv[2:] if argv is None else argv))
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         settings = settings_from_args(args)
     except ValueError as exc:
