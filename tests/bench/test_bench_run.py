@@ -120,3 +120,21 @@ async def test_connection_trace_stamps_new_and_reused_connections() -> None:
         assert record.error is None
         assert record.pool_wait is not None and 0 <= record.pool_wait < (record.headers or 10)
         assert record.request_id is not None and record.request_id.startswith("req_")
+
+
+async def test_stop_ends_a_run_in_several_processes() -> None:
+    stop = asyncio.Event()
+    progress = PlainProgress(io.StringIO())
+    original = progress.advance
+
+    def advance(ok: bool) -> None:
+        original(ok)
+        stop.set()  # as Ctrl-C would, after the first request of any worker
+
+    progress.advance = advance  # type: ignore[method-assign]
+    async with asyncio.timeout(120):
+        result = await run_benchmark(
+            settings(processes=2, requests=200, concurrency=[2, 4]), progress, stop=stop
+        )
+    assert result.interrupted
+    assert len(result.levels) == 1 and 1 <= len(result.requests) < 200

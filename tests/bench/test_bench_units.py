@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -136,3 +137,36 @@ def test_a_level_is_shared_out_between_processes() -> None:
     rate = split(LevelPlan(mode="rate", level=9, rate=9.0, requests=2), 3)
     assert [p.rate for p in rate] == [3.0, 3.0]  # the third process would send nothing
     assert split(LevelPlan(mode="rate", level=math.inf, requests=1), 2)[0].rate == math.inf
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_rich_progress_and_table_on_a_terminal() -> None:
+    from aclaude.bench import BenchResult, BenchSettings, print_table
+    from aclaude.bench._progress import PlainProgress, make_progress
+
+    out = _Terminal()
+    progress = make_progress(out)
+    assert not isinstance(progress, PlainProgress)  # rich, from the bench extra
+    progress.start_level("concurrency=2", 3)
+    for ok in (True, False, True):
+        progress.advance(ok)
+    progress.end_level()
+    progress.close()
+    assert "concurrency=2" in out.getvalue() and "1 failed" in out.getvalue()
+    assert isinstance(make_progress(io.StringIO()), PlainProgress)  # not a terminal
+    records = [_record(0, 0.1, 0.02), _record(1, 0.2, 0.03)]
+    result = BenchResult(
+        settings=BenchSettings(),
+        endpoint="embedded fake API",
+        started_at="now",
+        levels=[summarize(records, mode="concurrency", level=8)],
+        requests=records,
+    )
+    table = _Terminal()
+    print_table(result, table)
+    text = table.getvalue()
+    assert "concurrency 8" in text and "TTFT" in text and "150.0" in text  # the TTFT mean, ms
