@@ -23,7 +23,6 @@ import sys
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
-import aiohttp
 import msgspec
 
 from .._client import Client
@@ -33,7 +32,7 @@ from .._version import __version__
 from ._progress import Progress
 from ._prompts import RequestSpec, load_jsonl, synthetic
 from ._records import RequestRecord
-from ._runner import LevelPlan, LevelResult, connection_trace, run_level, send_one
+from ._runner import LevelPlan, LevelResult, run_level, send_one
 from ._settings import BenchSettings
 from ._stats import LevelSummary, summarize
 
@@ -92,29 +91,24 @@ def fake_api_process() -> Iterator[str]:
             process.stdout.close()
 
 
+# The pool when a level has no fixed concurrency (open loop without --max-concurrency).
+_UNBOUNDED_POOL = 100_000
+
+
 @contextlib.asynccontextmanager
 async def bench_client(
     base_url: str, api_key: str | None, settings: BenchSettings, connections: int
 ) -> AsyncIterator[Client]:
-    """A client on its own session (pool of ``connections``, 0 = unbounded) whose trace stamps
-    ``connection_acquired`` on each stream's timings."""
-    session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=connections, limit_per_host=0),
-        timeout=aiohttp.ClientTimeout(total=None),
-        trace_configs=[connection_trace()],
+    """A client with a pool of ``connections`` (0: as many as the load needs)."""
+    client = Client(
+        api_key=api_key,
+        base_url=base_url,
+        max_retries=settings.max_retries,
+        timeout=settings.timeout,
+        max_connections=connections or _UNBOUNDED_POOL,
     )
-    try:
-        client = Client(
-            api_key=api_key,
-            base_url=base_url,
-            max_retries=settings.max_retries,
-            timeout=settings.timeout,
-            session=session,
-        )
-        async with client:
-            yield client
-    finally:
-        await session.close()
+    async with client:
+        yield client
 
 
 def headers_for_fake(pacing: str) -> Any:

@@ -24,17 +24,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import aiohttp
 import msgspec
 
 from .._client import Client
 from .._exceptions import APIError, APIStatusError
-from ..streaming._timings import current_timings
 from ..types._events import RawMessageStartEvent
 from ._prompts import RequestSpec
 from ._records import RequestRecord, record_from_timings
 
-__all__ = ["LevelPlan", "LevelResult", "connection_trace", "run_level", "send_one"]
+__all__ = ["LevelPlan", "LevelResult", "run_level", "send_one"]
 
 
 class LevelPlan(msgspec.Struct, kw_only=True):
@@ -61,21 +59,6 @@ class LevelResult(msgspec.Struct, kw_only=True):
     events: int
     wall: float
     interrupted: bool = False
-
-
-def connection_trace() -> aiohttp.TraceConfig:
-    """An aiohttp trace that stamps ``connection_acquired`` on the stream being opened (the
-    stream publishes its timings in ``current_timings`` while it sends the request)."""
-
-    async def acquired(session: Any, context: Any, params: Any) -> None:
-        timings = current_timings.get()
-        if timings is not None:
-            timings.connection_acquired = time.monotonic()
-
-    trace = aiohttp.TraceConfig()
-    trace.on_connection_create_end.append(acquired)
-    trace.on_connection_reuseconn.append(acquired)
-    return trace
 
 
 async def send_one(

@@ -159,3 +159,36 @@ def test_pacing_header_is_parsed() -> None:
     with pytest.raises(ValueError, match="expected"):
         parse_pacing("speed=3")
     assert math.isclose(parse_pacing("ttft=1s").ttft, 1.0)
+
+
+async def test_a_transport_hook_stamps_connection_acquired(
+    server: FakeAnthropic, api_key: str, params: dict[str, object]
+) -> None:
+    # The recipe of docs/bench.md: an aiohttp trace on your own session reads current_timings.
+    import time
+
+    import aiohttp
+
+    from aclaude.streaming._timings import current_timings
+
+    async def acquired(session: object, context: object, params: object) -> None:
+        timings = current_timings.get()
+        if timings is not None:
+            timings.connection_acquired = time.monotonic()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(acquired)  # a new connection ...
+    trace.on_connection_reuseconn.append(acquired)  # ... or one from the pool
+    async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+        async with aclaude.Client(api_key=api_key, base_url=server.url, session=session) as traced:
+            streams = []
+            async with asyncio.timeout(10):
+                for _ in range(2):  # the second request reuses the first one's connection
+                    stream = traced.messages.create(**params, stream=True)
+                    _ = [event async for event in stream]
+                    streams.append(stream.timings)
+    for t in streams:
+        assert t.connection_acquired is not None and t.request_start is not None and t.headers is not None
+        assert t.request_start <= t.connection_acquired <= t.headers
+        assert t.pool_wait is not None and t.pool_wait >= 0
+    assert current_timings.get() is None  # reset once the request was sent
