@@ -9,7 +9,9 @@ becomes ``aclaude: interrupted`` and exit status 130, like an interrupt at any l
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Callable
 
 __all__ = ["main"]
 
@@ -19,12 +21,28 @@ _EXIT_INTERRUPTED = 130
 def main() -> int:
     """Run the ``aclaude`` command line; Ctrl-C at any moment exits 130 without a traceback."""
     try:
-        from aclaude._cli import main as cli_main
-
+        cli_main = _import_cli()
         return cli_main()
     except KeyboardInterrupt:
         sys.stderr.write("aclaude: interrupted\n")
         return _EXIT_INTERRUPTED
+
+
+def _import_cli() -> Callable[[], int]:
+    """The package's CLI entry, imported with Ctrl-C held back where the OS allows it: an
+    interrupt that lands inside a C extension's module initialisation can crash the interpreter
+    (seen as SIGSEGV), so it is delivered once the imports are done, as a KeyboardInterrupt."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:  # Windows: no signal masks
+        from aclaude._cli import main as cli_main
+
+        return cli_main
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        from aclaude._cli import main as cli_main
+    finally:
+        block(signal.SIG_SETMASK, previous)  # a pending Ctrl-C is raised here
+    return cli_main
 
 
 if __name__ == "__main__":

@@ -99,6 +99,8 @@ class APIError(AnthropicError):
     #: Seconds this attempt waited for the client's rate limiter (``rate_limiter=``) before it
     #: was sent (0.0 without a limiter).
     rate_limit_wait: float = 0.0
+    #: The failed stream's ``StreamTimings`` (when a stream raised it; None otherwise).
+    timings: Any = None
 
     def __init__(
         self,

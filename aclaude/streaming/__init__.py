@@ -37,6 +37,9 @@ from ._parse import (
     ParsedMessageStream,
     ParsedMessageStreamManager,
 )
+from ._timings import (
+    StreamTimings,
+)
 
 __all__ = [
     "BatchResults",
@@ -53,6 +56,7 @@ __all__ = [
     "ParsedMessageStream",
     "ParsedMessageStreamManager",
     "SignatureEvent",
+    "StreamTimings",
     "TextEvent",
     "TextSnapshot",
     "ThinkingEvent",

@@ -31,10 +31,10 @@ How a stream may end:
 
 from __future__ import annotations
 
-import asyncio
 import collections
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Generator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import msgspec
 
@@ -52,6 +52,7 @@ from ..types._events import (
     ErrorEvent,
     PingEvent,
     RawContentBlockDeltaEvent,
+    RawMessageDeltaEvent,
     RawMessageStopEvent,
     RawMessageStreamEvent,
     decode_event,
@@ -70,6 +71,7 @@ from ._rules import (
     held_bytes_limit,
     pings_only,
 )
+from ._timings import StreamTimings, current_timings
 
 __all__ = ["DecoderFactory", "EventStream", "Opener", "StreamDecoder"]
 
@@ -123,6 +125,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         "_max_retries",
         "_pending",
         "events_received",
+        "timings",
     )
 
     def __init__(
@@ -148,6 +151,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         self._decoder_factory = decoder_factory
         #: Events decoded so far (updated when the stream ends).
         self.events_received = 0
+        #: When the request, headers, first token ... arrived (see ``StreamTimings``).
+        self.timings = StreamTimings()
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -166,8 +171,15 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
 
         The first attempt is awaited straight from ``_open()`` and retries from here, so that
         while thousands of streams wait for their responses each holds one frame of ours."""
+        timings = self.timings
         try:
-            response = await opener(retry_count=retry_count)
+            timings._attempt_started(time.monotonic())
+            token = current_timings.set(timings)  # for a transport hook (connection_acquired)
+            try:
+                response = await opener(retry_count=retry_count)
+            finally:
+                current_timings.reset(token)
+            timings.headers = time.monotonic()
             decoder = self._decoder_factory(max_event_bytes=self._max_event_bytes)
             pending: list[bytes] = []  # the read-ahead events' data, decoded when handed out
             try:
@@ -184,7 +196,10 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
             self._response, self._decoder, self._pending = response, decoder, pending
             return self
         except BaseException as exc:
+            timings._attempt_failed(time.monotonic(), exc)
             if retry_count or self._max_retries <= 0 or not is_retryable(exc):
+                if isinstance(exc, APIError):
+                    exc.timings = timings
                 raise
             failure = exc
 
@@ -196,7 +211,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
     async def _ahead(self, response: Response, decoder: StreamDecoder, pending: list[bytes]) -> None:
         """Read until the first content event, or to the end of the body (a short stream)."""
         read_chunk = response.read_chunk
-        clock = asyncio.get_running_loop().time
+        clock = time.monotonic  # the default loop's clock, without its frame; shared by timings
+        timings = self.timings
         window = ReadAhead(
             started=clock(),
             idle=self._idle_timeout,
@@ -204,10 +220,13 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         )
         with Reading(response.request_id) as reading:
             while chunk := await read_chunk():
-                arrived = clock()
+                arrived = timings.last_event = clock()
                 events = decoder.feed(chunk)
                 for i, (_name, data) in enumerate(events):
-                    verdict = window.hold(_peek_type(data), len(data))
+                    kind = _peek_type(data)
+                    verdict = window.hold(kind, len(data))
+                    if kind == "message_start" and timings.message_start is None:
+                        timings.message_start = arrived
                     if verdict == ERROR:
                         # Nothing has been handed to the caller yet (even if content arrived in
                         # this same read): retryable, like the matching HTTP status. If no retry
@@ -278,9 +297,12 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         done = False  # message_stop seen
         read_to_end = False
         idle = self._idle_timeout
-        clock = asyncio.get_running_loop().time
+        clock = time.monotonic  # the default loop's clock, without its frame; shared by timings
         last_progress = clock()
         progress_mark = 0
+        timings = self.timings
+        arrived = timings.last_event
+        deltas = 0  # content deltas so far: timings take the count per read chunk
         reading = Reading(response.request_id)
         try:
             with reading:
@@ -291,19 +313,27 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                     reading.count = count  # a handful of events: kept exact for the errors
                     held.append(decode_event(pending.pop()))
                     count += 1
-                    if known_type(type(held[0])) is RawMessageStopEvent:
+                    etype = known_type(type(held[0]))
+                    if etype is RawContentBlockDeltaEvent:
+                        deltas += 1
+                    elif etype is RawMessageStopEvent:
                         done = reading.done = True
+                    elif etype is RawMessageDeltaEvent:
+                        timings.output_tokens = cast(RawMessageDeltaEvent, held[0]).usage.output_tokens
                     # Handed over without a local name: a stream held open after its first
                     # event (thousands at a time) does not keep that event alive itself.
                     yield held.pop()
                 del pending, held
                 reading.count = count
+                if deltas and arrived is not None:  # read ahead in the last chunk of the opening
+                    timings._add_chunk(arrived, deltas)
                 event: RawMessageStreamEvent
                 read_chunk = response.read_chunk
                 while chunk := await read_chunk():
                     # When the bytes came, not when the caller was done with them: a slow
-                    # consumer is not a silent server.
+                    # consumer is not a silent server (and timings stamp the read).
                     arrived = clock()
+                    before = deltas
                     for _name, data in feed(chunk):
                         try:
                             event = fast_decode(data)
@@ -312,10 +342,14 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                             event = decode_event(data)  # unknown types, or the typed error
                         count += 1
                         etype = type(event)
-                        if etype is RawContentBlockDeltaEvent:
-                            pass
-                        elif (etype := known_type(etype)) is RawMessageStopEvent:
+                        if etype is RawContentBlockDeltaEvent:  # most events: one test
+                            deltas += 1
+                        elif (etype := known_type(etype)) is RawContentBlockDeltaEvent:
+                            deltas += 1  # a delta with fields aclaude does not declare
+                        elif etype is RawMessageStopEvent:
                             done = True
+                        elif etype is RawMessageDeltaEvent:
+                            timings.output_tokens = cast(RawMessageDeltaEvent, event).usage.output_tokens
                         elif etype is PingEvent:
                             pings += 1
                         elif etype is ErrorEvent:
@@ -327,6 +361,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                         yield event
                     reading.count = count
                     reading.done = done
+                    if deltas != before:
+                        timings._add_chunk(arrived, deltas - before)
                     if idle is not None:
                         # Pings (and comments) keep the socket busy but are not progress.
                         if count - pings != progress_mark:
@@ -338,7 +374,11 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 reading.count = count
                 reading.done = done
                 reading.finish(leftover=decoder.close())
+        except APIError as exc:
+            exc.timings = timings
+            raise
         finally:
+            timings.last_event = arrived
             self.events_received = count
             if read_to_end:
                 response.release()

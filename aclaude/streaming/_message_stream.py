@@ -42,6 +42,7 @@ from ._accumulate import (
     materialize,
 )
 from ._event_stream import EventStream
+from ._timings import StreamTimings
 
 __all__ = ["MessageStream", "MessageStreamManager"]
 
@@ -100,6 +101,11 @@ class MessageStream:
     @property
     def response(self) -> Response | None:
         return self._events.response
+
+    @property
+    def timings(self) -> StreamTimings:
+        """When the request, headers, first token and last event arrived (``StreamTimings``)."""
+        return self._events.timings
 
     # -- callbacks -------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from ._pacing import Pacing, parse_pacing
 from ._replies import Chunking
 
 __all__ = ["CONTROL_HEADERS", "Control", "parse_chunking", "parse_control"]
@@ -27,6 +28,7 @@ CONTROL_HEADERS = (
     "x-fake-error-after",
     "x-fake-error-type",
     "x-fake-validate",
+    "x-fake-pacing",
 )
 
 _T = TypeVar("_T")
@@ -48,6 +50,7 @@ class Control:
     error_type: str | None = None
     #: ``x-fake-validate: off`` skips the request checks for this request (odd bodies on purpose).
     validate: bool | None = None
+    pacing: Pacing | None = None  # scripted TTFT / inter-token time (see _pacing)
 
 
 def parse_chunking(value: str) -> int | Literal["event"]:
@@ -109,4 +112,5 @@ def parse_control(headers: Mapping[str, str]) -> Control:
         error_after=_get(headers, "x-fake-error-after", _non_negative_int),
         error_type=headers.get("x-fake-error-type"),
         validate=_get(headers, "x-fake-validate", _flag),
+        pacing=_get(headers, "x-fake-pacing", parse_pacing),
     )

@@ -171,6 +171,7 @@ def _plan(pieces: list[bytes], reply: Reply | None, ctx: Context) -> StreamPlan:
             reply.hold_after_start if reply else None, control.hold, ctx.defaults.first_token_delay
         ),
         stall=stall,
+        pacing=control.pacing,
     )
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from aiohttp import web
+
+from ._pacing import Pacing
 
 __all__ = ["Stall", "StreamPlan", "send_stream"]
 
@@ -47,6 +50,7 @@ class StreamPlan:
     delay_between: float = 0.0
     hold_after_first: float = 0.0
     stall: Stall | None = None
+    pacing: Pacing | None = None  # scripted TTFT / inter-token times, write log (_pacing)
 
 
 async def _stall(resp: web.StreamResponse, stall: Stall) -> None:
@@ -103,6 +107,7 @@ async def send_stream(
     request: web.BaseRequest, status: int, headers: Mapping[str, str], plan: StreamPlan
 ) -> web.StreamResponse:
     """Send a chunked response following ``plan``; returns the response for aiohttp to finish."""
+    received = time.monotonic()
     resp = web.StreamResponse(status=status, headers=headers)
     resp.enable_chunked_encoding()
     try:
@@ -116,7 +121,10 @@ async def send_stream(
             await _write_pieces(resp, pieces[:head], plan)
             await asyncio.sleep(plan.hold_after_first)
             pieces = pieces[head:]
-        await _write_pieces(resp, pieces, plan)
+        if plan.pacing is not None:
+            await plan.pacing.write(resp, pieces, headers.get("request-id", ""), received)
+        else:
+            await _write_pieces(resp, pieces, plan)
         if plan.stall is not None:
             await _stall(resp, plan.stall)
         if plan.ending == "abort":
