@@ -29,6 +29,8 @@ from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ErrorRequest,
+    ErrorResponse,
     error_for_status,
 )
 from .._logging import redact_headers, redact_url
@@ -208,20 +210,32 @@ async def open_response(
             allow_redirects=False,
         )
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise APITimeoutError(
+        error: APIConnectionError = APITimeoutError(
             f"request timed out before a response: {method} {redact_url(url)}"
-        ) from _scrubbed(exc)
+        )
+        error.request = _error_request(method, url, headers, params)
+        raise error from _scrubbed(exc)
     except (aiohttp.ClientError, OSError) as exc:
-        raise APIConnectionError(f"connection error: {_describe(exc)}") from _scrubbed(exc)
+        error = APIConnectionError(f"connection error: {_describe(exc)}")
+        error.request = _error_request(method, url, headers, params)
+        raise error from _scrubbed(exc)
     if resp.status < 300:
         if deadlines is None or not timeout.read:  # 0, like None, is no limit (as in aiohttp)
             return Response(resp, on_release)
         _stop_aiohttp_read_timer(resp)
         return Response(resp, on_release, deadlines, timeout.read)
     try:
-        raise await _status_error(resp)
+        raise await _status_error(resp, _error_request(method, url, headers, params))
     finally:
         resp.close()
+
+
+def _error_request(
+    method: str, url: str, headers: Mapping[str, str], params: Mapping[str, str] | None
+) -> ErrorRequest:
+    """What ``error.request`` shows: credentials masked (made only when a request failed)."""
+    full = redact_url(URL(url).update_query(params) if params else url)
+    return ErrorRequest(method, full, redact_headers(headers))
 
 
 def _stop_aiohttp_read_timer(resp: aiohttp.ClientResponse) -> None:
@@ -238,7 +252,7 @@ class _ReadTimedOut(Exception):
     """Set on a response's body reader by ``Response.expire``; becomes ``APITimeoutError``."""
 
 
-async def _status_error(resp: aiohttp.ClientResponse) -> APIStatusError:
+async def _status_error(resp: aiohttp.ClientResponse, request: ErrorRequest) -> APIStatusError:
     request_id = resp.headers.get("request-id")
     try:
         raw = await resp.content.read(_MAX_ERROR_BODY)
@@ -253,7 +267,10 @@ async def _status_error(resp: aiohttp.ClientResponse) -> APIStatusError:
         # Never followed (see module docstring); reported as an error with the target's host only.
         location = resp.headers.get("location", "")
         body = body or f"redirect to {_host_of(location)} not followed"
-    return error_for_status(resp.status, body, headers=resp.headers, request_id=request_id)
+    response = ErrorResponse(resp.status, resp.headers, raw, request)
+    return error_for_status(
+        resp.status, body, headers=resp.headers, request_id=request_id, response=response
+    )
 
 
 def _host_of(url: str) -> str:
