@@ -45,6 +45,10 @@ from ._exceptions import (
 from ._http.download import (
     BinaryResponse,
 )
+from ._http.headers_query import (
+    Omit,
+    omit,
+)
 from ._http.multipart import (
     UploadFile,
     to_file,
@@ -216,6 +220,7 @@ __all__ = [
     "MessageTokensCount",
     "ModelInfo",
     "NotFoundError",
+    "Omit",
     "OverloadedError",
     "ParsedMessage",
     "PaymentRequiredError",
@@ -268,6 +273,7 @@ __all__ = [
     "WebSearchToolResultBlock",
     "__version__",
     "json_schema_tool",
+    "omit",
     "to_file",
     "tool",
 ]

@@ -8,14 +8,15 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterable, Mapping
-from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, TypeVar, overload
+from types import TracebackType
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
 import aiohttp
 import msgspec
 
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._exceptions import APIError, APIResponseValidationError
+from ._http.headers_query import HeaderValues, QueryValues, encode_query, merge_headers
 from ._http.raw_response import record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
@@ -41,7 +42,6 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 _T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
 _NOT_GIVEN: Any = object()
-_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 #: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
 PreparedRequest = tuple[str, Mapping[str, str], bytes | AsyncIterable[bytes] | None, Mapping[str, str] | None]
@@ -72,8 +72,8 @@ class Client:
         base_url: str | None = None,
         timeout: Timeout | float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, str] | None = None,
+        default_headers: HeaderValues | None = None,
+        default_query: QueryValues | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_in_flight: int | None = None,
         session: aiohttp.ClientSession | None = None,
@@ -99,9 +99,14 @@ class Client:
         self.trust_env = trust_env
         self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
+        # As it goes on the wire (true/false, key[]=a&key[]=b), encoded once.
+        self._query = encode_query(self._default_query)
         self._session = session
         self._connector = connector
         self._owns_session = session is None
+        # A with_options() copy takes its session from the client it was made from, when it
+        # needs one (so a copy can be made before any event loop runs).
+        self._session_source: Client | None = None
         self._max_in_flight = max_in_flight
         self._in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
         self._closed = False
@@ -127,13 +132,15 @@ class Client:
             "content-type": "application/json",
             "accept": "application/json",
             "user-agent": f"aclaude/{__version__}",
+            # Overwritten on retries (_open); here so that the first attempt costs no copy.
+            RETRY_COUNT_HEADER: "0",
         }
         if self._api_key:
             headers["x-api-key"] = self._api_key
         if self._auth_token:
             headers["authorization"] = f"Bearer {self._auth_token}"
-        headers.update({k.lower(): v for k, v in self._default_headers.items()})
-        return headers
+        # A None / omit value removes a header, as the SDK's Omit() does.
+        return merge_headers(headers, self._default_headers)
 
     def with_options(
         self,
@@ -143,13 +150,15 @@ class Client:
         base_url: str | None = _NOT_GIVEN,
         timeout: Timeout | float | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
-        default_query: Mapping[str, str] | None = _NOT_GIVEN,
+        default_headers: HeaderValues | None = _NOT_GIVEN,
+        default_query: QueryValues | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
     ) -> Client:
         """A client with some options changed, sharing this one's connection pool.
 
-        The copy never closes the pool: close the original when done.
+        ``default_headers`` and ``default_query`` are merged over this client's (a ``None``
+        header value removes one), as in the official SDK. The copy can be made outside an event
+        loop; it never closes the pool: close the original when done.
         """
         copy = Client(
             # "" rather than None: a copy never falls back to the environment's credentials.
@@ -164,13 +173,13 @@ class Client:
                 max_event_bytes=max_event_bytes,
             ),
         )
-        copy._in_flight = self._in_flight
+        self._share_pool(copy)
         return copy
 
     def _shared_options(self, **changes: Any) -> dict[str, Any]:
         """Constructor arguments for a copy of this client on its pool (``with_options``):
         each of ``changes`` left ``_NOT_GIVEN`` keeps this client's value."""
-        current = {
+        current: dict[str, Any] = {
             "base_url": self.base_url,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
@@ -179,8 +188,19 @@ class Client:
             "max_event_bytes": self.max_event_bytes,
         }
         options = {name: current[name] if value is _NOT_GIVEN else value for name, value in changes.items()}
-        options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
+        # Merged over this client's, as the SDK does (None is "no change" there too).
+        for name in ("default_headers", "default_query"):
+            if changes.get(name, _NOT_GIVEN) is not _NOT_GIVEN:
+                options[name] = {**(current[name] or {}), **(changes[name] or {})}
+        options.update(max_connections=self.max_connections, logger=self._log)
         return options
+
+    def _share_pool(self, copy: Client) -> None:
+        """Make ``copy`` (from ``with_options``) use this client's pool and in-flight cap: its
+        session is this client's, fetched when the copy first needs it."""
+        copy._in_flight = self._in_flight
+        copy._session_source = self
+        copy._owns_session = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -212,6 +232,8 @@ class Client:
         if self._closed:
             raise RuntimeError("this aclaude.Client is closed")
         session = self._session
+        if session is None and self._session_source is not None:
+            return self._session_source._get_session()
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).
             connector = self._connector or aiohttp.TCPConnector(
@@ -270,8 +292,8 @@ class Client:
         path: str,
         *,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         retry_count: int = 0,
         content: bytes | AsyncIterable[bytes] | None = None,
@@ -284,12 +306,13 @@ class Client:
         # Every request carries this client's whole header set (its own credentials included):
         # the shared dict as it is when nothing is added, else a merged copy.
         headers: Mapping[str, str] = self._headers
-        if extra_headers or retry_count:
-            headers = {**headers, **{k.lower(): v for k, v in (extra_headers or _NO_HEADERS).items()}}
-            headers[RETRY_COUNT_HEADER] = str(retry_count)
-        params = self._default_query
+        if retry_count:
+            headers = {**headers, RETRY_COUNT_HEADER: str(retry_count)}
+        if extra_headers:
+            headers = merge_headers(headers, extra_headers)
+        params = self._query
         if extra_query:
-            params = {**(params or {}), **extra_query}
+            params = encode_query({**(self._default_query or {}), **extra_query})
         log = self._log
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
@@ -352,8 +375,8 @@ class Client:
         path: str,
         body: Any,
         *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
     ) -> EventStream:
@@ -386,10 +409,11 @@ class Client:
         *,
         cast_to: type[_T],
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
+        stream: Literal[False] = False,
     ) -> _T: ...
 
     @overload
@@ -400,11 +424,27 @@ class Client:
         *,
         cast_to: None = None,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
+        stream: Literal[False] = False,
     ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        body: Any = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
+        timeout: Timeout | float | None = None,
+        max_retries: int | None = None,
+        stream: Literal[True],
+    ) -> EventStream: ...
 
     async def request(
         self,
@@ -413,22 +453,37 @@ class Client:
         *,
         cast_to: Any = None,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         max_retries: int | None = None,
+        stream: bool = False,
     ) -> Any:
-        """Any JSON endpoint, with this client's headers, retries and errors.
+        """Any endpoint, with this client's headers, retries and errors.
 
         Returns the decoded JSON body, converted to ``cast_to`` (a msgspec Struct type, dict ...)
-        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands.
+        when given; ``cast_to=str`` or ``bytes`` returns the body as it came, JSON or not.
+        ``stream=True`` (POST) returns the opened ``EventStream`` of a server-sent-events
+        answer. ``get``/``post``/``put``/``patch``/``delete`` are shorthands.
         """
+        path = path if path.startswith("/") else "/" + path
+        if stream:
+            if method.upper() != "POST":
+                raise ValueError("stream=True is for POST requests")
+            return await self._event_stream(
+                path,
+                body,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
         retries = self.max_retries if max_retries is None else max_retries
 
         async def attempt(retry_count: int) -> tuple[bytes, str | None]:
             response = await self._open(
                 method,
-                path if path.startswith("/") else "/" + path,
+                path,
                 body=body,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -441,9 +496,13 @@ class Client:
                 response.release()
 
         raw, request_id = await with_retries(attempt, retries)
-        if not raw:
-            return None
+        if cast_to is bytes:
+            return raw
         try:
+            if cast_to is str:
+                return raw.decode("utf-8")
+            if not raw:
+                return None
             return msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise APIResponseValidationError(

@@ -19,6 +19,7 @@ import aiohttp
 
 from .._client import _NOT_GIVEN, Client
 from .._exceptions import APIStatusError
+from .._http.headers_query import HeaderValues, QueryValues
 from .._http.transport import Response, Timeout
 from .._logging import redact_url
 
@@ -102,8 +103,8 @@ class PlatformClient(Client):
         base_url: str | None = _NOT_GIVEN,
         timeout: Timeout | float | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
-        default_query: Mapping[str, str] | None = _NOT_GIVEN,
+        default_headers: HeaderValues | None = _NOT_GIVEN,
+        default_query: QueryValues | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
     ) -> Self:
         """A client of the same platform with some options changed, sharing this one's
@@ -124,7 +125,7 @@ class PlatformClient(Client):
                 max_event_bytes=max_event_bytes,
             ),
         )
-        copy._in_flight = self._in_flight
+        self._share_pool(copy)
         copy._share_state(self)
         return copy
 
@@ -134,8 +135,8 @@ class PlatformClient(Client):
         path: str,
         *,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         retry_count: int = 0,
         content: bytes | AsyncIterable[bytes] | None = None,

@@ -6,15 +6,19 @@ requests, copies of a client.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qsl
+
 import anthropic
 import pytest
+from aiohttp import web
+from conftest import API_KEY, PARAMS
 
 import aclaude
 from aclaude.testing import FakeAnthropic, Reply
-
-from conftest import API_KEY, PARAMS
 
 
 @pytest.fixture
@@ -93,3 +97,201 @@ async def test_a_connection_error_carries_its_request() -> None:
     assert ours.value.request.method == "GET"
     assert ours.value.request.url.endswith("/v1/models")
     assert ours.value.request.headers["x-api-key"] == "***"
+
+
+# -- an echo server: the query string and headers exactly as they arrived ---------------------
+
+
+@pytest.fixture
+async def echo() -> AsyncIterator[str]:
+    """A loopback server: ``/echo`` answers the raw query string and headers as JSON, ``/text``
+    plain text, ``/bytes`` octets."""
+
+    async def echo_handler(request: web.Request) -> web.Response:
+        return web.json_response({"query": request.query_string, "headers": dict(request.headers)})
+
+    async def text_handler(request: web.Request) -> web.Response:
+        return web.Response(text="plain words, not JSON", content_type="text/plain")
+
+    async def bytes_handler(request: web.Request) -> web.Response:
+        return web.Response(body=b"\x00\xffbinary", content_type="application/octet-stream")
+
+    app = web.Application()
+    app.router.add_route("*", "/echo", echo_handler)
+    app.router.add_route("*", "/text", text_handler)
+    app.router.add_route("*", "/bytes", bytes_handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def pair(echo: str) -> AsyncIterator[tuple[aclaude.Client, anthropic.AsyncAnthropic]]:
+    """Both clients on the echo server, with the same defaults."""
+    defaults: dict[str, Any] = {
+        "api_key": API_KEY,
+        "base_url": echo,
+        "max_retries": 0,
+        "default_headers": {"x-team": "blue", "x-dropped": "yes"},
+        "default_query": {"a": "1"},
+    }
+    sdk = anthropic.AsyncAnthropic(**defaults)
+    async with aclaude.Client(**defaults) as client:
+        try:
+            yield client, sdk
+        finally:
+            await sdk.close()
+
+
+async def _echo(client: aclaude.Client | anthropic.AsyncAnthropic, **options: Any) -> dict[str, Any]:
+    """GET /echo through either client, with ``extra_headers`` / ``extra_query``."""
+    if isinstance(client, aclaude.Client):
+        result: dict[str, Any] = await client.get("/echo", **options)
+        return result
+    sdk_options = {"headers": options.get("extra_headers"), "params": options.get("extra_query")}
+    answer: dict[str, Any] = await client.get(
+        "/echo", cast_to=object, options={k: v for k, v in sdk_options.items() if v is not None}
+    )
+    return answer
+
+
+def _lower(headers: dict[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+# -- 5. headers and queries -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["None", "omit", "sdk-omit"])
+async def test_a_none_or_omit_header_removes_it(echo: str, how: str) -> None:
+    removed = {"None": None, "omit": getattr(aclaude, "omit", "?"), "sdk-omit": anthropic.omit}[how]
+    # The SDK takes its Omit() (not None) in default_headers and per call; aclaude takes both.
+    sdk = anthropic.AsyncAnthropic(
+        api_key=API_KEY, base_url=echo, default_headers={"x-team": "blue", "x-dropped": anthropic.omit}
+    )
+    theirs = _lower((await _echo(sdk, extra_headers={"x-team": anthropic.omit, "x-call": "1"}))["headers"])
+    await sdk.close()
+    async with aclaude.Client(
+        api_key=API_KEY, base_url=echo, default_headers={"x-team": "blue", "x-dropped": removed}
+    ) as client:
+        ours = _lower((await _echo(client, extra_headers={"x-team": removed, "x-call": "1"}))["headers"])
+        # A copy's defaults may drop a header of the original's too.
+        copy = client.with_options(default_headers={"x-team": removed})
+        from_copy = _lower((await _echo(copy))["headers"])
+    for seen in (ours, theirs, from_copy):
+        assert "x-team" not in seen and "x-dropped" not in seen
+    assert ours["x-call"] == theirs["x-call"] == "1"
+
+
+async def test_query_values_are_encoded_as_the_sdk_does(
+    pair: tuple[aclaude.Client, anthropic.AsyncAnthropic],
+) -> None:
+    client, sdk = pair
+    query = {"on": True, "off": False, "gone": None, "ids": ["x", "y"], "n": 3}
+    ours = (await _echo(client, extra_query=query))["query"]
+    theirs = (await _echo(sdk, extra_query=query))["query"]
+    # Brackets escaped or not is the same query to a server.
+    assert parse_qsl(ours) == parse_qsl(theirs)
+    assert parse_qsl(ours) == [
+        ("a", "1"),
+        ("on", "true"),
+        ("off", "false"),
+        ("ids[]", "x"),
+        ("ids[]", "y"),
+        ("n", "3"),
+    ]
+
+
+# -- 1. with_options: merged defaults, usable before a loop runs -------------------------------
+
+
+async def test_with_options_merges_default_headers_and_query(
+    pair: tuple[aclaude.Client, anthropic.AsyncAnthropic],
+) -> None:
+    client, sdk = pair
+    answers = []
+    for each in (client, sdk):
+        copy = each.with_options(default_query={"b": "2"}, default_headers={"x-extra": "1"})
+        answers.append(await _echo(copy))
+    ours, theirs = answers
+    assert ours["query"] == theirs["query"] == "a=1&b=2"
+    for seen in (_lower(ours["headers"]), _lower(theirs["headers"])):
+        assert seen["x-team"] == "blue" and seen["x-extra"] == "1"
+
+
+def test_with_options_works_outside_a_running_loop() -> None:
+    sdk = anthropic.AsyncAnthropic(api_key=API_KEY, base_url="http://127.0.0.1:9")
+    assert sdk.with_options(max_retries=0).max_retries == 0  # the SDK's works here
+    client = aclaude.Client(api_key=API_KEY, base_url="http://127.0.0.1:9")
+    copy = client.with_options(max_retries=0, default_query={"from": "copy"})
+
+    async def use() -> None:
+        async with FakeAnthropic() as server:
+            client.base_url = copy.base_url = server.url
+            try:
+                async with asyncio.timeout(30):
+                    await copy.models.list()
+                    assert server.requests[-1].query == {"from": "copy"}
+                    await client.models.list()
+            finally:
+                await client.close()
+            # The copy used the original's pool: closed with it.
+            with pytest.raises(RuntimeError, match="closed"):
+                await copy.models.list()
+        await sdk.close()
+
+    asyncio.run(use())
+
+
+# -- 9. custom requests ----------------------------------------------------------------------
+
+
+async def test_custom_requests_return_text_or_bytes(
+    pair: tuple[aclaude.Client, anthropic.AsyncAnthropic],
+) -> None:
+    client, sdk = pair
+    assert await client.post("/text", cast_to=str, body={}) == await sdk.post("/text", cast_to=str, body={})
+    assert await client.get("/text", cast_to=str) == "plain words, not JSON"
+    ours = await client.get("/bytes", cast_to=bytes)
+    theirs = await sdk.get("/bytes", cast_to=bytes)
+    assert ours == theirs == b"\x00\xffbinary"
+
+
+async def test_a_custom_post_can_stream(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    body = {**PARAMS, "stream": True}
+    server.enqueue(Reply.text("Hello there"), Reply.text("Hello there"))
+    theirs = await sdk.post(
+        "/v1/messages",
+        cast_to=object,
+        body=body,
+        stream=True,
+        stream_cls=anthropic.AsyncStream[anthropic.types.RawMessageStreamEvent],
+    )
+    their_types = [event.type async for event in theirs]
+    ours = await client.post("/v1/messages", body=body, stream=True)
+    assert isinstance(ours, aclaude.EventStream)
+    async with asyncio.timeout(30):
+        our_types = [event.type async for event in ours]
+    # aclaude's EventStream hands out pings too; the SDK's stream drops them.
+    assert [t for t in our_types if t != "ping"] == their_types
+    assert their_types[0] == "message_start" and their_types[-1] == "message_stop"
+
+
+async def test_the_first_attempt_carries_retry_count_zero(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    await sdk.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "Hi"}])
+    await client.messages.count_tokens(
+        model="claude-sonnet-4-6", messages=[{"role": "user", "content": "Hi"}]
+    )
+    await client.messages.create(**PARAMS)  # type: ignore[arg-type]
+    counts = [r.headers.get("x-stainless-retry-count") for r in server.requests]
+    assert counts == ["0", "0", "0"]
