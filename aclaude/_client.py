@@ -57,7 +57,10 @@ class Client:
     One client holds one connection pool of ``max_connections``; ``max_in_flight`` optionally
     caps the requests in flight (streams count until they end). Pass ``session=`` (or
     ``connector=``) to use your own aiohttp objects: the client never closes what it did not
-    create. ``trust_env=True`` takes proxies from the environment (off by default).
+    create. Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
+    ``NO_PROXY``, and ``~/.netrc``), as in the official SDK; ``trust_env=False`` ignores them.
+    An https endpoint is reached through the proxy by a ``CONNECT`` tunnel: the proxy sees the
+    host name, never the request's headers (the API key).
     """
 
     #: Makes the decoder of a streamed response body. Cloud-platform subclasses whose streams
@@ -78,7 +81,7 @@ class Client:
         max_in_flight: int | None = None,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
-        trust_env: bool = False,
+        trust_env: bool = True,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         log_level: str | None = None,
         logger: logging.Logger | None = None,

@@ -105,6 +105,7 @@ async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
             server = await stack.enter_async_context(FakeAnthropic())
             options = {"base_url": server.url, "api_key": MOCK_API_KEY, "default_headers": MOCK_HEADERS}
+            options["trust_env"] = False  # the fake API is on loopback: never through a proxy
             reason = "--mock" if args.mock else "no ANTHROPIC_API_KEY set"
             print(f"aclaude: {reason}: using the embedded fake API at {server.url}", file=err)
         client = await stack.enter_async_context(Client(**options))

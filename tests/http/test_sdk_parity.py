@@ -295,3 +295,72 @@ async def test_the_first_attempt_carries_retry_count_zero(
     await client.messages.create(**PARAMS)  # type: ignore[arg-type]
     counts = [r.headers.get("x-stainless-retry-count") for r in server.requests]
     assert counts == ["0", "0", "0"]
+
+
+# -- 3. proxies from the environment ---------------------------------------------------------
+
+
+async def test_proxies_come_from_the_environment(
+    server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake API stands in as the proxy: a host that cannot resolve is only reachable through it.
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    sdk = anthropic.AsyncAnthropic(api_key=API_KEY, base_url="http://api.invalid", max_retries=0)
+    try:
+        theirs = await sdk.models.list()
+    finally:
+        await sdk.close()
+    async with aclaude.Client(api_key=API_KEY, base_url="http://api.invalid", max_retries=0) as client:
+        ours = await client.models.list()
+    assert [m.id for m in ours.data] == [m.id for m in theirs.data]
+    assert [r.headers["host"] for r in server.requests] == ["api.invalid", "api.invalid"]
+
+
+async def test_trust_env_false_ignores_the_proxy(
+    server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:  # a proxy nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0, trust_env=False) as client:
+        await client.models.list()
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        with pytest.raises(aclaude.APIConnectionError):
+            await client.models.list()
+
+
+async def test_an_https_endpoint_is_tunnelled_the_proxy_never_sees_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy gets ``CONNECT host:443`` and then only TLS bytes: no header, no key."""
+    received: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            received.append(await reader.readuntil(b"\r\n\r\n"))
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass
+        writer.close()  # refuse the tunnel: the client fails, having shown what it sends
+
+    listener = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    try:
+        async with asyncio.timeout(30):
+            async with aclaude.Client(
+                api_key=API_KEY, base_url="https://api.invalid", max_retries=0
+            ) as client:
+                with pytest.raises(aclaude.APIConnectionError):
+                    await client.models.list()
+            sdk = anthropic.AsyncAnthropic(api_key=API_KEY, base_url="https://api.invalid", max_retries=0)
+            with pytest.raises(anthropic.APIConnectionError):
+                await sdk.models.list()
+            await sdk.close()
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert len(received) == 2
+    for head in received:
+        assert head.startswith(b"CONNECT api.invalid:443 ")
+        assert API_KEY.encode() not in head and b"x-api-key" not in head.lower()
