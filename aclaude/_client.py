@@ -21,7 +21,7 @@ from ._http.raw_response import record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
-from ._logging import configure_logger, redact_headers, redact_url
+from ._logging import configure_logger, describe_body, redact_headers, redact_url
 from ._version import __version__
 from .resources.beta import Beta
 from .resources.completions import Completions
@@ -320,7 +320,12 @@ class Client:
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
             log.debug(
-                "request %s %s retry=%d headers=%s", method, path, retry_count, redact_headers(headers)
+                "request %s %s retry=%d headers=%s body=%s",
+                method,
+                path,
+                retry_count,
+                redact_headers(headers),
+                describe_body(body, content),
             )
         started = time.monotonic()
         semaphore = self._in_flight
@@ -362,6 +367,8 @@ class Client:
                 semaphore.release()
             raise
         record_response(response)  # for with_raw_response
+        if debug:
+            log.debug("response headers=%s", redact_headers(response.headers))
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "response %s %s %d request_id=%s in %.0f ms",
