@@ -17,7 +17,7 @@ import msgspec
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._exceptions import APIError, APIResponseValidationError
 from ._http.headers_query import HeaderValues, QueryValues, encode_query, merge_headers
-from ._http.raw_response import record_response
+from ._http.raw_response import record_body, record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
 from ._http.transport import Response, Timeout, open_response
@@ -366,7 +366,7 @@ class Client:
             if semaphore is not None:
                 semaphore.release()
             raise
-        record_response(response)  # for with_raw_response
+        record_response(response, retry_count)  # for with_raw_response
         if debug:
             log.debug("response headers=%s", redact_headers(response.headers))
         if log.isEnabledFor(logging.INFO):
@@ -501,9 +501,11 @@ class Client:
                 retry_count=retry_count,
             )
             try:
-                return await response.read(), response.request_id
+                raw = await response.read()
             finally:
                 response.release()
+            record_body(response, raw)  # for with_raw_response
+            return raw, response.request_id
 
         raw, request_id = await with_retries(attempt, retries)
         if cast_to is bytes:

@@ -364,3 +364,57 @@ async def test_an_https_endpoint_is_tunnelled_the_proxy_never_sees_the_key(
     for head in received:
         assert head.startswith(b"CONNECT api.invalid:443 ")
         assert API_KEY.encode() not in head and b"x-api-key" not in head.lower()
+
+
+# -- 7. raw responses ------------------------------------------------------------------------
+
+
+async def test_raw_responses_read_like_the_sdks(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    theirs = await sdk.models.with_raw_response.retrieve("claude-sonnet-4-6")
+    ours = await client.models.with_raw_response.retrieve("claude-sonnet-4-6")
+    assert (await ours.parse()).id == (await theirs.parse()).id
+    assert await ours.json() == await theirs.json()
+    assert await ours.text() == await theirs.text()  # the body as it arrived
+    assert await ours.read() == await theirs.read()
+    assert ours.http_response.status == theirs.http_response.status_code == 200
+    assert ours.http_response.headers["request-id"] == ours.request_id
+    assert ours.retries_taken == theirs.retries_taken == 0
+
+
+async def test_a_raw_message_reads_as_the_sdks_json(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    server.enqueue(Reply.text("Hello there"), Reply.text("Hello there"))
+    theirs = await (await sdk.messages.with_raw_response.create(**PARAMS)).json()  # type: ignore[call-overload]
+    ours = await (await client.messages.with_raw_response.create(**PARAMS)).json()  # type: ignore[arg-type]
+    for body in (theirs, ours):
+        body.pop("id")
+    # A Message leaves out the fields at their default (the API's nulls): the rest is the same.
+    assert ours == {key: value for key, value in theirs.items() if value is not None}
+
+
+async def test_raw_responses_count_the_retries_taken(server: FakeAnthropic) -> None:
+    busy = Reply.error(529, "overloaded_error", "busy", headers={"retry-after-ms": "10"})
+    server.enqueue(busy, Reply.text("ok"), busy, Reply.text("ok"))
+    sdk = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=1)
+    try:
+        theirs = await sdk.messages.with_raw_response.create(**PARAMS)  # type: ignore[call-overload]
+    finally:
+        await sdk.close()
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=1) as client:
+        async with asyncio.timeout(30):
+            ours = await client.messages.with_raw_response.create(**PARAMS)  # type: ignore[arg-type]
+    assert ours.retries_taken == theirs.retries_taken == 1
+    assert (await ours.parse()).content[0].text == "ok"  # type: ignore[union-attr]
+
+
+async def test_a_raw_streams_body_is_read_through_the_stream(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    raw = await client.messages.with_raw_response.create(stream=True, **PARAMS)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="parse"):
+        await raw.read()
+    async with await raw.parse() as stream:
+        assert [event.type async for event in stream][-1] == "message_stop"
