@@ -29,6 +29,7 @@ from .resources.files import Files
 from .resources.messages import Messages
 from .resources.models import Models
 from .streaming._event_stream import DecoderFactory, EventStream
+from .types._request_id import attach_request_id
 
 __all__ = ["DEFAULT_MAX_CONNECTIONS", "DEFAULT_TIMEOUT", "Client", "PreparedRequest"]
 
@@ -515,11 +516,13 @@ class Client:
                 return raw.decode("utf-8")
             if not raw:
                 return None
-            return msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
+            result = msgspec.json.decode(raw, type=cast_to) if cast_to else msgspec.json.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise APIResponseValidationError(
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc
+        attach_request_id(result, request_id)  # models, batches, files, pages: obj.request_id
+        return result
 
     async def get(self, path: str, **kwargs: Any) -> Any:
         """``GET path`` (see ``request``)."""

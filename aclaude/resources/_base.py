@@ -18,6 +18,7 @@ from .._exceptions import APIResponseValidationError
 from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
 from .._http.transport import Response, Timeout
+from ..types._request_id import attach_request_id
 
 if TYPE_CHECKING:
     from .._client import Client
@@ -187,11 +188,13 @@ async def open_with_retries(
 def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
     """Decode a JSON body into ``cast_to``; a body of the wrong shape is a typed error."""
     try:
-        return msgspec.json.decode(raw, type=cast_to)
+        result = msgspec.json.decode(raw, type=cast_to)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise APIResponseValidationError(
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc
+    attach_request_id(result, request_id)
+    return result
 
 
 def json_body(params: Mapping[str, Any], extra_body: Mapping[str, Any] | None) -> dict[str, Any]:

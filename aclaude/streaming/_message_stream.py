@@ -287,7 +287,7 @@ class MessageStream:
         message = materialize(self._state)
         if message is None or not self._state.done:  # pragma: no cover - EventStream raises first
             raise IncompleteStreamError("stream ended without a message", clean_eof=True)
-        message._request_id = self._events.request_id  # type: ignore[attr-defined]
+        message._request_id = self._events.request_id
         self._final = message
         await self._fire("final_message", message)
         await self._fire("end")

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import anthropic
+import msgspec
 import pytest
 from aiohttp import web
 from conftest import API_KEY, PARAMS
@@ -418,3 +419,63 @@ async def test_a_raw_streams_body_is_read_through_the_stream(
         await raw.read()
     async with await raw.parse() as stream:
         assert [event.type async for event in stream][-1] == "message_stop"
+
+
+# -- 2. request ids on everything ------------------------------------------------------------
+
+
+async def _returned_objects(api: Any, server: FakeAnthropic) -> dict[str, Any]:
+    """The same calls through either client: one object of each kind a call returns."""
+    server.enqueue(Reply.text("Hi"))
+    objects: dict[str, Any] = {
+        "message": await api.messages.create(**PARAMS),
+        "token count": await api.messages.count_tokens(model=PARAMS["model"], messages=PARAMS["messages"]),
+        "model": await api.models.retrieve("claude-sonnet-4-6"),
+        "page": await api.models.list(limit=1),
+    }
+    objects["next page"] = await objects["page"].get_next_page()
+    batch = await api.messages.batches.create(requests=[{"custom_id": "a", "params": PARAMS}])
+    objects["batch"] = await api.messages.batches.retrieve(batch.id)
+    objects["file metadata"] = await api.beta.files.upload(file=("a.txt", b"hello", "text/plain"))
+    objects["deleted file"] = await api.beta.files.delete(objects["file metadata"].id)
+    return objects
+
+
+async def test_every_returned_object_has_its_request_id(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    async with asyncio.timeout(60):
+        theirs = await _returned_objects(sdk, server)
+        ours = await _returned_objects(client, server)
+    assert ours.keys() == theirs.keys()
+    for kind, obj in ours.items():
+        assert theirs[kind]._request_id.startswith("req_"), kind  # the SDK's
+        assert obj._request_id is not None and obj._request_id.startswith("req_"), kind
+        assert obj.request_id == obj._request_id, kind
+        # The same kind of object (the SDK's beta types are prefixed, its pages named otherwise).
+        their_name = type(theirs[kind]).__name__.removeprefix("Beta").partition("[")[0]
+        assert their_name == type(obj).__name__, kind
+    assert ours["page"].request_id != ours["next page"].request_id
+    # Not a field: the wire JSON is unchanged.
+    assert "request_id" not in str(msgspec.to_builtins(ours["model"]))
+    assert "_request_id" not in msgspec.json.encode(ours["message"]).decode()
+
+
+async def test_errors_have_the_request_id_too(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    with pytest.raises(anthropic.NotFoundError) as theirs:
+        await sdk.models.retrieve("no-such-model")
+    with pytest.raises(aclaude.NotFoundError) as ours:
+        await client.models.retrieve("no-such-model")
+    assert theirs.value.request_id and ours.value.request_id
+    assert ours.value.request_id == ours.value.response.headers["request-id"]  # type: ignore[union-attr]
+
+
+async def test_a_legacy_completion_has_its_request_id(client: aclaude.Client) -> None:
+    # anthropic 2.14 dropped Text Completions: aclaude's still carries the id like the rest.
+    completion = await client.completions.create(
+        model="claude-2.1", max_tokens_to_sample=20, prompt="\n\nHuman: Hi\n\nAssistant:"
+    )
+    assert completion.request_id is not None and completion.request_id.startswith("req_")
+    assert completion._request_id == completion.request_id
