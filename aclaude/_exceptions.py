@@ -26,6 +26,8 @@ boundary each (``_transport`` for I/O, ``_events`` for decoding) with ``raise ..
     ├── APIConnectionError                    no usable answer: refused, reset, dropped, TLS ...
     │   ├── APITimeoutError                   connect / idle / overall deadline exceeded
     │   └── IncompleteStreamError             the stream ended (clean EOF or dropped) before message_stop
+    ├── APIUserAbortError                     not a failure: the caller stopped a stream (close(), abort(),
+    │                                         cancellation) before its end; ``partial_message``
     └── APIResponseValidationError            the bytes are not what the API sends (bad JSON, invalid UTF-8,
         │                                     an oversized event, events out of order)
         ├── JSONLDecodeError                  a bad line in a JSON Lines body (batch results): ``line_number``
@@ -54,6 +56,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "APIUserAbortError",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedRequestError",
@@ -312,6 +315,13 @@ class IncompleteStreamError(APIConnectionError):
             events_received=events_received,
         )
         self.clean_eof = clean_eof
+
+
+class APIUserAbortError(APIError):
+    """The caller stopped the stream before its end (``close()``, ``abort()``, leaving the
+    ``async with`` early, or cancelling the task): not a failure of the API or the network, so
+    never retried. ``partial_message`` is what had arrived; ``events_received`` the events the
+    stream had handed out. The name is the one the official TypeScript SDK uses."""
 
 
 class APIResponseValidationError(APIError):

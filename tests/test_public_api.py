@@ -113,6 +113,7 @@ HIERARCHY = [
     ("APIConnectionError", "APIError"),
     ("APITimeoutError", "APIConnectionError"),
     ("IncompleteStreamError", "APIConnectionError"),
+    ("APIUserAbortError", "APIError"),
     ("APIResponseValidationError", "APIError"),
     ("JSONLDecodeError", "APIResponseValidationError"),
     ("StructuredOutputError", "APIResponseValidationError"),
@@ -186,7 +187,7 @@ def test_every_exported_error_is_in_the_tree() -> None:
 def test_error_names_match_the_official_sdk() -> None:
     """Moving a service over is a rename: ``except anthropic.X`` becomes ``except aclaude.X``."""
     anthropic = pytest.importorskip("anthropic")
-    aclaude_only = {"IncompleteStreamError", "JSONLDecodeError", "StructuredOutputError"}
+    aclaude_only = {"IncompleteStreamError", "JSONLDecodeError", "StructuredOutputError", "APIUserAbortError"}
     for name, _ in HIERARCHY:
         if name not in aclaude_only:
             assert hasattr(anthropic, name), name

@@ -4,6 +4,11 @@ It wires the pure accumulator (``_accumulate``) to the events of an ``EventStrea
 derived events, ``text_stream`` and the final message. Every error it raises carries the
 message accumulated so far as ``partial_message``; any exit before the end (break, a callback
 raising, cancellation) closes the connection at once.
+
+Stopping early is not a failure: after ``close()`` / ``abort()`` (or leaving the ``async with``,
+or cancellation) before the end, the ``abort`` callbacks get an ``APIUserAbortError`` (what had
+arrived, how many events the caller had been handed), and ``get_final_message()`` raises it,
+never an ``IncompleteStreamError``. ``end`` fires once on every exit: success, API error, stop.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from .._exceptions import (
     APIError,
+    APIUserAbortError,
     IncompleteStreamError,
 )
 from .._http.transport import Response
@@ -63,6 +69,8 @@ class MessageStream:
         self._final: Message | None = None
         self._error: APIError | None = None
         self._ended = False
+        # Events the stream has handed out (for APIUserAbortError.events_received).
+        self._seen = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -87,8 +95,15 @@ class MessageStream:
         await self._fire("connect")
 
     async def close(self) -> None:
-        """Stop the stream and release its connection."""
+        """Stop the stream and release its connection. Before the end this is a stop, not a
+        failure: ``abort`` and ``end`` fire and ``get_final_message()`` raises
+        ``APIUserAbortError``."""
         await self._events.close()
+        await self._stop()
+
+    async def abort(self) -> None:
+        """Stop the stream now (``close()``, under the name the TypeScript SDK uses)."""
+        await self.close()
 
     @property
     def request_id(self) -> str | None:
@@ -107,7 +122,8 @@ class MessageStream:
         ``text(delta, snapshot)``, ``citation(citation, citations)``,
         ``thinking(delta, snapshot)``, ``signature(signature)``,
         ``input_json(partial_json, snapshot)``, ``content_block(block)``, ``message(message)``,
-        ``final_message(message)``, ``error(exc)``, ``end()``.
+        ``final_message(message)``, ``error(exc)``, ``abort(error)`` (the caller stopped the
+        stream before its end: an ``APIUserAbortError``), ``end()`` (once, on every exit).
 
         ``snapshot`` for text, thinking and input_json is a lazy ``TextSnapshot``: it costs
         nothing until used (``str(snapshot)``; ``snapshot.parsed()`` for partial tool JSON).
@@ -202,6 +218,7 @@ class MessageStream:
         listening = bool(self._listeners)
         try:
             async for event in self._events:
+                self._seen += 1  # written at once: a consumer may break out and close()
                 accumulate(state, event)
                 if listening:
                     pending = self._emit(event)
@@ -233,6 +250,7 @@ class MessageStream:
         state = self._state
         try:
             async for event in self._events:
+                self._seen += 1  # written at once: a consumer may break out and close()
                 accumulate(state, event)
                 if self._listeners:
                     pending = self._emit(event)
@@ -263,6 +281,7 @@ class MessageStream:
         state = self._state
         try:
             async for event in self._events:
+                self._seen += 1  # written at once: a consumer may break out and close()
                 accumulate(state, event)
                 if self._listeners:
                     pending = self._emit(event)
@@ -293,7 +312,8 @@ class MessageStream:
         await self._fire("end")
 
     async def _abort(self, exc: BaseException) -> None:
-        """Close the connection at once; record and report an API error."""
+        """Close the connection at once; record and report an API error, or a stop (the task
+        cancelled, a callback raising)."""
         if isinstance(exc, GeneratorExit):
             # An abandoned iterator (break out of text_stream ...): the stream itself goes on,
             # another consumer may pick it up; the `async with` exit closes it.
@@ -301,6 +321,25 @@ class MessageStream:
         await self._events.close()
         if isinstance(exc, APIError):
             await self._fail(exc)
+        else:
+            await self._stop()
+
+    async def _stop(self) -> None:
+        """The caller stopped the stream before its end: ``abort``, then ``end``."""
+        if self._ended:
+            return
+        self._ended = True
+        error = APIUserAbortError(
+            f"the stream was stopped by the caller after {self._seen} events, before its end",
+            request_id=self._events.request_id,
+            partial_message=materialize(self._state),
+            events_received=self._seen,
+        )
+        self._error = error
+        try:
+            await self._fire("abort", error)
+        finally:
+            await self._fire("end")
 
     async def _fail(self, exc: APIError) -> None:
         if self._ended:
@@ -332,6 +371,7 @@ _LISTENER_EVENTS = frozenset(
         "message",
         "final_message",
         "error",
+        "abort",
         "end",
     }
 )
