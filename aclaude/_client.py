@@ -16,7 +16,7 @@ import msgspec
 
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._exceptions import APIError, APIResponseValidationError
-from ._http.headers_query import HeaderValues, QueryValues, encode_query, merge_headers
+from ._http.headers_query import HeaderValues, QueryValues, add_headers, encode_query, merge_headers
 from ._http.raw_response import record_body, record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
@@ -313,7 +313,7 @@ class Client:
         if retry_count:
             headers = {**headers, RETRY_COUNT_HEADER: str(retry_count)}
         if extra_headers:
-            headers = merge_headers(headers, extra_headers)
+            headers = add_headers(headers, extra_headers)
         params = self._query
         if extra_query:
             params = encode_query({**(self._default_query or {}), **extra_query})

@@ -20,6 +20,7 @@ from multidict import MultiDict
 __all__ = [
     "HeaderValues",
     "Omit",
+    "add_headers",
     "QueryValues",
     "encode_query",
     "is_omitted",
@@ -58,15 +59,28 @@ def merge_headers(*layers: Mapping[str, Any] | None) -> dict[str, str]:
     """The layers merged (later ones win, names lower-cased), with omitted headers removed."""
     merged: dict[str, str] = {}
     for layer in layers:
-        if not layer:
-            continue
-        for name, value in layer.items():
-            key = name.lower()
-            if is_omitted(value):
-                merged.pop(key, None)
-            else:
-                merged[key] = value
+        if layer:
+            _merge_into(merged, layer)
     return merged
+
+
+def add_headers(base: Mapping[str, str], extra: Mapping[str, Any]) -> dict[str, str]:
+    """``base`` (already merged: lower-case names, no omitted values) with ``extra`` over it:
+    the per-call path, which copies ``base`` once instead of merging it again."""
+    merged = dict(base)
+    _merge_into(merged, extra)
+    return merged
+
+
+def _merge_into(merged: dict[str, str], layer: Mapping[str, Any]) -> None:
+    for name, value in layer.items():
+        key = name.lower()
+        if type(value) is str:  # nearly always: one check
+            merged[key] = value
+        elif is_omitted(value):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
 
 
 def encode_query(query: Mapping[str, Any] | None) -> MultiDict[str] | None:
