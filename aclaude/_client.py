@@ -20,7 +20,7 @@ from ._http.headers_query import HeaderValues, QueryValues, add_headers, encode_
 from ._http.raw_response import record_body, record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
-from ._http.transport import Response, Timeout, open_response
+from ._http.transport import Response, Timeout, env_proxy, open_response
 from ._logging import configure_logger, describe_body, redact_headers, redact_url
 from ._version import __version__
 from .resources.beta import Beta
@@ -43,6 +43,7 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 _T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
 _NOT_GIVEN: Any = object()
+_NO_PROXY: tuple[None, None] = (None, None)
 
 #: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
 PreparedRequest = tuple[str, Mapping[str, str], bytes | AsyncIterable[bytes] | None, Mapping[str, str] | None]
@@ -59,7 +60,8 @@ class Client:
     caps the requests in flight (streams count until they end). Pass ``session=`` (or
     ``connector=``) to use your own aiohttp objects: the client never closes what it did not
     create. Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
-    ``NO_PROXY``, and ``~/.netrc``), as in the official SDK; ``trust_env=False`` ignores them.
+    ``NO_PROXY``; proxy credentials also from ``~/.netrc``), read once when the client first
+    sends, as in the official SDK; ``trust_env=False`` ignores them.
     An https endpoint is reached through the proxy by a ``CONNECT`` tunnel: the proxy sees the
     host name, never the request's headers (the API key).
     """
@@ -101,6 +103,8 @@ class Client:
         self.max_connections = max_connections
         self.max_event_bytes = max_event_bytes
         self.trust_env = trust_env
+        # (base URL, proxy, proxy credentials) from the environment: looked up once per base URL.
+        self._proxy: tuple[str, Any, Any] | None = None
         self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
         # As it goes on the wire (true/false, key[]=a&key[]=b), encoded once.
@@ -249,7 +253,8 @@ class Client:
                 # aiohttp's default 300 s total limit would cut long streams: limits come from
                 # Timeout, per request.
                 timeout=aiohttp.ClientTimeout(total=None),
-                trust_env=self.trust_env,
+                # Proxies from the environment are looked up by the client, once (_env_proxy).
+                trust_env=False,
                 # No default headers: credentials belong to each request, never to a session
                 # that with_options() copies share (a copy with other credentials would
                 # otherwise still send this client's key).
@@ -337,6 +342,7 @@ class Client:
             deadlines = self._deadlines
             if deadlines is None:
                 deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
+            proxy, proxy_auth = self._env_proxy() if self.trust_env else _NO_PROXY
             url, wire_headers, data, query = await self._prepare_request(
                 method, path, headers=headers, body=body, content=content, params=params
             )
@@ -350,6 +356,8 @@ class Client:
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             )
         except APIError as exc:
             if semaphore is not None:
@@ -380,6 +388,14 @@ class Client:
                 (time.monotonic() - started) * 1000,
             )
         return response
+
+    def _env_proxy(self) -> tuple[Any, Any]:
+        """``(proxy, proxy_auth)`` from the environment for this client's base URL, looked up
+        once per base URL (``(None, None)``: no proxy)."""
+        cached = self._proxy
+        if cached is None or cached[0] != self.base_url:
+            cached = self._proxy = (self.base_url, *env_proxy(self.base_url))
+        return cached[1], cached[2]
 
     def _event_stream(
         self,

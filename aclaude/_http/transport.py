@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import msgspec
 from aiohttp.client_reqrep import ConnectionKey, RequestInfo
+from aiohttp.helpers import get_env_proxy_for_url
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -37,7 +38,7 @@ from .._logging import redact_headers, redact_url
 from ..types._rate_limits import RateLimits
 from .read_deadlines import ReadDeadlines
 
-__all__ = ["Response", "Timeout", "open_response"]
+__all__ = ["Response", "Timeout", "env_proxy", "open_response"]
 
 # An error body larger than this is cut (we only need its message).
 _MAX_ERROR_BODY = 1024 * 1024
@@ -193,6 +194,8 @@ async def open_response(
     timeout: Timeout,
     on_release: Callable[[], None] | None = None,
     deadlines: ReadDeadlines | None = None,
+    proxy: URL | None = None,
+    proxy_auth: aiohttp.BasicAuth | None = None,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
@@ -208,6 +211,8 @@ async def open_response(
             params=params,
             timeout=timeout.to_aiohttp(),
             allow_redirects=False,
+            proxy=proxy,
+            proxy_auth=proxy_auth,
         )
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         error: APIConnectionError = APITimeoutError(
@@ -236,6 +241,20 @@ def _error_request(
     """What ``error.request`` shows: credentials masked (made only when a request failed)."""
     full = redact_url(URL(url).update_query(params) if params else url)
     return ErrorRequest(method, full, redact_headers(headers))
+
+
+def env_proxy(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY`` / ``HTTP_PROXY`` /
+    ``ALL_PROXY``, unless ``NO_PROXY`` covers its host; proxy credentials from the proxy URL or
+    ``~/.netrc``), or ``(None, None)``.
+
+    A client looks this up once per base URL, not per request: aiohttp's own ``trust_env``
+    reads the environment and ``~/.netrc`` again for every request (about a fifth more CPU
+    in the soak test), and would also send ``~/.netrc`` credentials to the API host."""
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except (LookupError, ValueError):
+        return None, None
 
 
 def _stop_aiohttp_read_timer(resp: aiohttp.ClientResponse) -> None:

@@ -331,6 +331,22 @@ async def test_trust_env_false_ignores_the_proxy(
             await client.models.list()
 
 
+async def test_no_proxy_is_honoured(server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as sock:  # a proxy nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    sdk = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
+    try:
+        await sdk.models.list()
+    finally:
+        await sdk.close()
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as client:
+        await client.models.list()
+    assert len(server.requests) == 2
+
+
 async def test_an_https_endpoint_is_tunnelled_the_proxy_never_sees_the_key(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
