@@ -342,7 +342,7 @@ class Client:
             deadlines = self._deadlines
             if deadlines is None:
                 deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
-            proxy, proxy_auth = self._env_proxy() if self.trust_env else _NO_PROXY
+            proxy, proxy_headers = self._env_proxy() if self.trust_env else _NO_PROXY
             url, wire_headers, data, query = await self._prepare_request(
                 method, path, headers=headers, body=body, content=content, params=params
             )
@@ -357,7 +357,7 @@ class Client:
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
                 proxy=proxy,
-                proxy_auth=proxy_auth,
+                proxy_headers=proxy_headers,
             )
         except APIError as exc:
             if semaphore is not None:
@@ -390,7 +390,7 @@ class Client:
         return response
 
     def _env_proxy(self) -> tuple[Any, Any]:
-        """``(proxy, proxy_auth)`` from the environment for this client's base URL, looked up
+        """``(proxy, proxy_headers)`` from the environment for this client's base URL, looked up
         once per base URL (``(None, None)``: no proxy)."""
         cached = self._proxy
         if cached is None or cached[0] != self.base_url:

@@ -195,7 +195,7 @@ async def open_response(
     on_release: Callable[[], None] | None = None,
     deadlines: ReadDeadlines | None = None,
     proxy: URL | None = None,
-    proxy_auth: aiohttp.BasicAuth | None = None,
+    proxy_headers: Mapping[str, str] | None = None,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
@@ -212,7 +212,7 @@ async def open_response(
             timeout=timeout.to_aiohttp(),
             allow_redirects=False,
             proxy=proxy,
-            proxy_auth=proxy_auth,
+            proxy_headers=proxy_headers,
         )
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         error: APIConnectionError = APITimeoutError(
@@ -243,18 +243,21 @@ def _error_request(
     return ErrorRequest(method, full, redact_headers(headers))
 
 
-def env_proxy(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+def env_proxy(url: str) -> tuple[URL | None, Mapping[str, str] | None]:
     """The proxy the environment names for ``url`` (``HTTPS_PROXY`` / ``HTTP_PROXY`` /
-    ``ALL_PROXY``, unless ``NO_PROXY`` covers its host; proxy credentials from the proxy URL or
-    ``~/.netrc``), or ``(None, None)``.
+    ``ALL_PROXY``, unless ``NO_PROXY`` covers its host) and the headers for the proxy (its
+    credentials, from the proxy URL or ``~/.netrc``, as ``Proxy-Authorization``), or
+    ``(None, None)``.
 
     A client looks this up once per base URL, not per request: aiohttp's own ``trust_env``
     reads the environment and ``~/.netrc`` again for every request (about a fifth more CPU
     in the soak test), and would also send ``~/.netrc`` credentials to the API host."""
     try:
-        return get_env_proxy_for_url(URL(url))
+        proxy, auth = get_env_proxy_for_url(URL(url))
     except (LookupError, ValueError):
         return None, None
+    # As a header: aiohttp 3.14 deprecates its proxy_auth argument.
+    return proxy, ({"Proxy-Authorization": auth.encode()} if auth is not None else None)
 
 
 def _stop_aiohttp_read_timer(resp: aiohttp.ClientResponse) -> None:

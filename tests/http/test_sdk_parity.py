@@ -7,6 +7,7 @@ requests, copies of a client.
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -305,7 +306,7 @@ async def test_proxies_come_from_the_environment(
     server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The fake API stands in as the proxy: a host that cannot resolve is only reachable through it.
-    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxyuser:proxy-pw@127.0.0.1:{server.port}")
     sdk = anthropic.AsyncAnthropic(api_key=API_KEY, base_url="http://api.invalid", max_retries=0)
     try:
         theirs = await sdk.models.list()
@@ -315,6 +316,9 @@ async def test_proxies_come_from_the_environment(
         ours = await client.models.list()
     assert [m.id for m in ours.data] == [m.id for m in theirs.data]
     assert [r.headers["host"] for r in server.requests] == ["api.invalid", "api.invalid"]
+    # The proxy's credentials go to the proxy, as Proxy-Authorization.
+    expected = "Basic " + base64.b64encode(b"proxyuser:proxy-pw").decode()
+    assert [r.headers["proxy-authorization"] for r in server.requests] == [expected, expected]
 
 
 async def test_trust_env_false_ignores_the_proxy(
