@@ -43,7 +43,6 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 _T = TypeVar("_T")
 _encode = msgspec.json.Encoder().encode
 _NOT_GIVEN: Any = object()
-_NO_PROXY: tuple[None, None] = (None, None)
 
 #: One attempt as it goes on the wire: (full URL, headers, body bytes or stream, query params).
 PreparedRequest = tuple[str, Mapping[str, str], bytes | AsyncIterable[bytes] | None, Mapping[str, str] | None]
@@ -104,7 +103,7 @@ class Client:
         self.max_event_bytes = max_event_bytes
         self.trust_env = trust_env
         # (base URL, proxy, proxy credentials) from the environment: looked up once per base URL.
-        self._proxy: tuple[str, Any, Any] | None = None
+        self._proxy: tuple[str, Any] | None = None
         self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
         # As it goes on the wire (true/false, key[]=a&key[]=b), encoded once.
@@ -342,7 +341,6 @@ class Client:
             deadlines = self._deadlines
             if deadlines is None:
                 deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
-            proxy, proxy_headers = self._env_proxy() if self.trust_env else _NO_PROXY
             url, wire_headers, data, query = await self._prepare_request(
                 method, path, headers=headers, body=body, content=content, params=params
             )
@@ -356,8 +354,7 @@ class Client:
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
-                proxy=proxy,
-                proxy_headers=proxy_headers,
+                proxy=self._env_proxy() if self.trust_env else None,
             )
         except APIError as exc:
             if semaphore is not None:
@@ -389,13 +386,13 @@ class Client:
             )
         return response
 
-    def _env_proxy(self) -> tuple[Any, Any]:
-        """``(proxy, proxy_headers)`` from the environment for this client's base URL, looked up
-        once per base URL (``(None, None)``: no proxy)."""
+    def _env_proxy(self) -> Any:
+        """The proxy from the environment for this client's base URL (None: no proxy), looked
+        up once per base URL."""
         cached = self._proxy
         if cached is None or cached[0] != self.base_url:
-            cached = self._proxy = (self.base_url, *env_proxy(self.base_url))
-        return cached[1], cached[2]
+            cached = self._proxy = (self.base_url, env_proxy(self.base_url))
+        return cached[1]
 
     def _event_stream(
         self,
