@@ -175,3 +175,29 @@ async def test_the_same_stop_through_the_python_sdk_and_aclaude(
                 await ours.get_final_message()
     assert their_error is not None  # the SDK does not hand out the cut message as complete either
     assert not isinstance(info.value, aclaude.APIConnectionError)
+
+
+async def test_cancelling_the_consuming_task_fires_at_once(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    """The task that reads the stream is cancelled while the stream stays open around it:
+    abort and end fire from the cancellation itself, not later from the `async with` exit."""
+    server.enqueue(SLOW)
+    started = asyncio.Event()
+    async with asyncio.timeout(LIMIT):
+        async with client.messages.stream(**PARAMS) as stream:  # type: ignore[arg-type]
+            calls = Calls(stream)
+
+            async def consume() -> None:
+                async for _ in stream.text_stream:
+                    started.set()
+
+            task = asyncio.create_task(consume())
+            await started.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert calls.names == ["abort", "end"]
+            with pytest.raises(aclaude.APIUserAbortError):
+                await stream.get_final_message()
+    assert calls.names == ["abort", "end"]  # once
