@@ -17,6 +17,7 @@ import msgspec
 from .._exceptions import APIResponseValidationError, JSONLDecodeError
 from ._events import decode_unknown, message_from_json
 from ._message import Message
+from ._request_id import WithRequestId
 
 __all__ = [
     "DeletedMessageBatch",
@@ -47,7 +48,7 @@ class MessageBatchRequestCounts(_Model):
     expired: int
 
 
-class MessageBatch(_Model):
+class MessageBatch(_Model, WithRequestId, dict=True):
     """A Message Batch. ``processing_status`` is ``"in_progress"``, ``"canceling"`` or ``"ended"``;
     ``results_url`` is set once it has ended."""
 
@@ -63,7 +64,7 @@ class MessageBatch(_Model):
     results_url: str | None = None
 
 
-class DeletedMessageBatch(_Model):
+class DeletedMessageBatch(_Model, WithRequestId, dict=True):
     id: str
     type: str
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import msgspec
 
+from ._request_id import WithRequestId
+
 __all__ = ["MessageTokensCount"]
 
 
-class MessageTokensCount(msgspec.Struct, kw_only=True, omit_defaults=True):
+class MessageTokensCount(msgspec.Struct, WithRequestId, kw_only=True, omit_defaults=True, dict=True):
     """Input tokens the request would use (messages, system prompt and tools)."""
 
     input_tokens: int
