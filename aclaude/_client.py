@@ -8,15 +8,15 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterable, Mapping, Sequence
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 import msgspec
 
 from ._closing import AsyncClosing
 from ._decoders.sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from ._exceptions import APIError, APIResponseValidationError, APIStatusError, ClientClosedError
-from ._http.raw_response import record_response
+from ._http.headers_query import HeaderValues, QueryValues, add_headers, encode_query, merge_headers
+from ._http.raw_response import record_body, record_response
 from ._http.read_deadlines import ReadDeadlines
 from ._http.retry import with_retries
 from ._http.transport import (
@@ -24,10 +24,11 @@ from ._http.transport import (
     PreparedRequest,
     Response,
     Timeout,
+    env_proxy,
     new_session,
     send,
 )
-from ._logging import configure_logger, redact_headers, redact_url
+from ._logging import configure_logger, describe_body, redact_headers, redact_url
 from ._middleware import Middleware, MiddlewareInput, install_middleware
 from ._version import __version__
 from .resources._client_twins import ClientWithRawResponse
@@ -40,6 +41,7 @@ from .resources.models import Models
 from .resources.skills import Skills
 from .resources.user_profiles import UserProfiles
 from .streaming._event_stream import DecoderFactory, EventStream
+from .types._request_id import attach_request_id
 from .types.params import NOT_GIVEN
 
 if TYPE_CHECKING:
@@ -63,7 +65,6 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 _T = TypeVar("_T")
 _NOT_GIVEN: Any = NOT_GIVEN
-_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class Client(AsyncClosing):
@@ -76,7 +77,11 @@ class Client(AsyncClosing):
     One client holds one connection pool of ``max_connections``; ``max_in_flight`` optionally
     caps the requests in flight (streams count until they end). Pass ``session=`` (or
     ``connector=``) to use your own aiohttp objects: the client never closes what it did not
-    create. ``trust_env=True`` takes proxies from the environment (off by default).
+    create. Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
+    ``NO_PROXY``; proxy credentials also from ``~/.netrc``), read once when the client first
+    sends, as in the official SDK; ``trust_env=False`` ignores them.
+    An https endpoint is reached through the proxy by a ``CONNECT`` tunnel: the proxy sees the
+    host name, never the request's headers (the API key).
 
     Resources (attributes of every client, as in the official SDK):
 
@@ -119,13 +124,13 @@ class Client(AsyncClosing):
         base_url: str | None = None,
         timeout: Timeout | float | None = DEFAULT_TIMEOUT,
         max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        default_query: Mapping[str, str] | None = None,
+        default_headers: HeaderValues | None = None,
+        default_query: QueryValues | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_in_flight: int | None = None,
         session: aiohttp.ClientSession | None = None,
         connector: aiohttp.BaseConnector | None = None,
-        trust_env: bool = False,
+        trust_env: bool = True,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         tcp_keepalive: bool = True,
@@ -152,11 +157,18 @@ class Client(AsyncClosing):
         #: TCP keep-alive on the pool's connections (60 s idle and interval, 5 probes).
         self.tcp_keepalive = tcp_keepalive
         self.trust_env = trust_env
+        # (base URL, proxy URL with its credentials) from the environment: looked up once per base URL.
+        self._proxy: tuple[str, Any] | None = None
         self._default_headers = dict(default_headers) if default_headers else {}
         self._default_query = dict(default_query) if default_query else None
+        # As it goes on the wire (true/false, key[]=a&key[]=b), encoded once.
+        self._query = encode_query(self._default_query)
         self._session = session
         self._connector = connector
         self._owns_session = session is None
+        # A with_options() copy takes its session from the client it was made from, when it
+        # needs one (so a copy can be made before any event loop runs).
+        self._session_source: Client | None = None
         self._max_in_flight = max_in_flight
         self._in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
         self._closed = False
@@ -203,13 +215,15 @@ class Client(AsyncClosing):
             "content-type": "application/json",
             "accept": "application/json",
             "user-agent": f"aclaude/{__version__}",
+            # Overwritten on retries (open_response); here so that the first attempt costs no copy.
+            RETRY_COUNT_HEADER: "0",
         }
         if self._api_key:
             headers["x-api-key"] = self._api_key
         if self._auth_token:
             headers["authorization"] = f"Bearer {self._auth_token}"
-        headers.update({k.lower(): v for k, v in self._default_headers.items()})
-        return headers
+        # A None / omit value removes a header, as the SDK's Omit() does.
+        return merge_headers(headers, self._default_headers)
 
     def with_options(
         self,
@@ -219,8 +233,8 @@ class Client(AsyncClosing):
         base_url: str | None = _NOT_GIVEN,
         timeout: Timeout | float | None = _NOT_GIVEN,
         max_retries: int = _NOT_GIVEN,
-        default_headers: Mapping[str, str] | None = _NOT_GIVEN,
-        default_query: Mapping[str, str] | None = _NOT_GIVEN,
+        default_headers: HeaderValues | None = _NOT_GIVEN,
+        default_query: QueryValues | None = _NOT_GIVEN,
         max_event_bytes: int = _NOT_GIVEN,
         middleware: Sequence[MiddlewareInput] = _NOT_GIVEN,
         rate_limiter: Middleware | None = _NOT_GIVEN,
@@ -228,7 +242,9 @@ class Client(AsyncClosing):
         """A client (of the same class) with some options changed, sharing this one's
         connection pool.
 
-        The copy never closes the pool: close the original when done.
+        ``default_headers`` and ``default_query`` are merged over this client's (a ``None``
+        header value removes one), as in the official SDK. The copy can be made outside an event
+        loop; it never closes the pool: close the original when done.
         """
         changes = {
             "base_url": base_url,
@@ -241,7 +257,7 @@ class Client(AsyncClosing):
             "rate_limiter": rate_limiter,
         }
         copy = self._copy(api_key, auth_token, self._shared_options(**changes))
-        copy._in_flight = self._in_flight
+        self._share_pool(copy)
         return copy
 
     def _copy(self, api_key: str | None, auth_token: str | None, options: dict[str, Any]) -> Self:
@@ -257,7 +273,7 @@ class Client(AsyncClosing):
     def _shared_options(self, **changes: Any) -> dict[str, Any]:
         """Constructor arguments for a copy of this client on its pool (``with_options``):
         each of ``changes`` left ``_NOT_GIVEN`` keeps this client's value."""
-        current = {
+        current: dict[str, Any] = {
             "base_url": self.base_url,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
@@ -270,9 +286,27 @@ class Client(AsyncClosing):
         options = {name: current[name] if value is _NOT_GIVEN else value for name, value in changes.items()}
         options.setdefault("middleware", self.middleware)  # copies keep the hooks and the budget
         options.setdefault("rate_limiter", self.rate_limiter)
-        options.update(max_connections=self.max_connections, session=self._get_session(), logger=self._log)
-        options.update(max_body_bytes=self.max_body_bytes)
+        # Merged over this client's, as the SDK does (None is "no change" there too).
+        for name in ("default_headers", "default_query"):
+            if changes.get(name, _NOT_GIVEN) is not _NOT_GIVEN:
+                options[name] = {**(current[name] or {}), **(changes[name] or {})}
+        # No session here: the copy takes this client's when it first needs one (_share_pool),
+        # so that a copy can be made outside an event loop.
+        options.update(
+            max_connections=self.max_connections,
+            logger=self._log,
+            max_body_bytes=self.max_body_bytes,
+            tcp_keepalive=self.tcp_keepalive,
+        )
         return options
+
+    def _share_pool(self, copy: Client) -> None:
+        """Make ``copy`` (from ``with_options``) use this client's pool and in-flight cap: its
+        session is this client's, fetched when the copy first needs it."""
+        copy._in_flight = self._in_flight
+        copy._session_source = self
+        copy._owns_session = False
+        copy.trust_env = self.trust_env  # the pool's proxy choice goes with it
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -299,12 +333,16 @@ class Client(AsyncClosing):
         if self._closed:
             raise ClientClosedError("this aclaude.Client is closed")
         session = self._session
+        if session is None and self._session_source is not None:
+            return self._session_source._get_session()
         if session is None:
             # Made on first use, inside the running loop (aiohttp binds sessions to a loop).
+            # Proxies from the environment are looked up by the client, once (_env_proxy).
             session = self._session = new_session(
                 self._connector,
                 max_connections=self.max_connections,
-                trust_env=self.trust_env,
+                # Proxies are looked up once per client (_env_proxy), not by aiohttp per request.
+                trust_env=False,
                 tcp_keepalive=self.tcp_keepalive,
             )
         return session
@@ -328,8 +366,8 @@ class Client(AsyncClosing):
         path: str,
         *,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         retry_count: int = 0,
         content: bytes | AsyncIterable[bytes] | None = None,
@@ -344,17 +382,23 @@ class Client(AsyncClosing):
         # Every request carries this client's whole header set (its own credentials included):
         # the shared dict as it is when nothing is added, else a merged copy.
         headers: Mapping[str, str] = self._headers
-        if extra_headers or retry_count:
-            headers = {**headers, **{k.lower(): v for k, v in (extra_headers or _NO_HEADERS).items()}}
-            headers[RETRY_COUNT_HEADER] = str(retry_count)
-        params = self._default_query
+        if retry_count:
+            headers = {**headers, RETRY_COUNT_HEADER: str(retry_count)}
+        if extra_headers:
+            headers = add_headers(headers, extra_headers)
+        params = self._query
         if extra_query:
-            params = {**(params or {}), **extra_query}
+            params = encode_query({**(self._default_query or {}), **extra_query})
         log = self._log
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
             log.debug(
-                "request %s %s retry=%d headers=%s", method, path, retry_count, redact_headers(headers)
+                "request %s %s retry=%d headers=%s body=%s",
+                method,
+                path,
+                retry_count,
+                redact_headers(headers),
+                describe_body(body, content),
             )
         started = time.monotonic()
         semaphore = self._in_flight
@@ -383,6 +427,7 @@ class Client(AsyncClosing):
                 on_release=semaphore.release if semaphore is not None else None,
                 deadlines=deadlines,
                 max_body_bytes=self.max_body_bytes,
+                proxy=self._env_proxy() if self.trust_env else None,
             )
         except APIError as exc:
             if semaphore is not None:
@@ -405,7 +450,9 @@ class Client(AsyncClosing):
         header = self._request_id_header
         if header is not None and response.request_id is None:
             response.request_id = response.headers.get(header)
-        record_response(response)  # for with_raw_response
+        record_response(response, retry_count)  # for with_raw_response
+        if debug:
+            log.debug("response headers=%s", redact_headers(response.headers))
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "response %s %s %d request_id=%s in %.0f ms",
@@ -420,6 +467,14 @@ class Client(AsyncClosing):
     def _describe_error(self, exc: APIStatusError) -> None:
         """Hook for a cloud platform: give an error from the platform itself (not in the API's
         format) a readable message. The API's own errors need nothing."""
+
+    def _env_proxy(self) -> Any:
+        """The proxy from the environment for this client's base URL (None: no proxy), looked
+        up once per base URL."""
+        cached = self._proxy
+        if cached is None or cached[0] != self.base_url:
+            cached = self._proxy = (self.base_url, env_proxy(self.base_url))
+        return cached[1]
 
     def event_stream(
         self,
@@ -463,6 +518,7 @@ class Client(AsyncClosing):
         *,
         cast_to: type[_T],
         body: Any = None,
+        stream: Literal[False] = False,
         **options: Unpack[RequestOptions],
     ) -> _T: ...
 
@@ -474,8 +530,21 @@ class Client(AsyncClosing):
         *,
         cast_to: None = None,
         body: Any = None,
+        stream: Literal[False] = False,
         **options: Unpack[RequestOptions],
     ) -> Any: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        body: Any = None,
+        stream: Literal[True],
+        **options: Unpack[RequestOptions],
+    ) -> EventStream: ...
 
     async def request(
         self,
@@ -484,15 +553,25 @@ class Client(AsyncClosing):
         *,
         cast_to: Any = None,
         body: Any = None,
+        stream: bool = False,
         **options: Unpack[RequestOptions],
     ) -> Any:
-        """Any JSON endpoint, with this client's headers, retries and errors.
+        """Any endpoint, with this client's headers, retries and errors.
 
         Returns the decoded JSON body, converted to ``cast_to`` (a msgspec Struct type, dict ...)
-        when given. ``get``/``post``/``put``/``patch``/``delete`` are shorthands. ``options``: see
+        when given; ``cast_to=str`` or ``bytes`` returns the body as it came, JSON or not.
+        ``stream=True`` (POST) returns the opened ``EventStream`` of a server-sent-events
+        answer. ``get``/``post``/``put``/``patch``/``delete`` are shorthands. ``options``: see
         ``RequestOptions`` (``extra_body`` is merged into ``body``, except for GET).
         """
         check_options(options)
+        path = path if path.startswith("/") else "/" + path
+        if stream:
+            if method.upper() != "POST":
+                raise ValueError("stream=True is for POST requests")
+            # event_stream merges extra_body into the body: never into the caller's dict.
+            stream_body: dict[str, Any] = dict(body) if body else {}
+            return await self.event_stream(path, stream_body, **options)
         max_retries = options.get("max_retries")
         retries = self.max_retries if max_retries is None else max_retries
         extra_body = options.get("extra_body")
@@ -505,7 +584,7 @@ class Client(AsyncClosing):
         async def attempt(retry_count: int) -> tuple[bytes, str | None]:
             response = await self.open_response(
                 method,
-                path if path.startswith("/") else "/" + path,
+                path,
                 body=body,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
@@ -513,20 +592,28 @@ class Client(AsyncClosing):
                 retry_count=retry_count,
             )
             try:
-                return await response.read(), response.request_id
+                raw = await response.read()
             finally:
                 response.release()
+            record_body(response, raw)  # for with_raw_response
+            return raw, response.request_id
 
         raw, request_id = await with_retries(attempt, retries)
-        if not raw:
-            return None
+        if cast_to is bytes:
+            return raw
         try:
+            if cast_to is str:
+                return raw.decode("utf-8")
+            if not raw:
+                return None
             # Fields newer than this client are kept (see types._extras).
-            return decode_keeping_extras(raw, cast_to) if cast_to else msgspec.json.decode(raw)
+            result = decode_keeping_extras(raw, cast_to) if cast_to else msgspec.json.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, APIResponseValidationError) as exc:
             raise APIResponseValidationError(
                 f"response body is not the expected JSON: {exc}", request_id=request_id
             ) from exc
+        attach_request_id(result, request_id)  # models, batches, files, pages: obj.request_id
+        return result
 
     async def get(
         self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]

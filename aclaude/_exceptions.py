@@ -4,23 +4,30 @@ from exc``, so ``except aclaude.APIError`` catches everything a call can fail wi
 ``except aclaude.AnthropicError`` also every misuse of the library::
 
     AnthropicError                            root of every aclaude error
-    ├── APIError                              a call failed: ``request_id``, ``partial_message`` ...
+    ├── APIError                              a call failed: ``request_id``, ``request`` ...
     │   ├── APIStatusError                    the API said no: HTTP status >= 400, or ``event: error``
     │   │   ├── BadRequestError               400  invalid_request_error
     │   │   ├── AuthenticationError           401  authentication_error
+    │   │   ├── PaymentRequiredError          402  billing_error
     │   │   ├── PermissionDeniedError         403  permission_error
     │   │   ├── NotFoundError                 404  not_found_error
+    │   │   ├── RequestTimeoutError           408
     │   │   ├── ConflictError                 409
-    │   │   ├── RequestTooLargeError          413  request_too_large
+    │   │   ├── PreconditionFailedError       412
+    │   │   ├── RequestTooLargeError          413  request_too_large (alias ``ContentTooLargeError``)
     │   │   ├── UnprocessableEntityError      422
     │   │   ├── RateLimitError                429  rate_limit_error
+    │   │   ├── RequestHeaderFieldsTooLargeError 431
+    │   │   ├── ClientClosedRequestError      499
     │   │   └── InternalServerError           >= 500  api_error (and any other 5xx)
+    │   │       ├── HTTPNotImplementedError   501
     │   │       ├── ServiceUnavailableError   503
     │   │       ├── GatewayTimeoutError       504  timeout_error
     │   │       └── OverloadedError           529  overloaded_error
     │   ├── APIConnectionError                no usable answer: refused, reset, dropped, TLS ...
     │   │   ├── APITimeoutError               connect / idle / overall deadline exceeded
     │   │   └── IncompleteStreamError         the stream ended (clean EOF or dropped) before message_stop
+    │   ├── APIUserAbortError                 not a failure: the caller stopped a stream before its end
     │   ├── APIResponseValidationError        the bytes are not what the API sends (bad JSON, invalid UTF-8,
     │   │   │                                 an oversized event, events out of order)
     │   │   ├── JSONLDecodeError              a bad line in a JSON Lines body (batch results): ``line_number``
@@ -40,11 +47,15 @@ and, where a message was being accumulated (``messages.stream()``, non-streaming
 ``partial_message``, the snapshot so far. aclaude never returns a partial message as complete.
 
 No exception's ``str`` or ``repr`` contains the API key: messages are built from status codes,
-error bodies and our own text, never from request headers.
+error bodies and our own text, never from request headers. ``error.request`` (method, URL,
+headers) and ``error.response`` (status, headers, body) are views made for errors, with every
+secret header masked: the same classes and status mapping as the official SDK, without handing
+out the HTTP library's objects.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,21 +67,31 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "APIUserAbortError",
     "AnthropicError",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientClosedRequestError",
     "ConflictError",
+    "ContentTooLargeError",
+    "ErrorRequest",
+    "ErrorResponse",
     "GatewayTimeoutError",
+    "HTTPNotImplementedError",
     "IncompleteStreamError",
     "InternalServerError",
     "JSONLDecodeError",
     "NoNextPageError",
     "NotFoundError",
     "OverloadedError",
+    "PaymentRequiredError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "RateLimitError",
     "RateLimitWaitError",
+    "RequestHeaderFieldsTooLargeError",
+    "RequestTimeoutError",
     "RequestTooLargeError",
     "ServiceUnavailableError",
     "StreamAlreadyConsumedError",
@@ -80,6 +101,51 @@ __all__ = [
     "error_for_status",
     "error_for_stream_event",
 ]
+
+
+class ErrorRequest:
+    """The request an error belongs to, as ``error.request``: ``method``, ``url`` (any password
+    masked) and ``headers`` (credentials masked: built from ``redact_headers``)."""
+
+    __slots__ = ("headers", "method", "url")
+
+    def __init__(self, method: str, url: str, headers: Mapping[str, str]) -> None:
+        self.method = method
+        self.url = url
+        self.headers: Mapping[str, str] = headers
+
+    def __repr__(self) -> str:
+        return f"<ErrorRequest {self.method} {self.url}>"
+
+
+class ErrorResponse:
+    """The HTTP error response, as ``error.response``: ``status_code``, ``headers``, the body
+    as ``content`` (bytes, at most 1 MiB), ``text``, ``json()``, and the ``request``."""
+
+    __slots__ = ("content", "headers", "request", "status_code")
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: bytes = b"",
+        request: ErrorRequest | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.request = request
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body decoded as JSON (raises ``ValueError`` if it is not JSON)."""
+        return json.loads(self.content)
+
+    def __repr__(self) -> str:
+        return f"<ErrorResponse [{self.status_code}]>"
 
 
 class AnthropicError(Exception):
@@ -92,6 +158,9 @@ class APIError(AnthropicError):
 
     message: str
     request_id: str | None
+    #: The request that failed (None when the error did not come from one request, e.g. a
+    #: bad line in a results file read later).
+    request: ErrorRequest | None = None
     #: The accumulated message up to the failure, when one was being built (else None).
     partial_message: Any
     #: How many stream events had arrived when the failure happened (0 before the stream).
@@ -124,13 +193,15 @@ class APIStatusError(APIError):
     """The API answered with an error: an HTTP status >= 400 or an ``event: error`` in a stream.
 
     ``body`` is the decoded JSON error body (``{"type": "error", "error": {...}}``) when there was
-    one, else the raw text; ``type`` is the error type (``"overloaded_error"`` ...).
+    one, else the raw text; ``type`` is the error type (``"overloaded_error"`` ...); ``response``
+    the HTTP response (None for an ``event: error`` inside a 200 stream).
     """
 
     status_code: int
     body: Any
     type: str | None
     headers: Mapping[str, str]
+    response: ErrorResponse | None = None
 
     def __init__(
         self,
@@ -174,8 +245,20 @@ class PermissionDeniedError(APIStatusError):
     """403: the key may not use this resource."""
 
 
+class PaymentRequiredError(APIStatusError):
+    """402: a billing problem (``billing_error``)."""
+
+
 class NotFoundError(APIStatusError):
     """404: no such resource (or model)."""
+
+
+class RequestTimeoutError(APIStatusError):
+    """408: the server timed out waiting for the request (retried)."""
+
+
+class PreconditionFailedError(APIStatusError):
+    """412."""
 
 
 class ConflictError(APIStatusError):
@@ -186,6 +269,10 @@ class RequestTooLargeError(APIStatusError):
     """413: the request body exceeds the API's size limit."""
 
 
+#: The official SDK's newer name for 413.
+ContentTooLargeError = RequestTooLargeError
+
+
 class UnprocessableEntityError(APIStatusError):
     """422: well-formed but semantically invalid."""
 
@@ -194,8 +281,20 @@ class RateLimitError(APIStatusError):
     """429: rate limited; the response headers say when to come back."""
 
 
+class RequestHeaderFieldsTooLargeError(APIStatusError):
+    """431: the request's headers are too large."""
+
+
+class ClientClosedRequestError(APIStatusError):
+    """499: the request was closed before the server answered."""
+
+
 class InternalServerError(APIStatusError):
     """>= 500: the API failed."""
+
+
+class HTTPNotImplementedError(InternalServerError):
+    """501."""
 
 
 class ServiceUnavailableError(InternalServerError):
@@ -229,6 +328,13 @@ class IncompleteStreamError(APIConnectionError):
         # context: APIError's request_id, partial_message and events_received.
         super().__init__(message, **context)
         self.clean_eof = clean_eof
+
+
+class APIUserAbortError(APIError):
+    """The caller stopped the stream before its end (``close()``, ``abort()``, leaving the
+    ``async with`` early, or cancelling the task): not a failure of the API or the network, so
+    never retried. ``partial_message`` is what had arrived; ``events_received`` the events the
+    stream had handed out. The name is the one the official TypeScript SDK uses."""
 
 
 class APIResponseValidationError(APIError):
@@ -319,12 +425,18 @@ class UnsupportedOnPlatformError(AnthropicError, NotImplementedError):
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
+    402: PaymentRequiredError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    408: RequestTimeoutError,
     409: ConflictError,
+    412: PreconditionFailedError,
     413: RequestTooLargeError,
     422: UnprocessableEntityError,
     429: RateLimitError,
+    431: RequestHeaderFieldsTooLargeError,
+    499: ClientClosedRequestError,
+    501: HTTPNotImplementedError,
     503: ServiceUnavailableError,
     504: GatewayTimeoutError,
     529: OverloadedError,
@@ -379,13 +491,19 @@ def error_for_status(
     *,
     headers: Mapping[str, str] | None = None,
     request_id: str | None = None,
+    response: ErrorResponse | None = None,
 ) -> APIStatusError:
-    """The typed error for an HTTP error response."""
+    """The typed error for an HTTP error response (``response``: its view, for ``error.response``
+    and ``error.request``)."""
     etype, emsg = _describe(body)
     if emsg is None:
         emsg = body if isinstance(body, str) and body else "(no error message)"
     message = f"Error code: {status} - {etype or 'error'}: {emsg}"
-    return _typed(status, message, body, etype, headers=headers, request_id=request_id)
+    error = _typed(status, message, body, etype, headers=headers, request_id=request_id)
+    if response is not None:
+        error.response = response
+        error.request = response.request
+    return error
 
 
 def error_for_stream_event(

@@ -303,7 +303,7 @@ def install_middleware(client: Any, middleware: Sequence[MiddlewareInput]) -> No
         response = await chain(request)
         # What the caller gets (a middleware's own answer, or a wrapper) is what
         # with_raw_response reports: recorded after the one the client opened, if any.
-        record_response(response)
+        record_response(response, retry_count)
         return response
 
     client.open_response = open_through_chain

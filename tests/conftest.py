@@ -2,12 +2,14 @@
 
 Every network test talks to ``127.0.0.1`` only, through ``aclaude.testing.FakeAnthropic``, with
 the fake key below. The environment is cleaned of ``ANTHROPIC_*`` variables so that a developer's
-real key or base URL can never leak into a test (tests that need them set them explicitly).
+real key or base URL can never leak into a test (tests that need them set them explicitly), and
+of ``*_proxy`` variables, which clients follow by default.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -37,8 +39,13 @@ PARAMS: dict[str, object] = {
 
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL", "ANTHROPIC_LOG"):
         monkeypatch.delenv(name, raising=False)
+    # Clients take proxies from the environment: a developer's proxy must not capture the
+    # loopback tests (tests of proxies set their own).
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -169,6 +169,7 @@ async def _chat(args: argparse.Namespace, printer: _Printer, err: TextIO) -> int
                 FakeAnthropic(first_token_delay=MOCK_FIRST_TOKEN_DELAY, token_interval=MOCK_TOKEN_INTERVAL)
             )
             options = {"base_url": server.url, "api_key": MOCK_API_KEY}
+            options["trust_env"] = False  # the fake API is on loopback: never through a proxy
             reason = "--mock" if args.mock else "no ANTHROPIC_API_KEY set"
             print(f"aclaude: {reason}: using the embedded fake API at {server.url}", file=err)
         client = await stack.enter_async_context(Client(**options))

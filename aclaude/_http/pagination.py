@@ -19,13 +19,14 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from .._exceptions import APIResponseValidationError, NoNextPageError
+from ..types._request_id import WithRequestId
 
 __all__ = ["AsyncPage", "AsyncPaginator", "PageBody", "PageFetcher"]
 
 _T = TypeVar("_T")
 
 
-class PageBody(msgspec.Struct, Generic[_T], kw_only=True, omit_defaults=True):
+class PageBody(msgspec.Struct, WithRequestId, Generic[_T], kw_only=True, omit_defaults=True, dict=True):
     """The JSON body of one page, as the API sends it."""
 
     data: list[_T]
@@ -40,9 +41,11 @@ PageFetcher = Callable[[Mapping[str, str]], Awaitable[PageBody[_T]]]
 
 
 class AsyncPage(Generic[_T]):
-    """One page of a list. ``async for item in page`` walks this page and all the next ones."""
+    """One page of a list. ``async for item in page`` walks this page and all the next ones.
 
-    __slots__ = ("_fetch", "_params", "data", "first_id", "has_more", "last_id", "next_page")
+    ``request_id`` (and the SDK's ``_request_id``): the ``request-id`` of this page's response."""
+
+    __slots__ = ("_fetch", "_params", "_request_id", "data", "first_id", "has_more", "last_id", "next_page")
 
     def __init__(self, body: PageBody[_T], fetch: PageFetcher[_T], params: Mapping[str, str]) -> None:
         self.data: list[_T] = body.data
@@ -53,6 +56,12 @@ class AsyncPage(Generic[_T]):
         self.next_page: str | None = body.next_page
         self._fetch = fetch
         self._params = dict(params)
+        self._request_id: str | None = body.request_id
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``request-id`` header of the response this page came from."""
+        return self._request_id
 
     def __repr__(self) -> str:
         return (

@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import msgspec
 from aiohttp.client_reqrep import ConnectionKey, RequestInfo
+from aiohttp.helpers import get_env_proxy_for_url
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -34,6 +35,8 @@ from .._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    ErrorRequest,
+    ErrorResponse,
     error_for_status,
 )
 from .._logging import redact_headers, redact_url
@@ -45,6 +48,7 @@ __all__ = [
     "PreparedRequest",
     "Response",
     "Timeout",
+    "env_proxy",
     "keepalive_options",
     "new_session",
     "send",
@@ -310,6 +314,7 @@ async def send(
     on_release: Callable[[], None] | None = None,
     deadlines: ReadDeadlines | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    proxy: URL | None = None,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
@@ -325,6 +330,7 @@ async def send(
         params=request.params,
         timeout=timeout.to_aiohttp(),
         allow_redirects=False,
+        proxy=proxy,
     )
     try:
         if not timeout.read:
@@ -337,11 +343,15 @@ async def send(
         else:  # pragma: no cover - Python 3.10
             resp = await asyncio.wait_for(pending, (timeout.connect or 0.0) + timeout.read)
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise APITimeoutError(
+        error: APIConnectionError = APITimeoutError(
             f"request timed out before a response: {request.method} {redact_url(request.url)}"
-        ) from _scrubbed(exc)
+        )
+        error.request = _error_request(request)
+        raise error from _scrubbed(exc)
     except (aiohttp.ClientError, OSError) as exc:
-        raise APIConnectionError(f"connection error: {_describe(exc)}") from _scrubbed(exc)
+        error = APIConnectionError(f"connection error: {_describe(exc)}")
+        error.request = _error_request(request)
+        raise error from _scrubbed(exc)
     if resp.status < 300:
         if deadlines is None or not timeout.read:  # 0, like None, is no limit (as in aiohttp)
             response = Response(resp, on_release)
@@ -351,9 +361,33 @@ async def send(
         response.max_body_bytes = max_body_bytes
         return response
     try:
-        raise await _status_error(resp, timeout.read)
+        raise await _status_error(resp, timeout.read, _error_request(request))
     finally:
         resp.close()
+
+
+def _error_request(request: PreparedRequest) -> ErrorRequest:
+    """What ``error.request`` shows: credentials masked (made only when a request failed)."""
+    url, params = request.url, request.params
+    full = redact_url(URL(url).update_query(params) if params else url)
+    return ErrorRequest(request.method, full, redact_headers(request.headers))
+
+
+def env_proxy(url: str) -> URL | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY`` / ``HTTP_PROXY`` /
+    ``ALL_PROXY``, unless ``NO_PROXY`` covers its host), with its credentials (from the proxy
+    URL or ``~/.netrc``) in the URL, where aiohttp takes them for ``Proxy-Authorization``; or
+    None.
+
+    A client looks this up once per base URL, not per request: aiohttp's own ``trust_env``
+    reads the environment and ``~/.netrc`` again for every request (about a fifth more CPU
+    in the soak test), and would also send ``~/.netrc`` credentials to the API host."""
+    try:
+        proxy, auth = get_env_proxy_for_url(URL(url))
+    except (LookupError, ValueError):
+        return None
+    # In the URL: aiohttp 3.14 deprecates its proxy_auth argument.
+    return proxy.with_user(auth.login).with_password(auth.password) if auth is not None else proxy
 
 
 def _stop_aiohttp_read_timer(resp: aiohttp.ClientResponse) -> None:
@@ -384,7 +418,9 @@ async def _read_error_body(resp: aiohttp.ClientResponse, chunks: list[bytes]) ->
         size += len(piece)
 
 
-async def _status_error(resp: aiohttp.ClientResponse, read: float | None) -> APIStatusError:
+async def _status_error(
+    resp: aiohttp.ClientResponse, read: float | None, request: ErrorRequest
+) -> APIStatusError:
     request_id = resp.headers.get("request-id")
     chunks: list[bytes] = []
     reading = asyncio.ensure_future(_read_error_body(resp, chunks))
@@ -406,7 +442,10 @@ async def _status_error(resp: aiohttp.ClientResponse, read: float | None) -> API
         # Never followed (see module docstring); reported as an error with the target's host only.
         location = resp.headers.get("location", "")
         body = body or f"redirect to {_host_of(location)} not followed"
-    return error_for_status(resp.status, body, headers=resp.headers, request_id=request_id)
+    response = ErrorResponse(resp.status, resp.headers, raw, request)
+    return error_for_status(
+        resp.status, body, headers=resp.headers, request_id=request_id, response=response
+    )
 
 
 def _host_of(url: str) -> str:

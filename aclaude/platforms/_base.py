@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from .._client import _NOT_GIVEN, Client
 from .._exceptions import APIError, APIStatusError, UnsupportedOnPlatformError
+from .._http.headers_query import HeaderValues, QueryValues
 from .._http.transport import Timeout
 from .._logging import redact_url
 from .._middleware import Middleware, MiddlewareInput
@@ -44,8 +45,8 @@ class ClientOptions(TypedDict, total=False):
 
     timeout: Timeout | float | None
     max_retries: int
-    default_headers: Mapping[str, str] | None
-    default_query: Mapping[str, str] | None
+    default_headers: HeaderValues | None
+    default_query: QueryValues | None
     max_connections: int
     max_in_flight: int | None
     session: aiohttp.ClientSession | None

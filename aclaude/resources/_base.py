@@ -19,11 +19,13 @@ from urllib.parse import quote, urlencode
 import msgspec
 
 from .._exceptions import APIResponseValidationError
+from .._http.headers_query import HeaderValues, Omit, QueryValues
 from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
 from .._http.transport import Response, Timeout
 from ..streaming._event_stream import EventStream
 from ..types._extras import decode_keeping_extras
+from ..types._request_id import attach_request_id
 from ._options import RequestOptions, check_options
 
 if TYPE_CHECKING:
@@ -80,8 +82,8 @@ class APIClient(Protocol):
         path: str,
         *,
         body: Any = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: HeaderValues | None = None,
+        extra_query: QueryValues | None = None,
         timeout: Timeout | float | None = None,
         retry_count: int = 0,
         content: bytes | AsyncIterable[bytes] | None = None,
@@ -105,16 +107,16 @@ def beta_header_value(betas: Iterable[str] | None, defaults: Sequence[str] = ())
 
 
 def merge_headers(
-    extra_headers: Mapping[str, str] | None,
+    extra_headers: HeaderValues | None,
     *,
     betas: Iterable[str] | None = None,
     default_betas: Sequence[str] = (),
     workspace_id: str | None = None,
     **more: str | None,
-) -> dict[str, str] | None:
+) -> dict[str, str | Omit | None] | None:
     """The headers of one call: ``anthropic-beta`` from ``betas`` (+ ``default_betas``), the
     workspace header, any other given header, then ``extra_headers`` (which win, as in the SDK)."""
-    headers: dict[str, str] = {}
+    headers: dict[str, str | Omit | None] = {}
     beta = beta_header_value(betas, default_betas)
     if beta:
         headers[BETA_HEADER] = beta
@@ -137,8 +139,8 @@ class BetaAwareResource:
         self._default_betas = tuple(default_betas)
 
     def _headers(
-        self, extra: Mapping[str, str] | None, betas: Iterable[str] | None, workspace_id: str | None
-    ) -> dict[str, str] | None:
+        self, extra: HeaderValues | None, betas: Iterable[str] | None, workspace_id: str | None
+    ) -> dict[str, str | Omit | None] | None:
         return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
 
     def _options(
@@ -189,7 +191,7 @@ def list_endpoint(
     item_type: type[_T],
     cursors: Mapping[str, str],
     *,
-    headers: Mapping[str, str] | None,
+    headers: HeaderValues | None,
     options: RequestOptions,
 ) -> AsyncPaginator[_T]:
     """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters)."""
@@ -211,7 +213,7 @@ async def open_with_retries(
     method: str,
     path: str,
     *,
-    headers: Mapping[str, str] | None,
+    headers: HeaderValues | None,
     options: RequestOptions,
 ) -> Response:
     """Open a response whose body the caller streams; the opening is retried like any request.
@@ -238,9 +240,11 @@ async def open_with_retries(
 def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
     """Decode a JSON body into ``cast_to``; a body of the wrong shape is a typed error."""
     try:
-        return decode_keeping_extras(raw, cast_to)  # fields newer than this client are kept
+        result = decode_keeping_extras(raw, cast_to)  # fields newer than this client are kept
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, APIResponseValidationError) as exc:
         raise APIResponseValidationError(
             f"response body is not the expected JSON: {exc}", request_id=request_id
         ) from exc
+    attach_request_id(result, request_id)
+    return result
 

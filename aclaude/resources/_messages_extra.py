@@ -124,5 +124,5 @@ async def _drain(events: EventStream) -> Message:
     message = materialize(state)
     if message is None or not state.done:  # pragma: no cover - EventStream raises first
         raise IncompleteStreamError("stream ended without a message", clean_eof=True)
-    message._request_id = events.request_id  # type: ignore[attr-defined]
+    message._request_id = events.request_id
     return message

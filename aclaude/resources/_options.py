@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from .._http.headers_query import HeaderValues, QueryValues
 from .._http.transport import Timeout
 
 __all__ = ["OPTION_KEYS", "RequestOptions", "check_options"]
@@ -20,11 +21,13 @@ class RequestOptions(TypedDict, total=False):
     ``extra_headers`` are sent last (they win over the headers a method sets), ``extra_query``
     is added to the query string, ``extra_body`` is merged into the JSON body (fields newer than
     this library; not sent with GET requests, as the SDK), ``timeout`` and ``max_retries``
-    replace the client's for this call.
+    replace the client's for this call. A ``None`` (or ``Omit()``) header value removes that
+    header, the client's own included; query values are encoded as the SDK does (``true``/
+    ``false``, lists as ``key[]=a&key[]=b``, ``None`` left out).
     """
 
-    extra_headers: Mapping[str, str] | None
-    extra_query: Mapping[str, str] | None
+    extra_headers: HeaderValues | None
+    extra_query: QueryValues | None
     extra_body: Mapping[str, Any] | None
     timeout: Timeout | float | None
     max_retries: int | None

@@ -7,10 +7,11 @@ raised as that error, not as a lost connection, and never retried.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from .._exceptions import APIConnectionError
+from .._http.headers_query import HeaderValues
 from .._http.retry import with_retries
 from .._http.transport import Response
 from ._base import decode_json
@@ -31,7 +32,7 @@ async def post_streamed(
     *,
     replayable: bool,
     cast_to: type[_T],
-    headers: Mapping[str, str],
+    headers: HeaderValues,
     options: RequestOptions,
 ) -> _T:
     """``POST path`` with the bytes of ``body()`` (called once per attempt), decoded as JSON."""

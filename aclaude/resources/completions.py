@@ -15,6 +15,7 @@ from .._http.raw_response import RawResponse, raw_create
 from .._http.transport import Response
 from ..streaming._completion_stream import CompletionStream
 from ..types._completions import Completion
+from ..types._request_id import attach_request_id
 from ..types.params import CompletionCreateParams
 from ._call_params import CallParams
 from ._options import RequestOptions
@@ -127,7 +128,7 @@ async def _drain(events: CompletionStream) -> Completion:
         await events.close()
     if first is None or last is None:  # pragma: no cover - CompletionStream raises first
         raise IncompleteStreamError("completion stream ended without a completion", clean_eof=True)
-    return Completion(
+    whole = Completion(
         id=first.id,
         type=first.type,
         completion="".join(parts),
@@ -135,6 +136,8 @@ async def _drain(events: CompletionStream) -> Completion:
         stop_reason=last.stop_reason,
         stop=last.stop,
     )
+    attach_request_id(whole, events.request_id)
+    return whole
 
 
 class CompletionsWithRawResponse:

@@ -4,6 +4,11 @@ It wires the pure accumulator (``_accumulate``) to the events of an ``EventStrea
 derived events, ``text_stream`` and the final message. Every error it raises carries the
 message accumulated so far as ``partial_message``; any exit before the end (break, a callback
 raising, cancellation) closes the connection at once.
+
+Stopping early is not a failure: after ``close()`` / ``abort()`` (or leaving the ``async with``,
+or cancellation) before the end, the ``abort`` callbacks get an ``APIUserAbortError`` (what had
+arrived, how many events the caller had been handed), and ``get_final_message()`` raises it,
+never an ``IncompleteStreamError``. ``end`` fires once on every exit: success, API error, stop.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from .._exceptions import (
     APIError,
+    APIUserAbortError,
     IncompleteStreamError,
 )
 from .._http.transport import Response
@@ -91,8 +97,15 @@ class MessageStream:
         await self._fire("connect")
 
     async def close(self) -> None:
-        """Stop the stream and release its connection."""
+        """Stop the stream and release its connection. Before the end this is a stop, not a
+        failure: ``abort`` and ``end`` fire and ``get_final_message()`` raises
+        ``APIUserAbortError``."""
         await self._events.close()
+        await self._stop()
+
+    async def abort(self) -> None:
+        """Stop the stream now (``close()``, under the name the TypeScript SDK uses)."""
+        await self.close()
 
     @property
     def request_id(self) -> str | None:
@@ -117,7 +130,8 @@ class MessageStream:
         ``thinking(delta, snapshot)``, ``signature(signature)``,
         ``input_json(partial_json, snapshot)``, ``compaction(content, encrypted_content)``,
         ``content_block(block)``, ``message(message)``,
-        ``final_message(message)``, ``error(exc)``, ``end()``.
+        ``final_message(message)``, ``error(exc)``, ``abort(error)`` (the caller stopped the
+        stream before its end: an ``APIUserAbortError``), ``end()`` (once, on every exit).
 
         ``snapshot`` for text, thinking and input_json is a lazy ``TextSnapshot``: it costs
         nothing until used (``str(snapshot)``; ``snapshot.parsed()`` for partial tool JSON).
@@ -315,13 +329,14 @@ class MessageStream:
         message = materialize(self._state)
         if message is None or not self._state.done:  # pragma: no cover - EventStream raises first
             raise IncompleteStreamError("stream ended without a message", clean_eof=True)
-        message._request_id = self._events.request_id  # type: ignore[attr-defined]
+        message._request_id = self._events.request_id
         self._final = message
         await self._fire("final_message", message)
         await self._fire("end")
 
     async def _abort(self, exc: BaseException) -> None:
-        """Close the connection at once; record and report an API error."""
+        """Close the connection at once; record and report an API error, or a stop (the task
+        cancelled, a callback raising)."""
         if isinstance(exc, GeneratorExit):
             # An abandoned iterator (break out of text_stream ...): the stream itself goes on,
             # another consumer may pick it up; the `async with` exit closes it.
@@ -329,6 +344,28 @@ class MessageStream:
         await self._events.close()
         if isinstance(exc, APIError):
             await self._fail(exc)
+        else:
+            await self._stop()
+
+    async def _stop(self) -> None:
+        """The caller stopped the stream before its end: ``abort``, then ``end``."""
+        if self._ended:
+            return
+        self._ended = True
+        # The events stream's own count (set when it closed, as it is by now): what this
+        # stream was handed, with no per-event work here.
+        seen = self._events.events_received
+        error = APIUserAbortError(
+            f"the stream was stopped by the caller after {seen} events, before its end",
+            request_id=self._events.request_id,
+            partial_message=materialize(self._state),
+            events_received=seen,
+        )
+        self._error = error
+        try:
+            await self._fire("abort", error)
+        finally:
+            await self._fire("end")
 
     async def _fail(self, exc: APIError) -> None:
         if self._ended:
@@ -361,6 +398,7 @@ _LISTENER_EVENTS = frozenset(
         "message",
         "final_message",
         "error",
+        "abort",
         "end",
     }
 )

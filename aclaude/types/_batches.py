@@ -18,6 +18,7 @@ from .._exceptions import APIResponseValidationError, JSONLDecodeError
 from . import _events as _events  # registers the content-block unions first
 from ._extras import convert_keeping_extras, register_unknown
 from ._message import Message
+from ._request_id import WithRequestId
 
 __all__ = [
     "DeletedMessageBatch",
@@ -48,7 +49,7 @@ class MessageBatchRequestCounts(_Model):
     expired: int
 
 
-class MessageBatch(_Model):
+class MessageBatch(_Model, WithRequestId, dict=True):
     """A Message Batch. ``processing_status`` is ``"in_progress"``, ``"canceling"`` or ``"ended"``;
     ``results_url`` is set once it has ended."""
 
@@ -64,7 +65,7 @@ class MessageBatch(_Model):
     results_url: str | None = None
 
 
-class DeletedMessageBatch(_Model):
+class DeletedMessageBatch(_Model, WithRequestId, dict=True):
     id: str
     type: str
 

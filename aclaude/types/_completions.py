@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import msgspec
 
+from ._request_id import WithRequestId
+
 __all__ = ["Completion"]
 
 
-class Completion(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Completion(msgspec.Struct, WithRequestId, kw_only=True, omit_defaults=True, dict=True):
     """A text completion (or, in a stream, one piece of it)."""
 
     id: str

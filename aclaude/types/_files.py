@@ -6,6 +6,8 @@ import datetime
 
 import msgspec
 
+from ._request_id import WithRequestId
+
 __all__ = ["DeletedFile", "FileMetadata", "FileScope"]
 
 
@@ -16,7 +18,9 @@ class FileScope(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown
     type: str
 
 
-class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
+class FileMetadata(
+    msgspec.Struct, WithRequestId, kw_only=True, omit_defaults=True, dict=True, forbid_unknown_fields=True
+):
     """A stored file. ``downloadable`` is true only for files a tool created (code execution,
     skills); files you uploaded can be used in messages but not downloaded again."""
 
@@ -31,6 +35,8 @@ class FileMetadata(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unkn
     scope: FileScope | None = None
 
 
-class DeletedFile(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
+class DeletedFile(
+    msgspec.Struct, WithRequestId, kw_only=True, omit_defaults=True, dict=True, forbid_unknown_fields=True
+):
     id: str
     type: str | None = None

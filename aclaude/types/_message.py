@@ -23,6 +23,8 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
+from ._request_id import WithRequestId
+
 __all__ = [
     "UnknownCaller",
     "ServerToolCaller20260120",
@@ -423,7 +425,9 @@ class ContextManagementResponse(
     applied_edits: list[Any]
 
 
-class Message(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True, forbid_unknown_fields=True):
+class Message(
+    msgspec.Struct, WithRequestId, kw_only=True, omit_defaults=True, dict=True, forbid_unknown_fields=True
+):
     """A complete assistant message, as returned by ``messages.create()``.
 
     ``stop_reason`` is a plain ``str`` (values as in ``StopReason``) so that a new reason the API
@@ -445,13 +449,7 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True, forbi
     input_transformations: list[Any] | None = None
 
     # `dict=True` lets a Message carry attributes that are not wire fields (never encoded):
-    # the request id of the response it came from.
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``request-id`` header of the response this message came from."""
-        rid: str | None = getattr(self, "_request_id", None)
-        return rid
+    # the request id of the response it came from (``request_id``, ``_request_id``).
 
     def to_param(self) -> dict[str, Any]:
         """This message as an ``assistant`` entry for the ``messages`` list of the next call."""

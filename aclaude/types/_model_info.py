@@ -12,6 +12,8 @@ import datetime
 
 import msgspec
 
+from ._request_id import WithRequestId
+
 __all__ = [
     "CompactionCapability",
     "CapabilitySupport",
@@ -86,7 +88,7 @@ class ModelCapabilities(_Model):
     thinking: ThinkingCapability | None = None
 
 
-class ModelInfo(_Model):
+class ModelInfo(_Model, WithRequestId, dict=True):
     """One model, as ``models.list()`` and ``models.retrieve()`` return it.
 
     ``lifecycle`` (``"active"``, ``"deprecated"``, ``"retired"``) and ``line`` are plain strings

@@ -119,6 +119,26 @@ async def test_options_reach_the_api(server: FakeAnthropic) -> None:
     }
 
 
+async def test_chat_goes_through_the_environments_proxy(
+    server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake API stands in as the proxy: api.invalid only answers through it.
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    server.enqueue(Reply.text("via the proxy"))
+    result = await run_cli("chat", "hi", "--base-url", "http://api.invalid", key=API_KEY)
+    assert result.status == 0, result
+    assert result.stdout == "via the proxy\n"
+    assert server.requests[0].headers["host"] == "api.invalid"
+
+
+async def test_the_embedded_fake_api_is_never_reached_through_a_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    result = await run_cli("chat", "hi", "--mock")
+    assert result.status == 0, result
+
+
 async def test_json_lines_are_the_events_as_sent(server: FakeAnthropic) -> None:
     server.enqueue(Reply.text("hé", chunk_chars=1))
     result = await run_cli("chat", "--json", "hi", "--base-url", server.url, key=API_KEY)

@@ -21,7 +21,7 @@ async def test_raw_response_of_create(server: FakeAnthropic, client: aclaude.Cli
     async with asyncio.timeout(10):
         server.enqueue(Reply.text("Hello there", chunk_chars=3))
         raw = await client.messages.with_raw_response.create(**PARAMS)
-        message = raw.parse()
+        message = await raw.parse()
         assert isinstance(message, aclaude.Message)
         assert message.content[0].text == "Hello there"
         assert raw.status_code == 200
@@ -35,7 +35,7 @@ async def test_raw_response_of_a_stream(server: FakeAnthropic, client: aclaude.C
     async with asyncio.timeout(10):
         server.enqueue(Reply.text("abc", chunk_chars=1))
         raw = await client.messages.with_raw_response.create(stream=True, **PARAMS)
-        async with raw.parse() as stream:
+        async with await raw.parse() as stream:
             texts = [
                 ev.delta.text
                 async for ev in stream
@@ -61,26 +61,30 @@ async def test_raw_response_status_error_is_typed(server: FakeAnthropic, client:
 SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
 
 
-def check(raw: RawResponse[Any], kind: type) -> Any:
+async def check(raw: RawResponse[Any], kind: type) -> Any:
     """The response is the answered one (status, its own request-id header) and parse() is
     the method's ordinary result."""
     assert isinstance(raw, RawResponse)
     assert raw.status_code == 200
     assert raw.request_id is not None and raw.request_id == raw.headers["request-id"]
-    result = raw.parse()
+    result = await raw.parse()
     assert isinstance(result, kind), type(result)
     return result
 
 
 async def test_every_resource_has_a_raw_twin(server: FakeAnthropic, client: aclaude.Client) -> None:
     async with asyncio.timeout(30):
-        model = check(await client.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
+        model = await check(
+            await client.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo
+        )
         assert model.id
-        page = check(await client.models.with_raw_response.list(limit=2), AsyncPage)
+        page = await check(await client.models.with_raw_response.list(limit=2), AsyncPage)
         assert len(page.data) == 2
-        check(await client.beta.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo)
+        await check(
+            await client.beta.models.with_raw_response.retrieve("claude-sonnet-4-6"), aclaude.ModelInfo
+        )
 
-        count = check(
+        count = await check(
             await client.messages.with_raw_response.count_tokens(
                 model=PARAMS["model"], messages=PARAMS["messages"]
             ),
@@ -88,16 +92,18 @@ async def test_every_resource_has_a_raw_twin(server: FakeAnthropic, client: acla
         )
         assert count.input_tokens > 0
         raw_parsed = await client.messages.with_raw_response.parse(**PARAMS, output_format=SCHEMA)
-        parsed = check(raw_parsed, aclaude.ParsedMessage)
+        parsed = await check(raw_parsed, aclaude.ParsedMessage)
         assert parsed.request_id == raw_parsed.request_id and isinstance(parsed.parsed_output, dict)
-        check(await client.beta.messages.with_raw_response.create(**PARAMS, betas=["b1"]), aclaude.Message)
+        await check(
+            await client.beta.messages.with_raw_response.create(**PARAMS, betas=["b1"]), aclaude.Message
+        )
         assert server.requests[-1].headers["anthropic-beta"] == "b1"
-        events = check(
+        events = await check(
             await client.beta.messages.with_raw_response.create(stream=True, **PARAMS), EventStream
         )
         async with events:
             assert [e.type async for e in events][-1] == "message_stop"
-        check(
+        await check(
             await client.beta.messages.with_raw_response.count_tokens(
                 model=PARAMS["model"], messages=PARAMS["messages"]
             ),
@@ -105,31 +111,33 @@ async def test_every_resource_has_a_raw_twin(server: FakeAnthropic, client: acla
         )
 
         batches = client.messages.with_raw_response.batches
-        batch = check(
+        batch = await check(
             await batches.create(requests=[{"custom_id": "r1", "params": PARAMS}]), aclaude.MessageBatch
         )
-        check(await batches.retrieve(batch.id), aclaude.MessageBatch)
-        check(await client.messages.batches.with_raw_response.list(), AsyncPage)
-        results = check(await batches.results(batch.id), BatchResults)
+        await check(await batches.retrieve(batch.id), aclaude.MessageBatch)
+        await check(await client.messages.batches.with_raw_response.list(), AsyncPage)
+        results = await check(await batches.results(batch.id), BatchResults)
         async with results:
             assert [r.custom_id async for r in results] == ["r1"]
-        check(await client.beta.messages.with_raw_response.batches.cancel(batch.id), aclaude.MessageBatch)
-        check(await batches.delete(batch.id), aclaude.DeletedMessageBatch)
+        await check(
+            await client.beta.messages.with_raw_response.batches.cancel(batch.id), aclaude.MessageBatch
+        )
+        await check(await batches.delete(batch.id), aclaude.DeletedMessageBatch)
 
         files = client.beta.files.with_raw_response
-        meta = check(await files.upload(file=("a.txt", b"hello", "text/plain")), aclaude.FileMetadata)
-        check(await files.list(), AsyncPage)
-        check(await files.retrieve_metadata(meta.id), aclaude.FileMetadata)
-        check(await files.delete(meta.id), aclaude.DeletedFile)
+        meta = await check(await files.upload(file=("a.txt", b"hello", "text/plain")), aclaude.FileMetadata)
+        await check(await files.list(), AsyncPage)
+        await check(await files.retrieve_metadata(meta.id), aclaude.FileMetadata)
+        await check(await files.delete(meta.id), aclaude.DeletedFile)
         made_by_a_tool = server.resources.files.add(100, "result.bin")  # only those download
-        download = check(await files.download(made_by_a_tool["id"]), BinaryResponse)
+        download = await check(await files.download(made_by_a_tool["id"]), BinaryResponse)
         assert len(await download.read()) == 100
 
-        completion = check(
+        completion = await check(
             await client.completions.with_raw_response.create(**COMPLETION), aclaude.Completion
         )
         assert completion.completion and completion.stop_reason
-        pieces = check(
+        pieces = await check(
             await client.completions.with_raw_response.create(stream=True, **COMPLETION), CompletionStream
         )
         async with pieces:
@@ -144,7 +152,7 @@ async def test_concurrent_raw_calls_each_get_their_own_response(client: aclaude.
         )
         ids = [raw.request_id for raw in raws]
         assert len(set(ids)) == 20
-        assert ids == [raw.parse().request_id for raw in raws]
+        assert ids == [(await raw.parse()).request_id for raw in raws]
         # Outside a raw call nothing is recorded (and nothing is kept alive by it).
         await client.models.retrieve("claude-sonnet-4-6")
 
@@ -157,7 +165,7 @@ async def test_after_a_retry_the_answering_response_is_reported(
             Reply.error(529, "overloaded_error", "busy", headers={"retry-after-ms": "1"}), Reply.text("ok")
         )
         raw = await client.messages.with_raw_response.parse(**PARAMS, output_format=None, max_retries=1)
-        assert raw.status_code == 200 and raw.request_id == raw.parse().request_id
+        assert raw.status_code == 200 and raw.request_id == (await raw.parse()).request_id
         assert len(server.requests) == 2
 
 

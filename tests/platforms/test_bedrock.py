@@ -291,7 +291,7 @@ async def test_every_attempt_is_signed_afresh(monkeypatch: pytest.MonkeyPatch, f
     assert fake.signatures_verified == 3
     dates = [r.headers["x-amz-date"] for r in fake.requests]
     assert dates == ["20250314T150926Z", "20250314T150927Z", "20250314T150928Z"]
-    assert [r.headers.get("x-stainless-retry-count") for r in fake.requests] == [None, "1", "2"]
+    assert [r.headers.get("x-stainless-retry-count") for r in fake.requests] == ["0", "1", "2"]
     assert len({r.headers["authorization"] for r in fake.requests}) == 3
     # The retry count header differs per attempt, and is covered by each attempt's signature.
     assert all("x-stainless-retry-count" in r.headers["authorization"] for r in fake.requests[1:])

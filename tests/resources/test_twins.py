@@ -22,9 +22,9 @@ PARAMS: dict[str, Any] = {
 async def test_client_with_raw_response(client: aclaude.Client, server: FakeAnthropic) -> None:
     raw = await client.with_raw_response.messages.create(**PARAMS)
     assert raw.status_code == 200 and raw.request_id
-    assert isinstance(raw.parse(), aclaude.Message)
+    assert isinstance(await raw.parse(), aclaude.Message)
     page = await client.with_raw_response.models.list(limit=2)
-    assert page.status_code == 200 and len(page.parse().data) == 2
+    assert page.status_code == 200 and len((await page.parse()).data) == 2
     beta = await client.with_raw_response.beta.messages.create(**PARAMS, betas=["x-2025-01-01"])
     assert beta.status_code == 200
     assert server.requests[-1].headers["anthropic-beta"] == "x-2025-01-01"
