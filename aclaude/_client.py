@@ -383,7 +383,7 @@ class Client(AsyncClosing):
         # the shared dict as it is when nothing is added, else a merged copy.
         headers: Mapping[str, str] = self._headers
         if retry_count:
-            headers = {**headers, RETRY_COUNT_HEADER: str(retry_count)}
+            headers = add_headers(headers, {RETRY_COUNT_HEADER: str(retry_count)})
         if extra_headers:
             headers = add_headers(headers, extra_headers)
         params = self._query

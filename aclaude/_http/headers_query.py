@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
-from multidict import MultiDict
+from multidict import MultiDict, istr
 
 __all__ = [
     "HeaderValues",
@@ -72,9 +72,25 @@ def add_headers(base: Mapping[str, str], extra: Mapping[str, Any]) -> dict[str, 
     return merged
 
 
+#: Header names as shared ``istr`` objects. aiohttp turns every request's headers into a
+#: CIMultiDict, which makes a new ``istr`` for each plain ``str`` name; an ``istr`` is kept as
+#: it is. Each request then holds its own header names (~80 B each, for as long as its response
+#: is open: thousands of held streams), unless they are these shared ones.
+_NAMES: dict[str, str] = {}
+
+
+def _name(name: str) -> str:
+    key = _NAMES.get(name)
+    if key is None:
+        key = istr(name.lower())
+        if len(_NAMES) < 1024:  # bounded: header names come from code, but a caller may vary them
+            _NAMES[name] = key
+    return key
+
+
 def _merge_into(merged: dict[str, str], layer: Mapping[str, Any]) -> None:
     for name, value in layer.items():
-        key = name.lower()
+        key = _name(name)
         if type(value) is str:  # nearly always: one check
             merged[key] = value
         elif is_omitted(value):
