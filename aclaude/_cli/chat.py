@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
         help="run the embedded fake API server (options: aclaude serve-mock --help)",
         add_help=False,
     )
+    # Listed for --help only as well: aclaude._cli.main dispatches "bench" before this parser.
+    sub.add_parser(
+        "bench",
+        help="load-test a Messages endpoint: TTFT, TPOT, ITL, throughput (options: aclaude bench --help)",
+        add_help=False,
+    )
     return parser
 
 

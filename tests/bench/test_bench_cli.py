@@ -111,3 +111,11 @@ def test_ctrl_c_writes_the_results_so_far(tmp_path: Path) -> None:
     assert "INTERRUPTED" in out
     result = json.loads(path.read_text())
     assert result["interrupted"] is True and len(result["requests"]) >= 1
+
+
+def test_aclaude_help_lists_bench(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli_main(["--help"])
+    assert info.value.code == 0
+    listed = capsys.readouterr().out
+    assert "bench" in listed and "aclaude bench --help" in " ".join(listed.split())
