@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import socket
+import sys
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import Any
 
@@ -120,8 +121,13 @@ def new_session(
 #: batches well under 10 MiB.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 
-# asyncio.timeout is 3.11+; 3.10 falls back to wait_for (one more task per request there).
-_timeout_cm: Callable[[float], Any] | None = getattr(asyncio, "timeout", None)
+# asyncio.timeout is 3.11+. On 3.10 its backport, which aiohttp itself requires there (and
+# pyproject names): not asyncio.wait_for, whose 3.10 version can lose a cancellation or the
+# response when the two race (a cancelled stream then leaked its connection).
+if sys.version_info >= (3, 11):
+    _timeout_cm: Callable[[float], Any] = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+    from async_timeout import timeout as _timeout_cm
 
 
 class Timeout(msgspec.Struct, frozen=True, kw_only=True):
@@ -335,13 +341,11 @@ async def send(
     try:
         if not timeout.read:
             resp = await pending
-        elif _timeout_cm is not None:
+        else:
             # The final headers within connect + read: aiohttp's sock_read restarts on every
             # packet, so endless 103 Early Hints (or headers a byte at a time) would never end.
             async with _timeout_cm((timeout.connect or 0.0) + timeout.read):
                 resp = await pending
-        else:  # pragma: no cover - Python 3.10
-            resp = await asyncio.wait_for(pending, (timeout.connect or 0.0) + timeout.read)
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         error: APIConnectionError = APITimeoutError(
             f"request timed out before a response: {request.method} {redact_url(request.url)}"
