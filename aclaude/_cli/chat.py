@@ -52,6 +52,10 @@ class _Terminated(Exception):
     """SIGTERM arrived: the run was cancelled and the command exits 143."""
 
 
+class _Interrupted(Exception):
+    """Ctrl-C (SIGINT) arrived while the command ran: it was cancelled and exits 130."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aclaude", description="Stream replies from the Anthropic Messages API."
@@ -108,8 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.prompt == "-":
             args.prompt = sys.stdin.read()
-        return asyncio.run(_run(args, printer, sys.stderr))
-    except KeyboardInterrupt:
+        return _run_holding_ctrl_c(args, printer)
+    except (KeyboardInterrupt, _Interrupted):
         return _stopped(printer, "interrupted", EXIT_INTERRUPTED)
     except _Terminated:
         return _stopped(printer, "terminated", EXIT_TERMINATED)
@@ -136,31 +140,62 @@ def _closed_pipe() -> int:
     return EXIT_API
 
 
-async def _run(args: argparse.Namespace, printer: _Printer, err: TextIO) -> int:
-    """``_chat`` with SIGTERM turned into a cancellation, so the command can end its line."""
+_SIGMASK = getattr(signal, "pthread_sigmask", None)  # None on Windows
+
+
+def _run_holding_ctrl_c(args: argparse.Namespace, printer: _Printer) -> int:
+    """``asyncio.run(_run(...))`` with Ctrl-C held back while the event loop starts and stops.
+
+    Inside, ``_run`` turns SIGINT into a cancellation of the command (as SIGTERM). Outside that
+    window a KeyboardInterrupt raised in the middle of the loop's own setup or teardown would
+    leave it half closed (Python 3.10 then prints "Exception ignored in BaseEventLoop.__del__"),
+    so the signal is blocked there and delivered once the loop is gone.
+    """
+    if _SIGMASK is None:
+        return asyncio.run(_run(args, printer, sys.stderr))
+    previous = _SIGMASK(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return asyncio.run(_run(args, printer, sys.stderr, previous))
+    finally:
+        _SIGMASK(signal.SIG_SETMASK, previous)  # a Ctrl-C held back is raised here
+
+
+async def _run(
+    args: argparse.Namespace, printer: _Printer, err: TextIO, mask: set[signal.Signals] | None = None
+) -> int:
+    """``_chat`` with SIGTERM and SIGINT turned into a cancellation, so the command can end its
+    line. ``mask``: the signal mask to restore once the handlers are in place (SIGINT is
+    blocked until then, see ``_run_holding_ctrl_c``)."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
-    terminated = False
+    stopped_by: signal.Signals | None = None
 
-    def on_sigterm() -> None:
-        nonlocal terminated
-        terminated = True
+    def on_signal(sig: signal.Signals) -> None:
+        nonlocal stopped_by
+        stopped_by = sig
         if task is not None:
             task.cancel()
 
-    handled = False
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no signal handlers
-        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
-        handled = True
+    handled: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows: no signal handlers
+            loop.add_signal_handler(sig, on_signal, sig)
+            handled.append(sig)
+    if mask is not None and _SIGMASK is not None:
+        _SIGMASK(signal.SIG_SETMASK, mask)
     try:
         return await _chat(args, printer, err)
     except asyncio.CancelledError:
-        if terminated:
+        if stopped_by is signal.SIGTERM:
             raise _Terminated from None
+        if stopped_by is signal.SIGINT:
+            raise _Interrupted from None
         raise
     finally:
-        if handled:
-            loop.remove_signal_handler(signal.SIGTERM)
+        if mask is not None and _SIGMASK is not None:
+            _SIGMASK(signal.SIG_BLOCK, {signal.SIGINT})
+        for sig in handled:
+            loop.remove_signal_handler(sig)
 
 
 async def _chat(args: argparse.Namespace, printer: _Printer, err: TextIO) -> int:
