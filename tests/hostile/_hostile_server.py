@@ -77,8 +77,9 @@ def sse_event(obj: Any, name: str | None = None) -> bytes:
     return event + b"data: " + data + b"\n\n"
 
 
-def nested(depth: int = 5000) -> bytes:
-    """JSON nested ``depth`` levels deep (msgspec gives up at about 1,000)."""
+def nested(depth: int = 50_000) -> bytes:
+    """JSON nested ``depth`` levels deep: msgspec gives up at about 1,000 levels on Python
+    3.10-3.12, and between 5,000 and 20,000 on 3.13."""
     return b"[" * depth + b"]" * depth
 
 

@@ -16,7 +16,7 @@ from aclaude.testing import FakeAnthropic
 from aclaude.types._events import decode_event
 
 KEY = "sk-ant-test-not-a-real-key"
-DEEP = "[" * 5000 + "]" * 5000
+DEEP = "[" * 50_000 + "]" * 50_000  # deep enough for every supported Python (3.13 decodes 5,000)
 
 
 def test_unknown_event_fields_never_collide() -> None:
