@@ -349,20 +349,23 @@ def _message_delta(state: AccumulatorState, event: RawMessageDeltaEvent) -> None
     # Usage on message_delta is cumulative: overwrite; optional counts left out keep their value.
     usage, new = message.usage, event.usage
     usage.output_tokens = new.output_tokens
-    if new.input_tokens is not None:
-        usage.input_tokens = new.input_tokens
-    if new.cache_creation_input_tokens is not None:
-        usage.cache_creation_input_tokens = new.cache_creation_input_tokens
-    if new.cache_read_input_tokens is not None:
-        usage.cache_read_input_tokens = new.cache_read_input_tokens
-    if new.server_tool_use is not None:
-        usage.server_tool_use = new.server_tool_use
-    if new.output_tokens_details is not None:
-        usage.output_tokens_details = new.output_tokens_details
-    if new.iterations is not None:
-        usage.iterations = new.iterations
-    if new.fallback_credit is not None:
-        usage.fallback_credit = new.fallback_credit
+    for name in _DELTA_USAGE_FIELDS:
+        value = getattr(new, name)
+        if value is not None:
+            setattr(usage, name, value)
+
+
+#: The optional counts of ``message_delta``'s usage, copied onto the message's when present (its
+#: declared fields only: extras stay on the event, as the official SDK's accumulator does).
+_DELTA_USAGE_FIELDS = (
+    "input_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "server_tool_use",
+    "output_tokens_details",
+    "iterations",
+    "fallback_credit",
+)
 
 
 def materialize(state: AccumulatorState) -> Message | None:
