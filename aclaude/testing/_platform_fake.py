@@ -23,27 +23,22 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import msgspec
 from aiohttp import web
 
+from ._loopback import LoopbackServer
 from ._recorded import RecordedRequest
 from ._replies import Reply
 from ._server import MESSAGES_PATH, FakeAnthropic
 from ._sse_render import encode_json
 from ._writer import _flush_then_abort
 
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
 __all__ = ["Forward", "PlatformFake", "StreamTranslator"]
 
-_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _UPSTREAM_KEY = "sk-ant-fake-platform-upstream"
-_SHUTDOWN_TIMEOUT = 1.0
 # Not copied from the upstream response: hop-by-hop, or recomputed by aiohttp.
 _DROPPED_RESPONSE_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "date", "server", "content-encoding"}
@@ -77,85 +72,39 @@ def _disconnect(request: web.BaseRequest) -> web.StreamResponse:
     return web.Response(status=500)
 
 
-class PlatformFake:
+class PlatformFake(LoopbackServer):
     """Base class: the server, the forwarding and the recording; subclasses route and check."""
 
     def __init__(
         self, *, host: str = "127.0.0.1", port: int = 0, upstream: FakeAnthropic | None = None
     ) -> None:
-        self.host = host
-        self._requested_port = port
+        super().__init__(host, port)
         #: The fake Anthropic API behind this platform (script it with ``enqueue``).
         self.upstream = upstream if upstream is not None else FakeAnthropic(host=host)
         self._owns_upstream = upstream is None
         self._requests: list[RecordedRequest] = []
-        self._active: set[asyncio.Task[Any]] = set()
-        self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._port: int | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Start the upstream (if this fake made it) and then this server."""
-        if self._runner is not None:
-            raise RuntimeError(f"{type(self).__name__} is already started")
+        app = self._new_app()
         if self._owns_upstream:
             await self.upstream.start()
-        app = web.Application(client_max_size=_MAX_REQUEST_BYTES)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(
-            app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self._requested_port)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
+        await self._serve(app)
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
 
     async def close(self) -> None:
         """Stop serving (in-flight answers are cancelled), then the upstream. Idempotent."""
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            active = list(self._active)
-            for task in active:
-                task.cancel()
-            if active:
-                await asyncio.wait(active, timeout=_SHUTDOWN_TIMEOUT)
-            await runner.cleanup()
+        await self._stop_serving()
         session, self._session = self._session, None
         if session is not None:
             await session.close()
         if self._owns_upstream:
             await self.upstream.close()
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
     # -- public state ------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError(f"{type(self).__name__} is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (no trailing slash)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -16,7 +16,6 @@ import asyncio
 import collections
 import time
 from collections.abc import Awaitable, Callable, Collection
-from types import TracebackType
 from typing import Any
 
 import msgspec
@@ -24,6 +23,7 @@ from aiohttp import web
 
 from ._control import parse_control
 from ._ids import new_id
+from ._loopback import LoopbackServer
 from ._message import DEFAULT_MODEL, estimate_input_tokens
 from ._org_limits import OrgLimits
 from ._recorded import RecordedRequest
@@ -36,16 +36,12 @@ __all__ = ["FakeAnthropic"]
 
 MESSAGES_PATH = "/v1/messages"
 
-# Request bodies can be large (long prompts, documents); the real API accepts up to 32 MB.
-_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 # Benchmarks open 1,000+ connections at once; a short accept backlog would turn that burst into
 # SYN retries (a one-second stall) and skew every measurement.
 _BACKLOG = 4096
-# How long close() waits for cancelled handlers, and aiohttp for anything left after that.
-_SHUTDOWN_TIMEOUT = 1.0
 
 
-class FakeAnthropic:
+class FakeAnthropic(LoopbackServer):
     """A fake Anthropic API on ``host:port`` (port 0: an ephemeral port, see ``url``).
 
     ``deltas`` / ``delta_bytes`` shape generated replies, ``chunking`` is the default write
@@ -84,8 +80,7 @@ class FakeAnthropic:
             raise ValueError("deltas must be >= 0 and delta_bytes >= 1")
         if not (first_token_delay >= 0 and token_interval >= 0):
             raise ValueError("first_token_delay and token_interval must be >= 0")
-        self.host = host
-        self._requested_port = port
+        super().__init__(host, port)
         self._defaults = Defaults(
             deltas=deltas,
             delta_bytes=delta_bytes,
@@ -101,11 +96,8 @@ class FakeAnthropic:
         self._record = record
         self._queues: dict[str, collections.deque[Reply]] = {}
         self._requests: list[RecordedRequest] = []
-        self._active: set[asyncio.Task[Any]] = set()
         self._in_flight = 0
         self._peak_in_flight = 0
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         #: Models, batches, files, completions; ``resources.batches`` / ``resources.files`` hold state.
         self.resources = ResourceAPI()
         #: An organization's rate limits to enforce on ``POST /v1/messages`` (None: unlimited).
@@ -115,63 +107,12 @@ class FakeAnthropic:
 
     async def start(self) -> None:
         """Bind and start serving; ``url`` is valid afterwards."""
-        if self._runner is not None:
-            raise RuntimeError("FakeAnthropic is already started")
-        app = web.Application(client_max_size=_MAX_REQUEST_BYTES)
-        app.router.add_route("*", "/{tail:.*}", self._handle)
+        app = self._new_app()
         if self.org_limits is not None:
             app.on_response_prepare.append(self.org_limits.on_response_prepare)
-        # handler_cancellation: a client that disconnects cancels its handler, which is how a
-        # held stream (x-fake-hold) learns that its client is gone. access_log=None: logging
-        # each request costs CPU the benchmarks would measure.
-        runner = web.AppRunner(
-            app, handler_cancellation=True, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self._requested_port, backlog=_BACKLOG)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
-
-    async def close(self) -> None:
-        """Stop serving: cancel in-flight responses, close every connection. Idempotent."""
-        runner, self._runner = self._runner, None
-        if runner is None:
-            return
-        active = list(self._active)
-        for task in active:
-            task.cancel()
-        if active:
-            await asyncio.wait(active, timeout=_SHUTDOWN_TIMEOUT)
-        await runner.cleanup()
-
-    async def __aenter__(self) -> FakeAnthropic:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
+        await self._serve(app, backlog=_BACKLOG)
 
     # -- public state ------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        """The bound port (useful with ``port=0``)."""
-        if self._port is None:
-            raise RuntimeError("FakeAnthropic is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """Base URL for clients, e.g. ``http://127.0.0.1:54321`` (no trailing slash, no /v1)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     @property
     def requests(self) -> list[RecordedRequest]:
