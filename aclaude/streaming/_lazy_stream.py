@@ -12,9 +12,9 @@ that reads the body, under the rules of ``_rules``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Generator
-from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
+from .._closing import AsyncClosing
 from .._exceptions import StreamAlreadyConsumedError
 from .._http.transport import Response
 
@@ -30,7 +30,7 @@ class Opener(Protocol):
     def __call__(self, *, retry_count: int) -> Awaitable[Response]: ...
 
 
-class LazyStream(Generic[_T]):
+class LazyStream(AsyncClosing, Generic[_T]):
     __slots__ = ("_iterator", "_opener", "_response")
 
     def __init__(self, opener: Opener) -> None:
@@ -80,14 +80,6 @@ class LazyStream(Generic[_T]):
     async def __aenter__(self: _S) -> _S:
         await self._open()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def __aiter__(self) -> AsyncIterator[_T]:
         if self._iterator is None:

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
+from .._closing import AsyncClosing
 from .._exceptions import (
     APIError,
     APIUserAbortError,
@@ -55,7 +56,7 @@ __all__ = ["MessageStream", "MessageStreamManager"]
 Listener = Callable[..., Any]
 
 
-class MessageStream:
+class MessageStream(AsyncClosing):
     """A streaming message: typed events, callbacks and the final ``Message``.
 
     Consume it once, any of these ways (they can be mixed: a later one picks up where the
@@ -79,14 +80,6 @@ class MessageStream:
     async def __aenter__(self) -> MessageStream:
         await self._connect()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _connect(self) -> None:
         try:

@@ -30,11 +30,11 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
 from contextlib import aclosing
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import msgspec
 
+from .._closing import AsyncClosing
 from ..streaming._message_stream import MessageStream
 from ..types._message import Message, ToolUseBlock
 from ._tool import Tool, ToolResult, tool_result_content
@@ -58,7 +58,7 @@ _KEPT_PARAMS = frozenset({"betas", "workspace_id", "user_profile_id"})
 _Step = Literal["tools", "resume", "stop"]
 
 
-class _BaseToolRunner(Generic[_ItemT]):
+class _BaseToolRunner(AsyncClosing, Generic[_ItemT]):
     """The loop shared by both runners; a subclass says how one turn is requested and yielded."""
 
     def __init__(
@@ -120,17 +120,6 @@ class _BaseToolRunner(Generic[_ItemT]):
 
     async def __anext__(self) -> _ItemT:
         return await self._gen.__anext__()
-
-    async def __aenter__(self) -> _BaseToolRunner[_ItemT]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def close(self) -> None:
         """Stop the run: closes an open stream; no further request is made. Idempotent."""
