@@ -13,21 +13,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["AsyncClosing"]
+__all__ = ["AsyncClosing", "ClosesOnExit"]
 
 
-class AsyncClosing:
-    """``async with obj as same_obj:`` ends with ``obj.close()``, awaited when it is a coroutine
-    function, whatever ended the block (an exception, a ``break``, cancellation)."""
+class ClosesOnExit:
+    """The exit half of ``AsyncClosing``, for a context manager whose ``__aenter__`` gives
+    another object (``messages.stream()``'s manager gives the stream): leaving the block calls
+    ``close()``, awaited when it is a coroutine function, whatever ended the block (an
+    exception, a ``break``, cancellation)."""
 
     __slots__ = ()
 
     if TYPE_CHECKING:
 
         def close(self) -> Any: ...  # every user defines its own, sync or async
-
-    async def __aenter__(self) -> Self:
-        return self
 
     async def __aexit__(
         self,
@@ -38,3 +37,12 @@ class AsyncClosing:
         result = self.close()
         if inspect.isawaitable(result):
             await result
+
+
+class AsyncClosing(ClosesOnExit):
+    """``async with obj as same_obj:`` ends with ``obj.close()`` (see ``ClosesOnExit``)."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> Self:
+        return self

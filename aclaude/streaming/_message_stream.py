@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from types import TracebackType
 from typing import Any
 
-from .._closing import AsyncClosing
+from .._closing import AsyncClosing, ClosesOnExit
 from .._exceptions import (
     APIError,
     APIUserAbortError,
@@ -54,6 +53,9 @@ from ._timings import StreamTimings
 __all__ = ["MessageStream", "MessageStreamManager"]
 
 Listener = Callable[..., Any]
+
+# What one pass over the events yields (see MessageStream._consume).
+_EVENTS, _TEXT, _NOTHING = 0, 1, 2
 
 
 class MessageStream(AsyncClosing):
@@ -229,20 +231,8 @@ class MessageStream(AsyncClosing):
         if self._ended:
             self._raise_if_failed()
             return
-        state = self._state
-        listening = bool(self._listeners)
-        try:
-            async for event in self._events:
-                accumulate(state, event)
-                if listening:
-                    pending = self._emit(event)
-                    if pending:
-                        for awaitable in pending:
-                            await awaitable
-        except BaseException as exc:
-            await self._abort(exc)
-            raise
-        await self._succeed()
+        async for _ in self._consume(_NOTHING):  # yields nothing: no per-event hop
+            pass
 
     async def get_final_message(self) -> Message:
         """The complete message, once the stream has ended (consumes the rest)."""
@@ -260,54 +250,58 @@ class MessageStream(AsyncClosing):
         """The message as accumulated so far (None before ``message_start``)."""
         return materialize(self._state)
 
-    async def _iterate_events(self) -> AsyncIterator[Any]:
-        state = self._state
-        try:
-            async for event in self._events:
-                accumulate(state, event)
-                if self._listeners:
-                    pending = self._emit(event)
-                    if pending:
-                        for awaitable in pending:
-                            await awaitable
-                etype = type(event)
-                if etype is not RawContentBlockDeltaEvent:
-                    etype = known_type(etype)
-                if etype is RawContentBlockDeltaEvent:
-                    yield event
-                    derived = derive_delta(state, event)  # type: ignore[arg-type]
-                    if derived is not None:
-                        yield derived
-                elif etype is RawContentBlockStopEvent:
-                    index: int = event.index  # type: ignore[union-attr]
-                    yield ContentBlockStopEvent(index=index, content_block=state.blocks.get(index))
-                elif etype is RawMessageStopEvent:
-                    message = materialize(state)
-                    assert message is not None
-                    yield MessageStopEvent(message=message)
-                else:
-                    yield event
-        except BaseException as exc:
-            await self._abort(exc)
-            raise
-        await self._succeed()
+    def _iterate_events(self) -> AsyncIterator[Any]:
+        return self._consume(_EVENTS)
 
-    async def _iterate_text(self) -> AsyncIterator[str]:
+    def _iterate_text(self) -> AsyncIterator[str]:
+        return self._consume(_TEXT)
+
+    async def _consume(self, mode: int) -> AsyncIterator[Any]:
+        """The one loop over the events: accumulate each, fire the callbacks, then yield what
+        ``mode`` asks for: raw and derived events (``_EVENTS``), text deltas (``_TEXT``), or
+        nothing (``_NOTHING``, for ``until_done``). Any exit before the end closes the stream."""
         state = self._state
+        quiet = mode == _NOTHING
+        # The iterators look at the listeners on every event (never rebound: on() and off()
+        # edit them in place), so that on() while iterating takes effect; until_done() looks
+        # once, and without any pays nothing per event for them.
+        listeners: Any = self._listeners if self._listeners or not quiet else False
+        events = mode == _EVENTS
         try:
             async for event in self._events:
                 accumulate(state, event)
-                if self._listeners:
+                if listeners:
                     pending = self._emit(event)
                     if pending:
                         for awaitable in pending:
                             await awaitable
-                etype = type(event)
-                if etype is RawContentBlockDeltaEvent or known_type(etype) is RawContentBlockDeltaEvent:
-                    delta: Any = event.delta  # type: ignore[union-attr]
-                    dtype = type(delta)
-                    if dtype is TextDelta or known_type(dtype) is TextDelta:
-                        yield delta.text
+                if quiet:
+                    continue
+                if events:
+                    etype = type(event)
+                    if etype is not RawContentBlockDeltaEvent:
+                        etype = known_type(etype)
+                    if etype is RawContentBlockDeltaEvent:
+                        yield event
+                        derived = derive_delta(state, event)  # type: ignore[arg-type]
+                        if derived is not None:
+                            yield derived
+                    elif etype is RawContentBlockStopEvent:
+                        index: int = event.index  # type: ignore[union-attr]
+                        yield ContentBlockStopEvent(index=index, content_block=state.blocks.get(index))
+                    elif etype is RawMessageStopEvent:
+                        message = materialize(state)
+                        assert message is not None
+                        yield MessageStopEvent(message=message)
+                    else:
+                        yield event
+                else:
+                    etype = type(event)
+                    if etype is RawContentBlockDeltaEvent or known_type(etype) is RawContentBlockDeltaEvent:
+                        delta: Any = event.delta  # type: ignore[union-attr]
+                        dtype = type(delta)
+                        if dtype is TextDelta or known_type(dtype) is TextDelta:
+                            yield delta.text
         except BaseException as exc:
             await self._abort(exc)
             raise
@@ -423,7 +417,7 @@ async def _deferred(listener: Listener, args: tuple[Any, ...]) -> None:
         await result
 
 
-class MessageStreamManager:
+class MessageStreamManager(ClosesOnExit):
     """``async with client.messages.stream(...) as stream``: opens on enter, closes on exit."""
 
     __slots__ = ("_stream",)
@@ -444,10 +438,6 @@ class MessageStreamManager:
     async def __aenter__(self) -> MessageStream:
         return await self._stream.__aenter__()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def close(self) -> None:
+        """Close the stream (what leaving the ``async with`` does)."""
         await self._stream.close()
