@@ -27,14 +27,28 @@ import copy
 import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Annotated, Any, Generic, ParamSpec, TypeVar, get_args, get_origin, overload
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    Generic,
+    ParamSpec,
+    TypedDict,
+    TypeVar,
+    get_args,
+    get_origin,
+    overload,
+)
 
 import msgspec
 
 from .._json_schema import strict_schema
 from ..types.params import AllowedCaller
 
-__all__ = ["Tool", "ToolResult", "json_schema_tool", "tool", "tool_result_content"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["Tool", "ToolOptions", "ToolResult", "json_schema_tool", "tool", "tool_result_content"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -150,42 +164,46 @@ def _is_async_callable(func: Callable[..., Any]) -> bool:
 # -- the decorator ---------------------------------------------------------------------------
 
 
+class ToolOptions(TypedDict, total=False):
+    """The keywords of ``@tool(...)`` (see ``tool``); each defaults to None."""
+
+    name: str | None
+    description: str | None
+    timeout: float | None
+    cache_control: Mapping[str, Any] | None
+    strict: bool | None
+    input_examples: Iterable[Mapping[str, Any]] | None
+    defer_loading: bool | None
+    allowed_callers: Sequence[AllowedCaller] | None
+    eager_input_streaming: bool | None
+    extra_fields: Mapping[str, Any] | None
+
+
+def _as_given(value: Any) -> Any:
+    return value
+
+
+#: The keywords that are fields of the API's tool definition, and how each is copied into it.
+_DEFINITION_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "cache_control": dict,
+    "strict": _as_given,
+    "input_examples": lambda examples: [dict(e) for e in examples],
+    "defer_loading": _as_given,
+    "allowed_callers": list,
+    "eager_input_streaming": _as_given,
+}
+
+
 @overload
 def tool(func: Callable[P, R], /) -> Tool[P, R]: ...
 
 
 @overload
-def tool(
-    func: None = None,
-    /,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    timeout: float | None = None,
-    cache_control: Mapping[str, Any] | None = None,
-    strict: bool | None = None,
-    input_examples: Iterable[Mapping[str, Any]] | None = None,
-    defer_loading: bool | None = None,
-    allowed_callers: Sequence[AllowedCaller] | None = None,
-    eager_input_streaming: bool | None = None,
-    extra_fields: Mapping[str, Any] | None = None,
-) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
+def tool(func: None = None, /, **options: Unpack[ToolOptions]) -> Callable[[Callable[P, R]], Tool[P, R]]: ...
 
 
 def tool(
-    func: Callable[P, R] | None = None,
-    /,
-    *,
-    name: str | None = None,
-    description: str | None = None,
-    timeout: float | None = None,
-    cache_control: Mapping[str, Any] | None = None,
-    strict: bool | None = None,
-    input_examples: Iterable[Mapping[str, Any]] | None = None,
-    defer_loading: bool | None = None,
-    allowed_callers: Sequence[AllowedCaller] | None = None,
-    eager_input_streaming: bool | None = None,
-    extra_fields: Mapping[str, Any] | None = None,
+    func: Callable[P, R] | None = None, /, **options: Unpack[ToolOptions]
 ) -> Tool[P, R] | Callable[[Callable[P, R]], Tool[P, R]]:
     """Make a tool of a sync or async function: ``@aclaude.tool`` or ``@aclaude.tool(timeout=5)``.
 
@@ -207,19 +225,18 @@ def tool(
       ``eager_input_streaming``, ``cache_control``, ``extra_fields``: more fields of the API's
       tool definition, sent as given.
     """
-    extra: dict[str, Any] = dict(extra_fields or {})
-    if cache_control is not None:
-        extra["cache_control"] = dict(cache_control)
-    if strict is not None:
-        extra["strict"] = strict
-    if input_examples is not None:
-        extra["input_examples"] = [dict(e) for e in input_examples]
-    if defer_loading is not None:
-        extra["defer_loading"] = defer_loading
-    if allowed_callers is not None:
-        extra["allowed_callers"] = list(allowed_callers)
-    if eager_input_streaming is not None:
-        extra["eager_input_streaming"] = eager_input_streaming
+    unknown = options.keys() - ToolOptions.__optional_keys__
+    if unknown:
+        raise TypeError(f"tool() got an unexpected keyword argument {min(unknown)!r}")
+    extra: dict[str, Any] = dict(options.get("extra_fields") or {})
+    for key, convert in _DEFINITION_FIELDS.items():
+        value = options.get(key)
+        if value is not None:
+            extra[key] = convert(value)
+    name = options.get("name")
+    description = options.get("description")
+    timeout = options.get("timeout")
+    strict = options.get("strict")
 
     def decorate(fn: Callable[P, R]) -> Tool[P, R]:
         tool_name = name if name is not None else getattr(fn, "__name__", "")
@@ -240,6 +257,20 @@ def tool(
     if func is not None:
         return decorate(func)
     return decorate
+
+
+# help() and inspect.signature list the keywords, as if written out (they are said once, above).
+_signature = inspect.signature(tool)
+tool.__signature__ = _signature.replace(  # type: ignore[attr-defined]
+    parameters=[
+        _signature.parameters["func"],
+        *(
+            inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=text)
+            for key, hint in ToolOptions.__annotations__.items()
+            for text in [getattr(hint, "__forward_arg__", hint)]  # the annotation as written
+        ),
+    ]
+)
 
 
 def json_schema_tool(

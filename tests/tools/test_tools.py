@@ -8,6 +8,8 @@ import dataclasses
 import datetime
 import enum
 import functools
+import inspect
+import pydoc
 import threading
 from typing import Annotated, Any, Literal
 
@@ -126,6 +128,39 @@ def test_decorator_options() -> None:
         "cache_control": {"type": "ephemeral"},
         "strict": True,
     }
+
+
+def test_decorator_definition_fields_are_copied_in_order() -> None:
+    examples = ({"key": "a"},)  # any iterable of mappings: sent as a list of dicts
+    @aclaude.tool(
+        input_examples=examples,
+        defer_loading=True,
+        allowed_callers=("direct",),
+        eager_input_streaming=False,
+        extra_fields={"x-field": 1},
+    )
+    def lookup(key: str) -> str:
+        return key
+
+    param = lookup.to_param()
+    extra = {k: param[k] for k in param if k not in {"name", "description", "input_schema"}}
+    assert list(extra.items()) == [
+        ("x-field", 1),
+        ("input_examples", [{"key": "a"}]),
+        ("defer_loading", True),
+        ("allowed_callers", ["direct"]),
+        ("eager_input_streaming", False),
+    ]
+
+
+def test_decorator_keywords_are_checked_and_listed_by_help() -> None:
+    with pytest.raises(TypeError, match="tool\\(\\) got an unexpected keyword argument 'timout'"):
+        aclaude.tool(timout=5)  # type: ignore[call-overload]
+    parameters = inspect.signature(aclaude.tool).parameters
+    assert list(parameters)[1:4] == ["name", "description", "timeout"]
+    assert parameters["timeout"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameters["timeout"].default is None
+    assert "timeout: 'float | None' = None" in pydoc.render_doc(aclaude.tool, renderer=pydoc.plaintext)
 
 
 def test_no_docstring_no_description_and_no_parameters() -> None:
