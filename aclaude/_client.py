@@ -7,8 +7,9 @@ import functools
 import logging
 import os
 import time
-from collections.abc import AsyncIterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
+from collections.abc import AsyncIterable, Callable, Coroutine, Mapping, Sequence
+from types import MethodType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar, overload
 
 import msgspec
 
@@ -65,6 +66,45 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 
 _T = TypeVar("_T")
 _NOT_GIVEN: Any = NOT_GIVEN
+
+
+class _BoundVerb(Protocol):
+    def __call__(
+        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
+    ) -> Coroutine[Any, Any, Any]: ...
+
+
+class _Verb:
+    """``client.get(path, ...)`` and its siblings: ``request`` with the HTTP method filled in,
+    one function per method (``help()`` shows its parameters)."""
+
+    __slots__ = ("_function",)
+
+    def __init__(self, method: str, about_body: str = "") -> None:
+        # A method of Client (its first parameter named as one, for help(Client.get)).
+        async def verb(
+            self: Client,
+            path: str,
+            *,
+            cast_to: Any = None,
+            body: Any = None,
+            **options: Unpack[RequestOptions],
+        ) -> Any:
+            return await self.request(method, path, cast_to=cast_to, body=body, **options)
+
+        verb.__name__ = method.lower()
+        verb.__qualname__ = f"Client.{verb.__name__}"
+        verb.__doc__ = f"``{method} path`` {about_body}(see ``request``)."
+        self._function = verb
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Callable[..., Coroutine[Any, Any, Any]]: ...
+
+    @overload
+    def __get__(self, client: Client, owner: type[Any]) -> _BoundVerb: ...
+
+    def __get__(self, client: Client | None, owner: type[Any]) -> Any:
+        return self._function if client is None else MethodType(self._function, client)
 
 
 class Client(AsyncClosing):
@@ -615,32 +655,8 @@ class Client(AsyncClosing):
         attach_request_id(result, request_id)  # models, batches, files, pages: obj.request_id
         return result
 
-    async def get(
-        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
-    ) -> Any:
-        """``GET path`` (see ``request``)."""
-        return await self.request("GET", path, cast_to=cast_to, body=body, **options)
-
-    async def post(
-        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
-    ) -> Any:
-        """``POST path`` with ``body=`` as JSON (see ``request``)."""
-        return await self.request("POST", path, cast_to=cast_to, body=body, **options)
-
-    async def put(
-        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
-    ) -> Any:
-        """``PUT path`` (see ``request``)."""
-        return await self.request("PUT", path, cast_to=cast_to, body=body, **options)
-
-    async def patch(
-        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
-    ) -> Any:
-        """``PATCH path`` (see ``request``)."""
-        return await self.request("PATCH", path, cast_to=cast_to, body=body, **options)
-
-    async def delete(
-        self, path: str, *, cast_to: Any = None, body: Any = None, **options: Unpack[RequestOptions]
-    ) -> Any:
-        """``DELETE path`` (see ``request``)."""
-        return await self.request("DELETE", path, cast_to=cast_to, body=body, **options)
+    get = _Verb("GET")
+    post = _Verb("POST", "with ``body=`` as JSON ")
+    put = _Verb("PUT")
+    patch = _Verb("PATCH")
+    delete = _Verb("DELETE")
