@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy as _copy
 import inspect
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._http.raw_response import record_response
@@ -46,7 +45,6 @@ __all__ = [
 _UNSET: Any = object()
 
 
-@dataclass(slots=True, kw_only=True, eq=False, repr=False)
 class APIRequest:
     """One attempt of a call as the middleware sees it, before the client adds its own headers
     (credentials, version) and encodes the body.
@@ -57,15 +55,40 @@ class APIRequest:
     makes a changed one (its body and headers are copies, safe to edit).
     """
 
-    method: str
-    path: str
-    base_url: str
-    headers: Mapping[str, str]
-    body: Any = None
-    content: bytes | AsyncIterable[bytes] | None = None
-    params: Mapping[str, str] | None = None
-    timeout: Timeout | float | None = None
-    retry_count: int = 0
+    __slots__ = (
+        "base_url",
+        "body",
+        "content",
+        "headers",
+        "method",
+        "params",
+        "path",
+        "retry_count",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        base_url: str,
+        headers: Mapping[str, str],
+        body: Any = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
+        params: Mapping[str, str] | None = None,
+        timeout: Timeout | float | None = None,
+        retry_count: int = 0,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.base_url = base_url
+        self.headers = headers
+        self.body = body
+        self.content = content
+        self.params = params
+        self.timeout = timeout
+        self.retry_count = retry_count
 
     @property
     def url(self) -> str:
