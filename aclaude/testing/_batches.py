@@ -32,8 +32,8 @@ from ._generated import generated_message
 from ._headers import response_headers
 from ._ids import new_id
 from ._message import DEFAULT_MODEL, estimate_input_tokens
-from ._pages import PageError, paginate, rfc3339
-from ._respond import Context, json_error, json_response
+from ._pages import rfc3339
+from ._respond import Context, json_error, json_response, page_response
 from ._sse_render import encode_json
 from ._structured import example_json, output_schema
 
@@ -148,6 +148,15 @@ class BatchStore:
             self._advance(batch, origin)
         return batch
 
+    def _ended(self, ctx: Context, batch_id: str, not_yet: str) -> _Batch | web.StreamResponse:
+        """The batch if it has ended; else the API's answer: 404 unknown, 400 ``not_yet``."""
+        batch = self._get(batch_id, _origin(ctx))
+        if batch is None:
+            return _not_found(ctx, batch_id)
+        if batch.record["processing_status"] != "ended":
+            return json_error(ctx, 400, "invalid_request_error", f"Message Batch {batch_id} {not_yet}")
+        return batch
+
     # -- handlers --------------------------------------------------------------------------------
 
     async def create(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
@@ -190,10 +199,7 @@ class BatchStore:
         for batch in self._batches.values():
             self._advance(batch, origin)
         newest_first = [b.record for b in reversed(self._batches.values())]
-        try:
-            return json_response(ctx, paginate(newest_first, ctx.request.query))
-        except PageError as exc:
-            return json_error(ctx, 400, "invalid_request_error", str(exc))
+        return page_response(ctx, newest_first)
 
     async def cancel(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
         batch = self._batches.get(params["batch_id"])
@@ -208,30 +214,16 @@ class BatchStore:
         return json_response(ctx, record)
 
     async def delete(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
-        batch = self._get(params["batch_id"], _origin(ctx))
-        if batch is None:
-            return _not_found(ctx, params["batch_id"])
-        if batch.record["processing_status"] != "ended":
-            return json_error(
-                ctx,
-                400,
-                "invalid_request_error",
-                f"Message Batch {params['batch_id']} is still processing; cancel it before deleting it.",
-            )
+        batch = self._ended(ctx, params["batch_id"], "is still processing; cancel it before deleting it.")
+        if not isinstance(batch, _Batch):
+            return batch
         del self._batches[params["batch_id"]]
         return json_response(ctx, {"id": params["batch_id"], "type": "message_batch_deleted"})
 
     async def results(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
-        batch = self._get(params["batch_id"], _origin(ctx))
-        if batch is None:
-            return _not_found(ctx, params["batch_id"])
-        if batch.record["processing_status"] != "ended":
-            return json_error(
-                ctx,
-                400,
-                "invalid_request_error",
-                f"Message Batch {params['batch_id']} has not yet ended; results are not available.",
-            )
+        batch = self._ended(ctx, params["batch_id"], "has not yet ended; results are not available.")
+        if not isinstance(batch, _Batch):
+            return batch
         resp = web.StreamResponse(
             status=200, headers=response_headers(ctx.request_id, content_type=RESULTS_CONTENT_TYPE)
         )

@@ -23,8 +23,8 @@ from aiohttp import BodyPartReader, web
 
 from ._headers import response_headers
 from ._ids import new_id
-from ._pages import PageError, paginate, rfc3339
-from ._respond import Context, json_error, json_response
+from ._pages import rfc3339
+from ._respond import Context, json_error, json_response, page_response
 from ._sse_render import encode_json
 
 __all__ = ["FileStore", "StoredFile"]
@@ -195,10 +195,7 @@ class FileStore:
         query = ctx.request.query
         ids = set(query.getall("ids[]", []) or query.getall("ids", []))
         items = [f.metadata for f in reversed(self._files.values()) if not ids or f.metadata["id"] in ids]
-        try:
-            return json_response(ctx, paginate(items, query, page_tokens=True))
-        except PageError as exc:
-            return json_error(ctx, 400, "invalid_request_error", str(exc))
+        return page_response(ctx, items, page_tokens=True)
 
     async def retrieve(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
         stored = self._files.get(params["file_id"])

@@ -13,8 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from ._message import DEFAULT_MODEL
-from ._pages import PageError, paginate
-from ._respond import Context, json_error, json_response
+from ._respond import Context, json_error, json_response, page_response
 
 __all__ = ["MODELS", "list_models", "retrieve_model"]
 
@@ -159,10 +158,7 @@ _BY_ID = {m["id"]: m for m in MODELS}
 async def list_models(ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
     lifecycles = ctx.request.query.getall("lifecycle[]", []) or ctx.request.query.getall("lifecycle", [])
     items = [m for m in MODELS if not lifecycles or m["lifecycle"] in lifecycles]
-    try:
-        return json_response(ctx, paginate(items, ctx.request.query))
-    except PageError as exc:
-        return json_error(ctx, 400, "invalid_request_error", str(exc))
+    return page_response(ctx, items)
 
 
 async def retrieve_model(ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:

@@ -9,7 +9,7 @@ then the server default.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,11 +34,20 @@ from ._message import (
     message_start_event,
     start_usage,
 )
+from ._pages import PageError, paginate
 from ._replies import Chunking, Reply, StallWith
 from ._sse_render import encode_json, render_event, render_events
 from ._writer import Stall, StreamPlan, send_stream
 
-__all__ = ["Context", "Defaults", "json_error", "json_response", "respond_generated", "respond_scripted"]
+__all__ = [
+    "Context",
+    "Defaults",
+    "json_error",
+    "json_response",
+    "page_response",
+    "respond_generated",
+    "respond_scripted",
+]
 
 # Default messages for in-stream errors requested by type only (x-fake-error-type).
 _ERROR_MESSAGES = {
@@ -109,6 +118,18 @@ def json_response(
         body=encode_json(body),
         headers=response_headers(ctx.request_id, content_type=JSON_CONTENT_TYPE, extra=headers),
     )
+
+
+def page_response(
+    ctx: Context, items: Sequence[Mapping[str, Any]], *, page_tokens: bool = False
+) -> web.Response:
+    """One page of ``items`` (in list order, newest first) as the request's query asks for it
+    (see ``_pages.paginate``), or the API's 400 for a bad pagination parameter."""
+    try:
+        page = paginate(items, ctx.request.query, page_tokens=page_tokens)
+    except PageError as exc:
+        return json_error(ctx, 400, "invalid_request_error", str(exc))
+    return json_response(ctx, page)
 
 
 def _chunk_size(reply: Reply | None, ctx: Context, *, default: Chunking) -> int | None:

@@ -18,8 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from ._ids import new_id
-from ._pages import PageError, paginate, rfc3339
-from ._respond import Context, json_error, json_response
+from ._pages import rfc3339
+from ._respond import Context, json_error, json_response, page_response
 
 __all__ = ["SkillStore", "parse_form"]
 
@@ -188,10 +188,7 @@ def _add_version(skill: _Skill, files: dict[str, bytes], meta: Mapping[str, str]
 
 
 def _page(ctx: Context, items: list[dict[str, Any]]) -> web.StreamResponse:
-    try:
-        return json_response(ctx, paginate(items, ctx.request.query, page_tokens=True))
-    except PageError as exc:
-        return json_error(ctx, 400, "invalid_request_error", str(exc))
+    return page_response(ctx, items, page_tokens=True)
 
 
 def _not_found(ctx: Context, what: str, ident: str) -> web.StreamResponse:

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from ._ids import new_id
-from ._pages import PageError, paginate, rfc3339
-from ._respond import Context, json_error, json_response
+from ._pages import rfc3339
+from ._respond import Context, json_error, json_response, page_response
 
 __all__ = ["UserProfileStore"]
 
@@ -49,10 +49,7 @@ class UserProfileStore:
         items = list(self.profiles.values())
         if ctx.request.query.get("order", "desc") != "asc":
             items.reverse()
-        try:
-            return json_response(ctx, paginate(items, ctx.request.query, page_tokens=True))
-        except PageError as exc:
-            return json_error(ctx, 400, "invalid_request_error", str(exc))
+        return page_response(ctx, items, page_tokens=True)
 
     async def retrieve(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
         profile = self.profiles.get(params["user_profile_id"])
