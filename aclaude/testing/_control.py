@@ -32,6 +32,7 @@ CONTROL_HEADERS = (
 )
 
 _T = TypeVar("_T")
+_N = TypeVar("_N", int, float)
 
 
 @dataclass(frozen=True)
@@ -57,31 +58,25 @@ def parse_chunking(value: str) -> int | Literal["event"]:
     """``"event"`` or a positive byte count."""
     if value.strip().lower() == "event":
         return "event"
-    size = int(value)
-    if size < 1:
-        raise ValueError("must be 'event' or a positive integer")
-    return size
+    return _chunk_bytes(value)
 
 
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError("must be >= 0")
-    return number
+def _at_least(convert: Callable[[str], _N], minimum: int, refusal: str) -> Callable[[str], _N]:
+    """A header parser: ``convert(value)``, refused (``ValueError(refusal)``) below ``minimum``."""
+
+    def parse(value: str) -> _N:
+        number = convert(value)
+        if not number >= minimum:  # also refuses NaN
+            raise ValueError(refusal)
+        return number
+
+    return parse
 
 
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError("must be >= 1")
-    return number
-
-
-def _seconds(value: str) -> float:
-    number = float(value)
-    if not number >= 0:  # also rejects NaN
-        raise ValueError("must be a number of seconds >= 0")
-    return number
+_chunk_bytes = _at_least(int, 1, "must be 'event' or a positive integer")
+_non_negative_int = _at_least(int, 0, "must be >= 0")
+_positive_int = _at_least(int, 1, "must be >= 1")
+_seconds = _at_least(float, 0, "must be a number of seconds >= 0")
 
 
 def _flag(value: str) -> bool:

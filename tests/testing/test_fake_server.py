@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +28,7 @@ from aclaude.testing import (
     ThinkingBlock,
     ToolUseBlock,
 )
+from aclaude.testing._control import parse_control
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BODY = {
@@ -710,3 +712,28 @@ async def test_official_sdk_parses_the_stream(server: FakeAnthropic) -> None:
         assert info.value.body["error"] == {"type": "not_found_error", "message": "model: nope"}
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "refusal"),
+    [
+        ("x-fake-deltas", "-1", "must be >= 0"),
+        ("x-fake-truncate-after", "-3", "must be >= 0"),
+        ("x-fake-delta-bytes", "0", "must be >= 1"),
+        ("x-fake-chunking", "0", "must be 'event' or a positive integer"),
+        ("x-fake-hold", "nan", "must be a number of seconds >= 0"),
+        ("x-fake-delay", "-0.5", "must be a number of seconds >= 0"),
+    ],
+)
+def test_control_headers_below_their_minimum_are_refused(name: str, value: str, refusal: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"invalid {name} header {value!r}: {refusal}")):
+        parse_control({name: value})
+
+
+def test_control_headers_at_their_minimum_are_taken() -> None:
+    control = parse_control(
+        {"x-fake-deltas": "0", "x-fake-delta-bytes": "1", "x-fake-chunking": "1", "x-fake-hold": "0"}
+    )
+    assert (control.deltas, control.delta_bytes, control.chunking, control.hold) == (0, 1, 1, 0.0)
+    assert isinstance(control.hold, float)
+    assert parse_control({"x-fake-chunking": " Event "}).chunking == "event"
