@@ -28,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ._generated import generated_message
+from ._generated import ReplyShape, generated_message
 from ._headers import response_headers
 from ._ids import new_id
 from ._message import DEFAULT_MODEL, estimate_input_tokens
@@ -305,7 +305,8 @@ def _result(request: Mapping[str, Any], canceled: bool) -> dict[str, Any]:
         }
         return {"custom_id": custom_id, "result": {"type": "errored", "error": error}}
     model = params.get("model", DEFAULT_MODEL)
-    message = generated_message(new_id("msg"), model, estimate_input_tokens(params), _RESULT_DELTAS, 12)
+    shape = ReplyShape(new_id("msg"), model, estimate_input_tokens(params), _RESULT_DELTAS, 12)
+    message = generated_message(shape)
     schema = output_schema(params)
     if schema is not None:
         message["content"] = [{"type": "text", "text": example_json(schema)}]
@@ -344,7 +345,7 @@ _TEMPLATE = (
             "custom_id": "req-" + "#" * _DIGITS,
             "result": {
                 "type": "succeeded",
-                "message": generated_message("msg_01" + "#" * _DIGITS, DEFAULT_MODEL, 25, 40, 12),
+                "message": generated_message(ReplyShape("msg_01" + "#" * _DIGITS, DEFAULT_MODEL, 25, 40, 12)),
             },
         }
     )

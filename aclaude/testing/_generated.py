@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._message import MESSAGE_STOP, PING, message_delta_event, message_start_event, start_usage
 from ._sse_render import render_event
 
-__all__ = ["generated_events", "generated_message", "generated_text"]
+__all__ = ["ReplyShape", "generated_events", "generated_message", "generated_text"]
 
 # 240 characters (2^4 * 3 * 5), ending with a space: for most delta sizes the stream of pieces
 # repeats after a short period (20 pieces of 12 bytes) that fits the cycle whole, so the text
@@ -103,18 +103,24 @@ def generated_text(deltas: int, delta_bytes: int, *, finished: bool = True) -> s
     return "".join(pieces)
 
 
-def generated_events(
-    message_id: str,
-    model: str,
-    input_tokens: int,
-    deltas: int,
-    delta_bytes: int,
-    stop_reason: str = "end_turn",
-) -> list[bytes]:
-    """The rendered SSE events of a generated text reply, one byte string per event.
+class ReplyShape(NamedTuple):
+    """What a generated reply is made of: its id and model, the input tokens it reports, and
+    ``deltas`` text deltas of ``delta_bytes`` bytes each.
 
     ``stop_reason="end_turn"`` ends the text on a full stop (the last delta runs on to the end
     of its word); ``"exact"`` keeps every delta at ``delta_bytes`` and sends ``end_turn``."""
+
+    message_id: str
+    model: str
+    input_tokens: int
+    deltas: int
+    delta_bytes: int
+    stop_reason: str = "end_turn"
+
+
+def generated_events(shape: ReplyShape) -> list[bytes]:
+    """The rendered SSE events of a generated text reply, one byte string per event."""
+    message_id, model, input_tokens, deltas, delta_bytes, stop_reason = shape
     _, cycle = _cycle(delta_bytes)
     head = [
         render_event(message_start_event(message_id, model, start_usage(input_tokens))),
@@ -132,15 +138,9 @@ def generated_events(
     return head + body + tail
 
 
-def generated_message(
-    message_id: str,
-    model: str,
-    input_tokens: int,
-    deltas: int,
-    delta_bytes: int,
-    stop_reason: str = "end_turn",
-) -> dict[str, Any]:
+def generated_message(shape: ReplyShape) -> dict[str, Any]:
     """The same reply as one Message, for non-streaming requests."""
+    message_id, model, input_tokens, deltas, delta_bytes, stop_reason = shape
     usage = start_usage(input_tokens)
     usage["output_tokens"] = deltas
     return {

@@ -19,7 +19,7 @@ from ._accumulate import message_from_events
 from ._blocks import TextBlock
 from ._control import Control
 from ._extra_fields import with_extra_fields
-from ._generated import generated_events, generated_message
+from ._generated import ReplyShape, generated_events, generated_message
 from ._headers import JSON_CONTENT_TYPE, SSE_CONTENT_TYPE, response_headers
 from ._ids import new_id
 from ._message import (
@@ -302,9 +302,9 @@ async def respond_generated(ctx: Context) -> web.StreamResponse:
         stop_reason = "exact"
     message_id = new_id("msg")
     input_tokens = estimate_input_tokens(ctx.json)
-    shape = (message_id, ctx.model, input_tokens, deltas, delta_bytes, stop_reason)
+    shape = ReplyShape(message_id, ctx.model, input_tokens, deltas, delta_bytes, stop_reason)
     if not ctx.stream:
-        return json_response(ctx, generated_message(*shape))
-    events = generated_events(*shape)
+        return json_response(ctx, generated_message(shape))
+    events = generated_events(shape)
     headers = response_headers(ctx.request_id, content_type=SSE_CONTENT_TYPE, extra=_sse_headers(None))
     return await send_stream(ctx.request, 200, headers, _plan(events, None, ctx))
