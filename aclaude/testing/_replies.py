@@ -12,6 +12,7 @@ the server's defaults; a value set on the Reply always wins.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
@@ -21,7 +22,7 @@ from ._blocks import DEFAULT_SIGNATURE, Block, TextBlock, ThinkingBlock, ToolUse
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Chunking", "Reply", "ReplyKind", "StallWith", "StreamOptions"]
+__all__ = ["Chunking", "Reply", "ReplyKind", "ReplyOptions", "StallWith", "StreamOptions"]
 
 ReplyKind: TypeAlias = Literal["message", "events", "raw", "error", "json", "disconnect"]
 
@@ -49,6 +50,15 @@ class StreamOptions(TypedDict, total=False):
     hold_after_start: float | None
     delay_headers: float
     extra_fields: Mapping[str, Any] | None
+
+
+class ReplyOptions(StreamOptions, total=False):
+    """The keywords of ``Reply.with_options``: the stream options, and the stall (see ``Reply``)."""
+
+    stall_after: int | None
+    stall_with: StallWith
+    stall_interval: float
+    stall_for: float
 
 
 def _check_count(name: str, value: int | None) -> None:
@@ -316,42 +326,29 @@ class Reply:
             raise ValueError(f"a redirect status is 3xx, got {status}")
         return cls(kind="raw", status=status, headers={"location": location}, content_type=None)
 
-    def with_options(
-        self,
-        *,
-        error_event_after: int | None = None,
-        error_type: str | None = None,
-        error_message: str | None = None,
-        truncate_after: int | None = None,
-        drop_after: int | None = None,
-        chunking: Chunking = None,
-        delay_between: float | None = None,
-        hold_after_start: float | None = None,
-        delay_headers: float | None = None,
-        stall_after: int | None = None,
-        stall_with: StallWith | None = None,
-        stall_interval: float | None = None,
-        stall_for: float | None = None,
-    ) -> Reply:
+    def with_options(self, **options: Unpack[ReplyOptions]) -> Reply:
         """A copy with the given stream options set (options passed as ``None`` are kept).
 
         ``Reply.text("Hi").with_options(stall_after=2, stall_with="pings")``: message_start and
         content_block_start, then pings only (for idle timeouts); ``stall_with="deltas"``: an
         endless trickle (for overall deadlines); ``stall_after=0``: headers, then silence.
         """
-        changes: dict[str, Any] = {
-            "error_event_after": error_event_after,
-            "error_type": error_type,
-            "error_message": error_message,
-            "truncate_after": truncate_after,
-            "drop_after": drop_after,
-            "chunking": chunking,
-            "delay_between": delay_between,
-            "hold_after_start": hold_after_start,
-            "delay_headers": delay_headers,
-            "stall_after": stall_after,
-            "stall_with": stall_with,
-            "stall_interval": stall_interval,
-            "stall_for": stall_for,
-        }
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        unknown = options.keys() - ReplyOptions.__optional_keys__
+        if unknown:
+            raise TypeError(f"with_options() got an unexpected keyword argument {min(unknown)!r}")
+        changes: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+        return replace(self, **changes)
+
+
+# help(Reply.with_options) lists its keywords, as if written out (they are said once, above).
+Reply.with_options.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=text)
+            for name, hint in ReplyOptions.__annotations__.items()
+            for text in [getattr(hint, "__forward_arg__", hint)]
+        ),
+    ],
+    return_annotation="Reply",
+)

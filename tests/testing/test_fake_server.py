@@ -5,6 +5,7 @@ parser of its wire format."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import os
@@ -737,3 +738,15 @@ def test_control_headers_at_their_minimum_are_taken() -> None:
     assert (control.deltas, control.delta_bytes, control.chunking, control.hold) == (0, 1, 1, 0.0)
     assert isinstance(control.hold, float)
     assert parse_control({"x-fake-chunking": " Event "}).chunking == "event"
+
+
+def test_reply_with_options_checks_and_lists_its_keywords() -> None:
+    stalled = Reply.text("Hi").with_options(stall_after=2, stall_with="pings", delay_between=None)
+    assert (stalled.stall_after, stalled.stall_with, stalled.delay_between) == (2, "pings", None)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'stal_after'"):
+        Reply.text("Hi").with_options(stal_after=2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'kind'"):
+        Reply.text("Hi").with_options(kind="raw")  # type: ignore[call-arg]
+    parameters = inspect.signature(Reply.with_options).parameters
+    assert {"truncate_after", "drop_after", "stall_after", "stall_for"} <= parameters.keys()
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for name, p in parameters.items() if name != "self")
