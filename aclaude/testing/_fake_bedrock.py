@@ -29,7 +29,7 @@ import datetime
 import hmac
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 import msgspec
@@ -37,9 +37,11 @@ from aiohttp import web
 
 from ._aws_frames import Corrupt, chunk_frame, exception_frame
 from ._ids import new_id
-from ._platform_fake import Forward, PlatformFake, StreamTranslator
-from ._server import FakeAnthropic
+from ._platform_fake import Forward, PlatformFake, ServerOptions, StreamTranslator
 from ._sse_render import encode_json
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["BEDROCK_ACCESS_KEY", "BEDROCK_SECRET_KEY", "FakeBedrock"]
 
@@ -167,12 +169,10 @@ class FakeBedrock(PlatformFake):
         now: datetime.datetime | Callable[[], datetime.datetime] | None = None,
         split: int | None = None,
         corrupt: tuple[Literal["prelude", "message"], int] | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        upstream: FakeAnthropic | None = None,
         allowed_actions: Collection[str] | None = None,
+        **server: Unpack[ServerOptions],
     ) -> None:
-        super().__init__(host=host, port=port, upstream=upstream)
+        super().__init__(**server)
         self.region = region
         #: The IAM actions the caller's policy grants (None: all), e.g. ``{"bedrock:InvokeModel"}``
         #: to see what a policy without ``bedrock:InvokeModelWithResponseStream`` does.

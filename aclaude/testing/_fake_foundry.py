@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ._platform_fake import Forward, PlatformFake
-from ._server import FakeAnthropic
+from ._platform_fake import Forward, PlatformFake, ServerOptions
 from ._sse_render import encode_json
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["FOUNDRY_API_KEY", "FOUNDRY_TOKEN", "FakeFoundry"]
 
@@ -45,11 +47,9 @@ class FakeFoundry(PlatformFake):
         *,
         api_key: str | None = FOUNDRY_API_KEY,
         tokens: Iterable[str] = (FOUNDRY_TOKEN,),
-        host: str = "127.0.0.1",
-        port: int = 0,
-        upstream: FakeAnthropic | None = None,
+        **server: Unpack[ServerOptions],
     ) -> None:
-        super().__init__(host=host, port=port, upstream=upstream)
+        super().__init__(**server)
         self.api_key = api_key
         self.tokens = set(tokens)
 

@@ -18,14 +18,16 @@ errors from the model (the upstream) pass through in the API's shape, and so do 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aiohttp import web
 
-from ._platform_fake import Forward, PlatformFake
-from ._server import FakeAnthropic
+from ._platform_fake import Forward, PlatformFake, ServerOptions
 from ._sse_render import encode_json
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["VERTEX_TOKEN", "FakeVertex"]
 
@@ -52,11 +54,9 @@ class FakeVertex(PlatformFake):
         project: str = "test-project",
         region: str = "us-east5",
         tokens: Iterable[str] = (VERTEX_TOKEN,),
-        host: str = "127.0.0.1",
-        port: int = 0,
-        upstream: FakeAnthropic | None = None,
+        **server: Unpack[ServerOptions],
     ) -> None:
-        super().__init__(host=host, port=port, upstream=upstream)
+        super().__init__(**server)
         self.project = project
         self.region = region
         #: Access tokens accepted (a test may add or remove some to model a refresh).

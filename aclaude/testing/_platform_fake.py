@@ -23,7 +23,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import aiohttp
 import msgspec
@@ -36,7 +36,7 @@ from ._server import MESSAGES_PATH, FakeAnthropic
 from ._sse_render import encode_json
 from ._writer import _flush_then_abort
 
-__all__ = ["Forward", "PlatformFake", "StreamTranslator"]
+__all__ = ["Forward", "PlatformFake", "ServerOptions", "StreamTranslator"]
 
 _UPSTREAM_KEY = "sk-ant-fake-platform-upstream"
 # Not copied from the upstream response: hop-by-hop, or recomputed by aiohttp.
@@ -70,6 +70,16 @@ def _disconnect(request: web.BaseRequest) -> web.StreamResponse:
     if request.transport is not None:
         request.transport.abort()
     return web.Response(status=500)
+
+
+class ServerOptions(TypedDict, total=False):
+    """Where a platform fake listens (``host``, ``port``: 0 for an ephemeral one) and the
+    ``FakeAnthropic`` it forwards to (``upstream``; by default one of its own). Every platform
+    fake takes them as keywords."""
+
+    host: str
+    port: int
+    upstream: FakeAnthropic | None
 
 
 class PlatformFake(LoopbackServer):
