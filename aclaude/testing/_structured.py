@@ -53,18 +53,25 @@ def example_json(schema: Mapping[str, Any]) -> str:
 
 class _Example:
     def __init__(self, root: Mapping[str, Any]) -> None:
-        self._defs: dict[str, Any] = {}
-        for key in ("$defs", "definitions"):
-            defs = root.get(key)
-            if isinstance(defs, Mapping):
-                self._defs.update({f"#/{key}/{name}": sub for name, sub in defs.items()})
+        self._root = root
+
+    def _resolve(self, ref: str) -> Any:
+        """What a local ``$ref`` (a JSON pointer into the root schema, ``#/$defs/Name``) names."""
+        if not ref.startswith("#"):
+            return None  # a remote schema: not followed
+        node: Any = self._root
+        for part in ref[1:].split("/")[1:]:
+            if not isinstance(node, Mapping):
+                return None
+            node = node.get(part.replace("~1", "/").replace("~0", "~"))
+        return node
 
     def value(self, schema: Any, depth: int) -> Any:
         if not isinstance(schema, Mapping) or depth > _MAX_DEPTH:
             return None
         ref = schema.get("$ref")
         if isinstance(ref, str):
-            return self.value(self._defs.get(ref), depth + 1)
+            return self.value(self._resolve(ref), depth + 1)
         if "const" in schema:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:

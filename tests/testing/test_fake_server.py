@@ -30,6 +30,7 @@ from aclaude.testing import (
     ToolUseBlock,
 )
 from aclaude.testing._control import parse_control
+from aclaude.testing._structured import example_json
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BODY = {
@@ -750,3 +751,19 @@ def test_reply_with_options_checks_and_lists_its_keywords() -> None:
     parameters = inspect.signature(Reply.with_options).parameters
     assert {"truncate_after", "drop_after", "stall_after", "stall_for"} <= parameters.keys()
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for name, p in parameters.items() if name != "self")
+
+
+def test_structured_example_follows_local_refs() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"$ref": "#/$defs/Point"},
+            "b": {"$ref": "#/definitions/a~1b"},
+            "c": {"$ref": "#/$defs/Missing"},
+            "d": {"$ref": "https://example.com/remote.json"},
+        },
+        "required": ["a", "b", "c", "d"],
+        "$defs": {"Point": {"type": "object", "properties": {"x": {"const": 3}}, "required": ["x"]}},
+        "definitions": {"a/b": {"enum": ["first", "second"]}},
+    }
+    assert json.loads(example_json(schema)) == {"a": {"x": 3}, "b": "first", "c": None, "d": None}
