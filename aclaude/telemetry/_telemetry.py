@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -64,6 +64,18 @@ _DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12,
 _TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216]
 
 
+def _histogram(
+    meter: metrics.Meter,
+    name: str,
+    unit: str,
+    description: str,
+    buckets: Sequence[float] = _DURATION_BUCKETS,
+) -> metrics.Histogram:
+    return meter.create_histogram(
+        name, unit=unit, description=description, explicit_bucket_boundaries_advisory=buckets
+    )
+
+
 class Telemetry(Middleware):
     """Spans and metrics for a client (see the module docstring). ``tracer_provider`` /
     ``meter_provider`` default to the global ones; ``capture_content`` records prompts and
@@ -79,32 +91,22 @@ class Telemetry(Middleware):
         self.tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer("aclaude", __version__)
         meter = (meter_provider or metrics.get_meter_provider()).get_meter("aclaude", __version__)
         self.capture_content = capture_content
-        self.duration = meter.create_histogram(
-            "gen_ai.client.operation.duration",
-            unit="s",
-            description="GenAI operation duration",
-            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        # The GenAI semantic conventions' metrics (their names, units and bucket advice), and ours.
+        histogram = functools.partial(_histogram, meter)
+        self.duration = histogram("gen_ai.client.operation.duration", "s", "GenAI operation duration")
+        self.token_usage = histogram(
+            "gen_ai.client.token.usage", "{token}", "Number of input and output tokens used", _TOKEN_BUCKETS
         )
-        self.token_usage = meter.create_histogram(
-            "gen_ai.client.token.usage",
-            unit="{token}",
-            description="Number of input and output tokens used",
-            explicit_bucket_boundaries_advisory=_TOKEN_BUCKETS,
-        )
-        self.time_to_first_chunk = meter.create_histogram(
+        self.time_to_first_chunk = histogram(
             "gen_ai.client.operation.time_to_first_chunk",
-            unit="s",
-            description="Time from the start of the call to its first content chunk",
-            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+            "s",
+            "Time from the start of the call to its first content chunk",
         )
         self.active_streams = meter.create_up_down_counter(
             "aclaude.client.streams.active", unit="{stream}", description="Streamed calls in flight"
         )
-        self.limiter_wait = meter.create_histogram(
-            "aclaude.ratelimit.wait",
-            unit="s",
-            description="Time a request waited for the client's rate limiter",
-            explicit_bucket_boundaries_advisory=_DURATION_BUCKETS,
+        self.limiter_wait = histogram(
+            "aclaude.ratelimit.wait", "s", "Time a request waited for the client's rate limiter"
         )
         self._limiters: set[int] = set()
 

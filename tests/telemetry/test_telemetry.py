@@ -196,3 +196,23 @@ async def test_off_costs_nothing_and_copies_keep_it(otel: Otel, server: FakeAnth
         copy = traced.with_options(max_retries=0)
         assert type(copy.messages.create(**_params(), stream=True)) is not EventStream
     assert otel.finished() == []  # streams never sent make no span
+
+
+async def test_metrics_have_the_conventions_units_and_bucket_boundaries(
+    otel: Otel, server: FakeAnthropic
+) -> None:
+    async with aclaude.Client(api_key=API_KEY, base_url=server.url, middleware=[otel.telemetry()]) as client:
+        stream = await client.messages.create(**_params(), stream=True)
+        async with asyncio.timeout(10):
+            [event async for event in stream]
+    data = otel.reader.get_metrics_data()
+    assert data is not None
+    metrics = {m.name: m for r in data.resource_metrics for s in r.scope_metrics for m in s.metrics}
+    units = {name: metric.unit for name, metric in metrics.items()}
+    assert units["gen_ai.client.operation.duration"] == "s"
+    assert units["gen_ai.client.token.usage"] == "{token}"
+    assert units["gen_ai.client.operation.time_to_first_chunk"] == "s"
+    duration = metrics["gen_ai.client.operation.duration"].data.data_points[0]
+    tokens = metrics["gen_ai.client.token.usage"].data.data_points[0]
+    assert tuple(duration.explicit_bounds)[:3] == (0.01, 0.02, 0.04)
+    assert tuple(tokens.explicit_bounds)[:3] == (1, 4, 16)
