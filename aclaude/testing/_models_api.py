@@ -90,6 +90,37 @@ def _model(
     }
 
 
+def _legacy(
+    model_id: str,
+    name: str,
+    created: str,
+    line: str,
+    retirement: tuple[str, str, str],
+    *,
+    max_tokens: int = 64000,
+    thinking: bool = True,
+) -> dict[str, Any]:
+    """A Claude 3 model: no structured outputs nor the newer tools; ``retirement`` is its
+    ``(lifecycle, deprecated_at, retires_at)``."""
+    lifecycle, deprecated_at, retires_at = retirement
+    return _model(
+        model_id,
+        name,
+        created,
+        line,
+        lifecycle=lifecycle,
+        max_tokens=max_tokens,
+        thinking=thinking,
+        structured=False,
+        modern=False,
+        deprecated_at=deprecated_at,
+        retires_at=retires_at,
+    )
+
+
+# Sonnet 3.7 and Haiku 3.5 were deprecated together.
+_RETIRING_2026 = ("deprecated", "2025-10-28T00:00:00Z", "2026-02-19T00:00:00Z")
+
 #: The catalogue, newest first (the order ``list`` returns).
 MODELS: list[dict[str, Any]] = [
     _model(
@@ -102,42 +133,26 @@ MODELS: list[dict[str, Any]] = [
     _model("claude-opus-4-1-20250805", "Claude Opus 4.1", "2025-08-05T00:00:00Z", "opus", max_tokens=32000),
     _model("claude-opus-4-20250514", "Claude Opus 4", "2025-05-22T00:00:00Z", "opus", max_tokens=32000),
     _model("claude-sonnet-4-20250514", "Claude Sonnet 4", "2025-05-22T00:00:00Z", "sonnet"),
-    _model(
-        "claude-3-7-sonnet-20250219",
-        "Claude Sonnet 3.7",
-        "2025-02-24T00:00:00Z",
-        "sonnet",
-        lifecycle="deprecated",
-        structured=False,
-        modern=False,
-        deprecated_at="2025-10-28T00:00:00Z",
-        retires_at="2026-02-19T00:00:00Z",
+    _legacy(
+        "claude-3-7-sonnet-20250219", "Claude Sonnet 3.7", "2025-02-24T00:00:00Z", "sonnet", _RETIRING_2026
     ),
-    _model(
+    _legacy(
         "claude-3-5-haiku-20241022",
         "Claude Haiku 3.5",
         "2024-10-22T00:00:00Z",
         "haiku",
-        lifecycle="deprecated",
+        _RETIRING_2026,
         max_tokens=8192,
         thinking=False,
-        structured=False,
-        modern=False,
-        deprecated_at="2025-10-28T00:00:00Z",
-        retires_at="2026-02-19T00:00:00Z",
     ),
-    _model(
+    _legacy(
         "claude-3-haiku-20240307",
         "Claude Haiku 3",
         "2024-03-07T00:00:00Z",
         "haiku",
-        lifecycle="retired",
+        ("retired", "2025-04-14T00:00:00Z", "2025-10-14T00:00:00Z"),
         max_tokens=4096,
         thinking=False,
-        structured=False,
-        modern=False,
-        deprecated_at="2025-04-14T00:00:00Z",
-        retires_at="2025-10-14T00:00:00Z",
     ),
 ]
 
