@@ -482,7 +482,15 @@ def _typed(status: int, message: str, body: Any, etype: str | None, **context: A
     request_id = context.get("request_id")
     if request_id:
         message += f" (request_id: {request_id})"
-    return _class_for_status(status)(message, status_code=status, body=body, error_type=etype, **context)
+    cls = _class_for_status(status)
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    if isinstance(details, dict) and isinstance(details.get("error_code"), str):
+        # Only an error body that names its cause pays for this import (message threads' errors).
+        from ._thread_errors import class_for_code
+
+        cls = class_for_code(status, details["error_code"], cls)
+    return cls(message, status_code=status, body=body, error_type=etype, **context)
 
 
 def error_for_status(

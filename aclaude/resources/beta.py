@@ -26,6 +26,7 @@ from .batches import Batches, BatchesWithRawResponse
 from .files import FILES_BETA, Files
 from .models import Models
 from .skills import Skills
+from .threads import thread as _thread
 from .user_profiles import USER_PROFILES_BETA, UserProfiles
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class BetaMessages(MessagesBase):
         from ._streaming_twins import MessagesWithStreamingResponse
 
         return MessagesWithStreamingResponse(self)
+
+    #: ``thread(...)``: a conversation the server holds between turns (see ``threads``).
+    thread = _thread
 
     @property
     def with_raw_response(self) -> BetaMessagesWithRawResponse:
