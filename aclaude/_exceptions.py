@@ -7,10 +7,12 @@ from exc``, so ``except aclaude.APIError`` catches everything a call can fail wi
     ├── APIError                              a call failed: ``request_id``, ``request`` ...
     │   ├── APIStatusError                    the API said no: HTTP status >= 400, or ``event: error``
     │   │   ├── BadRequestError               400  invalid_request_error
+    │   │   │   └── Thread*Error              the message-thread rules (``_thread_errors``)
     │   │   ├── AuthenticationError           401  authentication_error
     │   │   ├── PaymentRequiredError          402  billing_error
     │   │   ├── PermissionDeniedError         403  permission_error
     │   │   ├── NotFoundError                 404  not_found_error
+    │   │   │   └── ThreadNotFoundError       no thread for ``previous_message_id``
     │   │   ├── RequestTimeoutError           408
     │   │   ├── ConflictError                 409
     │   │   ├── PreconditionFailedError       412
@@ -225,6 +227,22 @@ class APIStatusError(APIError):
         self.body = body
         self.type = error_type
         self.headers = headers if headers is not None else {}
+
+    @property
+    def error_code(self) -> str | None:
+        """``error.details.error_code`` of the body: the precise cause, when the API names one
+        (``"thread_not_found"`` ...); branch on it rather than on the message."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        code = details.get("error_code") if isinstance(details, dict) else None
+        return code if isinstance(code, str) else None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """``error.details`` of the body (empty when it has none)."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        return details if isinstance(details, dict) else {}
 
     @property
     def retry_after(self) -> float | None:

@@ -8,6 +8,7 @@ error body (the official SDK's classes and codes). Each is also the class of its
     ThreadFingerprintMismatchError   400  thread_fingerprint_mismatch: system/tools differ
     ThreadUnsupportedRequestError    400  thread_unsupported_request: ``unsupported`` names why
 
+``error.error_code`` and ``error.details`` (on every ``APIStatusError``) read the body.
 ``_exceptions`` asks ``class_for_code`` only when an error body carries a code, so this module
 costs nothing on any other path.
 """
@@ -43,46 +44,34 @@ def error_code_of(body: Any) -> str | None:
     return code if isinstance(code, str) else None
 
 
-class _ThreadError(APIStatusError):
-    @property
-    def error_code(self) -> str | None:
-        """``error.details.error_code``: the rule of threads the request broke."""
-        return error_code_of(self.body)
-
-    @property
-    def details(self) -> dict[str, Any]:
-        """``error.details`` from the response body."""
-        return error_details_of(self.body)
-
-
-class ThreadNotFoundError(_ThreadError, NotFoundError):
+class ThreadNotFoundError(NotFoundError):
     """404 ``thread_not_found``: no thread is held for ``previous_message_id`` (never made, or
     expired). Send the whole conversation again with ``thread={"type": "create"}``."""
 
 
-class ThreadAlreadyContinuedError(_ThreadError, BadRequestError):
+class ThreadAlreadyContinuedError(BadRequestError):
     """400 ``thread_already_continued``: that reply was continued before; continue from the
     thread's latest reply ``id``."""
 
 
-class ThreadContinueInFlightError(_ThreadError, BadRequestError):
+class ThreadContinueInFlightError(BadRequestError):
     """400 ``thread_continue_in_flight``: another request is still continuing from the same
     reply."""
 
 
-class ThreadFingerprintMismatchError(_ThreadError, BadRequestError):
+class ThreadFingerprintMismatchError(BadRequestError):
     """400 ``thread_fingerprint_mismatch``: a field that stays fixed for a thread (``system``,
     ``tools``) differs from the one the thread was created with."""
 
 
-class ThreadUnsupportedRequestError(_ThreadError, BadRequestError):
+class ThreadUnsupportedRequestError(BadRequestError):
     """400 ``thread_unsupported_request``: the request combines ``thread`` with something threads
     do not support; ``unsupported`` names it."""
 
     @property
     def unsupported(self) -> list[str]:
         """The request fields or settings the API named (may be empty)."""
-        names = self.details.get("unsupported")
+        names = error_details_of(self.body).get("unsupported")
         return [str(name) for name in names] if isinstance(names, list) else []
 
 

@@ -240,11 +240,15 @@ class MessageThread(Generic[_T]):
         return fork
 
     def _repeats_last_reply(self, message: Any) -> bool:
+        """Whether ``message`` is the reply last received (as returned), or its dict appended
+        right after it: the server holds it already."""
         last = self._last_reply
-        if last is None or self._staged or not self._stored:
+        if last is None:
             return False
         if isinstance(message, Message):
             return message.id == last.id
+        if self._staged or not self._stored:
+            return False
         return bool(_as_sent(message) == _as_sent(self._stored[-1]))
 
     # -- turns --------------------------------------------------------------------------------
