@@ -29,6 +29,7 @@ client's own.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, overload
@@ -45,6 +46,7 @@ from ..streaming._parse import (
     apply_output_format,
     parse_message,
 )
+from ..tools._runner import StreamingToolRunner, ToolRunner
 from ..tools._tool import Tool
 from ..types._message import Message
 from ..types._threads import MESSAGE_THREADS_BETA, BetaMessageThreadParam, UnsupportedRequestBehavior
@@ -76,10 +78,14 @@ __all__ = [
     "ThreadCreateKwargs",
     "ThreadSendKwargs",
     "ThreadStreamManager",
+    "ThreadedMessages",
+    "supports_message_threads",
     "thread",
+    "thread_tool_runner",
 ]
 
 _T = TypeVar("_T")
+_RunnerT = TypeVar("_RunnerT", bound="ToolRunner | StreamingToolRunner")
 
 #: Fields the server takes from the thread on a ``continue`` (and refuses to see changed).
 CREATE_ONLY_FIELDS = ("system", "tools")
@@ -155,6 +161,11 @@ class MessageThread(Generic[_T]):
         **params: Unpack[ThreadCreateKwargs],
     ) -> None:
         _check_names("thread", params, _CREATE_NAMES)
+        if not supports_message_threads(messages_api._client):
+            raise AnthropicError(
+                "message threads are not available on this client; use client.beta.messages.create() "
+                "with the full messages instead"
+            )
         if unsupported_request_behavior not in ("error", "continue_unthreaded"):
             raise ValueError("unsupported_request_behavior must be 'error' or 'continue_unthreaded'")
         self._api = messages_api
@@ -583,3 +594,73 @@ def _written_by_fallback(message: Message) -> bool:
         (item.get("type") if isinstance(item, Mapping) else getattr(item, "type", None)) == "fallback_message"
         for item in iterations
     )
+
+
+class ThreadedMessages:
+    """What a tool runner needs of ``client.beta.messages`` (its ``MessagesAPI``), with every
+    turn sent on a message thread: the runner hands over the whole conversation each turn, and
+    only what the thread does not hold yet goes on the wire, as the official SDK's beta runner
+    does unless ``thread=False``.
+
+    A conversation that is not the held one plus new messages (``set_messages_params`` rewrote
+    it), or a changed ``system`` / ``tools`` (``add_tools`` ...), starts a new thread with the
+    whole history; a request the API cannot thread goes unthreaded from then on (the SDK's
+    ``"continue_unthreaded"`` for runners)."""
+
+    def __init__(self, api: BetaMessages) -> None:
+        self._api = api
+        self._thread: MessageThread[Any] | None = None
+
+    @property
+    def logger(self) -> logging.Logger:
+        return self._api.logger
+
+    async def create(self, *, stream: bool = False, **params: Any) -> Message:
+        """One drained turn (the runner never asks for ``stream=True`` here)."""
+        thread, new = self._turn(params)
+        return await thread.send(*new)
+
+    def stream(self, **params: Any) -> ThreadStreamManager:
+        """One streamed turn."""
+        thread, new = self._turn(params)
+        return thread.stream(*new)
+
+    def _turn(self, params: dict[str, Any]) -> tuple[MessageThread[Any], list[Any]]:
+        params = dict(params)
+        messages = list(params.pop("messages"))
+        if not params.get("tools"):
+            params.pop("tools", None)
+        thread = self._thread
+        if thread is not None:
+            held = list(thread.messages)
+            same_fields = all(
+                _as_sent(params.get(f)) == _as_sent(thread._fields.get(f)) for f in CREATE_ONLY_FIELDS
+            )
+            if same_fields and _as_sent(messages[: len(held)]) == _as_sent(held):
+                thread._fields = params
+                return thread, messages[len(held) :]
+        fields = {k: v for k, v in params.items() if k not in ("max_tokens", "model")}
+        thread = MessageThread(
+            self._api,
+            max_tokens=params["max_tokens"],
+            model=params["model"],
+            unsupported_request_behavior="continue_unthreaded",
+            **fields,
+        )
+        if self._thread is not None and not self._thread.threading:
+            thread._threading = False  # the API could not thread this run: it stays unthreaded
+        self._thread = thread
+        return thread, messages
+
+
+def supports_message_threads(client: object) -> bool:
+    """Whether ``client`` talks to an API with message threads (the cloud platforms' clients say
+    ``_supports_message_threads = False``, as the SDK's do)."""
+    return bool(getattr(client, "_supports_message_threads", True))
+
+
+def thread_tool_runner(runner: _RunnerT, api: BetaMessages) -> _RunnerT:
+    """``runner`` with its turns sent on a message thread (``ThreadedMessages``). The runner
+    calls its messages API through ``_api`` only; swapping it keeps the loop untouched."""
+    runner._api = ThreadedMessages(api)
+    return runner

@@ -261,3 +261,61 @@ async def test_unknown_keywords_are_type_errors_before_anything_is_sent(
     with pytest.raises(TypeError, match="thread"):
         thread.update(thread={"type": "create"})  # type: ignore[call-arg]
     assert server.requests == [] and thread.messages == ()
+
+
+@aclaude.tool
+async def get_weather(city: str) -> str:
+    """The weather in a city."""
+    return f"{city}: sunny"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_the_beta_tool_runner_sends_each_turn_on_the_thread(
+    stream: bool, client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    server.resources.threads.enqueue(
+        Reply.tool_use("get_weather", {"city": "Paris"}, id="toolu_1"),
+        Reply.tool_use("get_weather", {"city": "Rome"}, id="toolu_2"),
+        Reply.text("Sunny in both."),
+    )
+    runner = client.beta.messages.tool_runner(
+        model=MODEL,
+        max_tokens=64,
+        system="Be brief.",
+        messages=[user("Paris and Rome?")],
+        tools=[get_weather],
+        stream=stream,
+    )
+    async with asyncio.timeout(10):
+        final = await runner.until_done()
+    assert text_of(final) == "Sunny in both."
+    assert sent_messages(server) == [1, 1, 1]  # the question, then one tool result each turn
+    assert [r.json["thread"]["type"] for r in server.requests] == ["create", "continue", "continue"]
+    assert "tools" in server.requests[0].json and "tools" not in server.requests[1].json
+    held = server.resources.threads.held(final.id)
+    assert held is not None and len(held) == 6
+    # The server holds the tool calls with their input and the results the runner sent.
+    assert held[3]["content"][0]["input"] == {"city": "Rome"}
+    assert held[4]["content"][0]["tool_use_id"] == "toolu_2"
+
+
+async def test_thread_false_sends_the_whole_conversation_every_turn(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    server.enqueue(Reply.tool_use("get_weather", {"city": "Paris"}, id="toolu_1"), Reply.text("Sunny."))
+    runner = client.beta.messages.tool_runner(
+        model=MODEL, max_tokens=64, messages=[user("Paris?")], tools=[get_weather], thread=False
+    )
+    async with asyncio.timeout(10):
+        await runner.until_done()
+    assert sent_messages(server) == [1, 3]
+    assert all("thread" not in r.json for r in server.requests)
+    assert all("anthropic-beta" not in r.headers for r in server.requests)
+
+
+async def test_no_threads_on_a_cloud_platform(server: FakeAnthropic) -> None:
+    async with aclaude.FoundryClient(base_url=server.url, api_key="k") as foundry:
+        with pytest.raises(aclaude.AnthropicError, match="not available"):
+            foundry.beta.messages.thread(model=MODEL, max_tokens=8)
+        runner = foundry.beta.messages.tool_runner(model=MODEL, max_tokens=8, messages=[user("hi")], tools=[])
+        assert isinstance(runner._api, aclaude.resources.beta.BetaMessages)  # not threaded

@@ -141,3 +141,59 @@ async def test_thread_requests_match_the_sdk(
     got = await recorded(server, conversation, client.beta.messages)
     assert got == ref
     assert [shape(r) for r in ref] == SHAPES[conversation.__name__]
+
+
+RUNNER_TOOL = {
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+async def _weather(city: str) -> str:
+    return f"{city}: sunny"
+
+
+def runner_tool(messages_api: Any) -> Any:
+    """The same tool for either client: the SDK's ``beta_async_tool`` or aclaude's
+    ``json_schema_tool``, with the same definition."""
+    if isinstance(messages_api, aclaude.resources.beta.BetaMessages):
+        return aclaude.json_schema_tool(RUNNER_TOOL, lambda args: _weather(args["city"]))
+    return anthropic.beta_async_tool(
+        _weather,
+        name="get_weather",
+        description=RUNNER_TOOL["description"],
+        input_schema=RUNNER_TOOL["input_schema"],
+    )
+
+
+async def threaded_tool_runner(messages_api: Any, server: FakeAnthropic, reply_ids: list[str]) -> None:
+    from aclaude.testing import Reply
+
+    server.resources.threads.enqueue(
+        Reply.tool_use("get_weather", {"city": "Paris"}, id="toolu_1"), Reply.text("Sunny in Paris.")
+    )
+    runner = messages_api.tool_runner(
+        model="claude-sonnet-4-6",
+        max_tokens=64,
+        system="Be brief.",
+        messages=[{"role": "user", "content": "Weather in Paris?"}],
+        tools=[runner_tool(messages_api)],
+        betas=["x-2025-01-01"],
+    )
+    async for message in runner:
+        reply_ids.append(message.id)
+
+
+SHAPES["threaded_tool_runner"] = [("create", None, 1), ("continue", "reply-1", 1)]
+
+
+async def test_the_beta_tool_runner_runs_on_a_thread_as_the_sdks(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    ref = await recorded(server, threaded_tool_runner, sdk.beta.messages)
+    got = await recorded(server, threaded_tool_runner, client.beta.messages)
+    assert got == ref
+    assert [shape(r) for r in ref] == SHAPES["threaded_tool_runner"]
+    tool_result = ref[1]["body"]["messages"][0]["content"][0]
+    assert tool_result["type"] == "tool_result" and tool_result["tool_use_id"] == "toolu_1"
