@@ -475,6 +475,11 @@ _ERROR_TYPE_STATUS: dict[str, int] = {
 }
 
 
+#: The classes of error bodies that name their cause (``error.details.error_code``), by (HTTP
+#: status, code); the modules defining them add theirs (``_thread_errors``: message threads).
+ERROR_CODE_CLASSES: dict[tuple[int, str], type[APIStatusError]] = {}
+
+
 def _class_for_status(status: int) -> type[APIStatusError]:
     cls = _STATUS_CLASSES.get(status)
     if cls is not None:
@@ -504,10 +509,7 @@ def _typed(status: int, message: str, body: Any, etype: str | None, **context: A
     error = body.get("error") if isinstance(body, dict) else None
     details = error.get("details") if isinstance(error, dict) else None
     if isinstance(details, dict) and isinstance(details.get("error_code"), str):
-        # Only an error body that names its cause pays for this import (message threads' errors).
-        from ._thread_errors import class_for_code
-
-        cls = class_for_code(status, details["error_code"], cls)
+        cls = ERROR_CODE_CLASSES.get((status, details["error_code"]), cls)
     return cls(message, status_code=status, body=body, error_type=etype, **context)
 
 

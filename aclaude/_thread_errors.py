@@ -9,15 +9,15 @@ error body (the official SDK's classes and codes). Each is also the class of its
     ThreadUnsupportedRequestError    400  thread_unsupported_request: ``unsupported`` names why
 
 ``error.error_code`` and ``error.details`` (on every ``APIStatusError``) read the body.
-``_exceptions`` asks ``class_for_code`` only when an error body carries a code, so this module
-costs nothing on any other path.
+The classes register in ``_exceptions.ERROR_CODE_CLASSES``, which is read only when an error
+body carries a code, so they cost nothing on any other path.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._exceptions import APIStatusError, BadRequestError, NotFoundError
+from ._exceptions import ERROR_CODE_CLASSES, APIStatusError, BadRequestError, NotFoundError
 
 __all__ = [
     "ThreadAlreadyContinuedError",
@@ -25,7 +25,6 @@ __all__ = [
     "ThreadFingerprintMismatchError",
     "ThreadNotFoundError",
     "ThreadUnsupportedRequestError",
-    "class_for_code",
     "error_code_of",
     "error_details_of",
 ]
@@ -82,8 +81,5 @@ _BY_CODE: dict[tuple[int, str], type[APIStatusError]] = {
     (400, "thread_fingerprint_mismatch"): ThreadFingerprintMismatchError,
     (400, "thread_unsupported_request"): ThreadUnsupportedRequestError,
 }
-
-
-def class_for_code(status: int, code: str, default: type[APIStatusError]) -> type[APIStatusError]:
-    """The error class for an error body with ``error.details.error_code`` ``code``."""
-    return _BY_CODE.get((status, code), default)
+# Registered on import; ``aclaude/__init__`` imports this module, so every error is typed.
+ERROR_CODE_CLASSES.update(_BY_CODE)

@@ -32,7 +32,7 @@ import copy
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, overload
 
 import msgspec
 
@@ -66,14 +66,14 @@ from ._message_kwargs import BetaHeaderParams
 from ._options import RequestOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Literal
 
     from typing_extensions import Unpack
 
-    from .beta import BetaMessages
-
 __all__ = [
     "BetaAsyncMessageThread",
+    "BetaMessagesAPI",
     "MessageThread",
     "ThreadCreateKwargs",
     "ThreadSendKwargs",
@@ -143,6 +143,21 @@ def _check_names(method: str, keywords: Mapping[str, Any], allowed: frozenset[st
         raise TypeError(f"{method}() got an unexpected keyword argument {unknown[0]!r}")
 
 
+class BetaMessagesAPI(Protocol):
+    """What a thread needs of ``client.beta.messages`` (named here, not imported: ``beta``
+    imports this module)."""
+
+    @property
+    def _client(self) -> object: ...
+
+    @property
+    def logger(self) -> logging.Logger: ...
+
+    # Typed loosely, as the tool runner's ``MessagesAPI``: ``create`` is overloaded on ``stream``.
+    @property
+    def create(self) -> Callable[..., Any]: ...
+
+
 class MessageThread(Generic[_T]):
     """A conversation the server holds between turns, so each request sends only the new
     messages. Made by ``client.beta.messages.thread(...)`` (which sends nothing); one turn runs
@@ -150,7 +165,7 @@ class MessageThread(Generic[_T]):
 
     def __init__(
         self,
-        messages_api: BetaMessages,
+        messages_api: BetaMessagesAPI,
         *,
         max_tokens: int,
         model: str,
@@ -417,7 +432,7 @@ BetaAsyncMessageThread = MessageThread
 
 @overload
 def thread(
-    self: BetaMessages,
+    self: BetaMessagesAPI,
     *,
     max_tokens: int,
     model: str,
@@ -431,7 +446,7 @@ def thread(
 
 @overload
 def thread(
-    self: BetaMessages,
+    self: BetaMessagesAPI,
     *,
     max_tokens: int,
     model: str,
@@ -444,7 +459,7 @@ def thread(
 
 
 def thread(
-    self: BetaMessages,
+    self: BetaMessagesAPI,
     *,
     max_tokens: int,
     model: str,
@@ -607,7 +622,7 @@ class ThreadedMessages:
     whole history; a request the API cannot thread goes unthreaded from then on (the SDK's
     ``"continue_unthreaded"`` for runners)."""
 
-    def __init__(self, api: BetaMessages) -> None:
+    def __init__(self, api: BetaMessagesAPI) -> None:
         self._api = api
         self._thread: MessageThread[Any] | None = None
 
@@ -659,7 +674,7 @@ def supports_message_threads(client: object) -> bool:
     return bool(getattr(client, "_supports_message_threads", True))
 
 
-def thread_tool_runner(runner: _RunnerT, api: BetaMessages) -> _RunnerT:
+def thread_tool_runner(runner: _RunnerT, api: BetaMessagesAPI) -> _RunnerT:
     """``runner`` with its turns sent on a message thread (``ThreadedMessages``). The runner
     calls its messages API through ``_api`` only; swapping it keeps the loop untouched."""
     runner._api = ThreadedMessages(api)
