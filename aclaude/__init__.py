@@ -70,6 +70,15 @@ from ._http.raw_response import (
 from ._http.transport import (
     Timeout,
 )
+
+# -- message threads (beta): client.beta.messages.thread(...) and its typed errors --
+from ._thread_errors import (
+    ThreadAlreadyContinuedError,
+    ThreadContinueInFlightError,
+    ThreadFingerprintMismatchError,
+    ThreadNotFoundError,
+    ThreadUnsupportedRequestError,
+)
 from ._version import (
     __version__,
 )
@@ -78,6 +87,7 @@ from .platforms import (
     FoundryClient,
     VertexClient,
 )
+from .resources.threads import BetaAsyncMessageThread, MessageThread, ThreadStreamManager
 from .streaming import (
     BatchResults,
     CitationEvent,
@@ -189,6 +199,7 @@ __all__ = [
     "BashCodeExecutionToolResultBlock",
     "BatchResults",
     "BedrockClient",
+    "BetaAsyncMessageThread",
     "BinaryResponse",
     "CitationEvent",
     "CitationsDelta",
@@ -237,6 +248,7 @@ __all__ = [
     "MessageStopEvent",
     "MessageStream",
     "MessageStreamManager",
+    "MessageThread",
     "MessageTokensCount",
     "ModelInfo",
     "NOT_GIVEN",
@@ -280,6 +292,12 @@ __all__ = [
     "ThinkingBlock",
     "ThinkingDelta",
     "ThinkingEvent",
+    "ThreadAlreadyContinuedError",
+    "ThreadContinueInFlightError",
+    "ThreadFingerprintMismatchError",
+    "ThreadNotFoundError",
+    "ThreadStreamManager",
+    "ThreadUnsupportedRequestError",
     "Timeout",
     "Tool",
     "ToolResult",

@@ -7,10 +7,12 @@ from exc``, so ``except aclaude.APIError`` catches everything a call can fail wi
     ├── APIError                              a call failed: ``request_id``, ``request`` ...
     │   ├── APIStatusError                    the API said no: HTTP status >= 400, or ``event: error``
     │   │   ├── BadRequestError               400  invalid_request_error
+    │   │   │   └── Thread*Error              the message-thread rules (``_thread_errors``)
     │   │   ├── AuthenticationError           401  authentication_error
     │   │   ├── PaymentRequiredError          402  billing_error
     │   │   ├── PermissionDeniedError         403  permission_error
     │   │   ├── NotFoundError                 404  not_found_error
+    │   │   │   └── ThreadNotFoundError       no thread for ``previous_message_id``
     │   │   ├── RequestTimeoutError           408
     │   │   ├── ConflictError                 409
     │   │   ├── PreconditionFailedError       412
@@ -225,6 +227,22 @@ class APIStatusError(APIError):
         self.body = body
         self.type = error_type
         self.headers = headers if headers is not None else {}
+
+    @property
+    def error_code(self) -> str | None:
+        """``error.details.error_code`` of the body: the precise cause, when the API names one
+        (``"thread_not_found"`` ...); branch on it rather than on the message."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        code = details.get("error_code") if isinstance(details, dict) else None
+        return code if isinstance(code, str) else None
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """``error.details`` of the body (empty when it has none)."""
+        error = self.body.get("error") if isinstance(self.body, dict) else None
+        details = error.get("details") if isinstance(error, dict) else None
+        return details if isinstance(details, dict) else {}
 
     @property
     def retry_after(self) -> float | None:
@@ -457,6 +475,11 @@ _ERROR_TYPE_STATUS: dict[str, int] = {
 }
 
 
+#: The classes of error bodies that name their cause (``error.details.error_code``), by (HTTP
+#: status, code); the modules defining them add theirs (``_thread_errors``: message threads).
+ERROR_CODE_CLASSES: dict[tuple[int, str], type[APIStatusError]] = {}
+
+
 def _class_for_status(status: int) -> type[APIStatusError]:
     cls = _STATUS_CLASSES.get(status)
     if cls is not None:
@@ -482,7 +505,12 @@ def _typed(status: int, message: str, body: Any, etype: str | None, **context: A
     request_id = context.get("request_id")
     if request_id:
         message += f" (request_id: {request_id})"
-    return _class_for_status(status)(message, status_code=status, body=body, error_type=etype, **context)
+    cls = _class_for_status(status)
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    if isinstance(details, dict) and isinstance(details.get("error_code"), str):
+        cls = ERROR_CODE_CLASSES.get((status, details["error_code"]), cls)
+    return cls(message, status_code=status, body=body, error_type=etype, **context)
 
 
 def error_for_status(

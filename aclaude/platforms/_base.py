@@ -84,6 +84,8 @@ class PlatformClient(Client):
 
     #: The platform's name, for messages ("Amazon Bedrock").
     platform: ClassVar[str] = "a cloud platform"
+    #: No message threads on the platforms (the SDK's flag): beta tool runners send everything.
+    _supports_message_threads: ClassVar[bool] = False
 
     def __init__(self, *, base_url: str, **options: Unpack[ClientOptions]) -> None:
         # "" (not None): a platform client must never pick up ANTHROPIC_API_KEY or

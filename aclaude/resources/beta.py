@@ -26,6 +26,8 @@ from .batches import Batches, BatchesWithRawResponse
 from .files import FILES_BETA, Files
 from .models import Models
 from .skills import Skills
+from .threads import supports_message_threads, thread_tool_runner
+from .threads import thread as _thread
 from .user_profiles import USER_PROFILES_BETA, UserProfiles
 
 if TYPE_CHECKING:
@@ -44,9 +46,7 @@ _T = TypeVar("_T")
 _CREATE = CallParams("create", BetaMessageCreateKwargs)
 _STREAM = CallParams("stream", BetaMessageCreateKwargs)
 _PARSE = CallParams("parse", BetaMessageCreateKwargs)
-_COUNT_TOKENS = CallParams(
-    "count_tokens", BetaMessageCountTokensKwargs, default_betas=(TOKEN_COUNTING_BETA,)
-)
+_COUNT_TOKENS = CallParams("count_tokens", BetaMessageCountTokensKwargs, default_betas=(TOKEN_COUNTING_BETA,))
 _TOOL_RUNNER = CallParams("tool_runner", BetaToolRunnerKwargs)
 
 
@@ -66,6 +66,9 @@ class BetaMessages(MessagesBase):
         from ._streaming_twins import MessagesWithStreamingResponse
 
         return MessagesWithStreamingResponse(self)
+
+    #: ``thread(...)``: a conversation the server holds between turns (see ``threads``).
+    thread = _thread
 
     @property
     def with_raw_response(self) -> BetaMessagesWithRawResponse:
@@ -163,12 +166,12 @@ class BetaMessages(MessagesBase):
         **params: Any,
     ) -> ToolRunner | StreamingToolRunner:
         """``messages.tool_runner()`` with ``betas`` (sent as the ``anthropic-beta`` header of
-        every request) and the beta fields. ``thread``: accepted as ``False`` (or None) only:
-        this runner sends the conversation with every request and never opens a server-held
-        message thread (the official SDK's runner does unless ``thread=False``)."""
+        every request) and the beta fields. The turns run on a message thread (each request sends
+        only the new messages, see ``threads``), as the official SDK's runner does, unless
+        ``thread=False`` (or on a cloud platform, which has no threads)."""
         if thread:
-            raise ValueError("tool_runner(thread=...) takes only False: aclaude's runner uses no threads")
-        return self._tool_runner(
+            raise ValueError("tool_runner(thread=...) takes only False (None: on a message thread)")
+        runner = self._tool_runner(
             _TOOL_RUNNER,
             tools=tools,
             stream=stream,
@@ -178,6 +181,9 @@ class BetaMessages(MessagesBase):
             output_format=output_format,
             params=params,
         )
+        if thread is False or not supports_message_threads(self._client):
+            return runner
+        return thread_tool_runner(runner, self)
 
 
 class BetaMessagesWithRawResponse:

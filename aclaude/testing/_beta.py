@@ -24,6 +24,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9._-]+$")
 BETA_FIELDS: dict[str, tuple[str, str]] = {
     "mcp_servers": ("mcp-client-", "mcp-client-2025-11-20"),
     "context_management": ("context-management-", "context-management-2025-06-27"),
+    "thread": ("message-threads-", "message-threads-2026-08-12"),
 }
 
 

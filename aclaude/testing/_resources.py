@@ -23,6 +23,7 @@ from ._replies import Reply
 from ._respond import Context, json_error, respond_scripted
 from ._skills import SkillStore
 from ._structured import example_json, output_schema
+from ._threads import ThreadStore
 from ._user_profiles import UserProfileStore
 
 __all__ = ["ResourceAPI"]
@@ -44,6 +45,8 @@ class ResourceAPI:
         self.strict_betas = False
         self.skills = SkillStore()
         self.user_profiles = UserProfileStore()
+        #: Message threads: the conversations held between turns (``held(id)``, ``enqueue``).
+        self.threads = ThreadStore()
         batches, files = self.batches, self.files
         routes: list[tuple[str, str, Handler]] = [
             ("GET", r"/v1/models", list_models),
@@ -99,6 +102,9 @@ class ResourceAPI:
         problem = beta_problem(request.headers, ctx.json, messages=is_messages, strict=self.strict_betas)
         if problem is not None:
             return json_error(ctx, 400, "invalid_request_error", problem)
+        thread = ctx.json.get("thread") if is_messages and isinstance(ctx.json, Mapping) else None
+        if isinstance(thread, Mapping) and path == _MESSAGES:
+            return await self.threads.respond(ctx, thread)
         if method == "POST" and path == _MESSAGES and not ctx.control.echo:
             schema = output_schema(ctx.json)
             if schema is not None:

@@ -30,7 +30,7 @@ MESSAGES_FIELDS = frozenset(
         "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream",
         "temperature", "top_k", "top_p", "tools", "tool_choice", "thinking", "service_tier",
         "container", "context_management", "mcp_servers", "output_config", "output_format",
-        "inference_geo", "speed",
+        "inference_geo", "speed", "thread",
     }
 )  # fmt: skip
 # count_tokens takes the prompt-shaping fields only.

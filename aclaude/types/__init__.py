@@ -111,6 +111,16 @@ from ._model_info import (
 from ._rate_limits import (
     RateLimits,
 )
+
+# -- message threads (beta) --
+from ._threads import (
+    MESSAGE_THREADS_BETA,
+    BetaMessageThreadParam,
+    BetaThreadContinueParams,
+    BetaThreadCreateParams,
+    ThreadUnsupportedFeatureName,
+    UnsupportedRequestBehavior,
+)
 from ._tokens import (
     MessageTokensCount,
 )
@@ -120,6 +130,9 @@ __all__ = [
     "BashCodeExecutionToolResultBlock",
     "BatchErrorObject",
     "BatchErrorResponse",
+    "BetaMessageThreadParam",
+    "BetaThreadContinueParams",
+    "BetaThreadCreateParams",
     "CacheCreation",
     "Caller",
     "CapabilitySupport",
@@ -157,6 +170,7 @@ __all__ = [
     "MCPToolListingBlock",
     "MCPToolResultBlock",
     "MCPToolUseBlock",
+    "MESSAGE_THREADS_BETA",
     "Message",
     "MessageBatch",
     "MessageBatchCanceledResult",
@@ -196,6 +210,7 @@ __all__ = [
     "ThinkingCapability",
     "ThinkingDelta",
     "ThinkingTypes",
+    "ThreadUnsupportedFeatureName",
     "ToolSearchToolResultBlock",
     "ToolUseBlock",
     "UnknownBatchResult",
@@ -204,6 +219,7 @@ __all__ = [
     "UnknownContentBlock",
     "UnknownDelta",
     "UnknownEvent",
+    "UnsupportedRequestBehavior",
     "Usage",
     "WebFetchToolResultBlock",
     "WebSearchToolResultBlock",

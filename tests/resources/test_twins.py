@@ -36,7 +36,8 @@ async def test_beta_messages_tool_runner(client: aclaude.Client, server: FakeAnt
     runner = client.beta.messages.tool_runner(**PARAMS, tools=[], betas=["x-2025-01-01"])
     message = await asyncio.wait_for(runner.until_done(), 10)
     assert message.content[0].text == "No tools needed."  # type: ignore[union-attr]
-    assert server.requests[0].headers["anthropic-beta"] == "x-2025-01-01"
+    # The beta runner runs on a message thread by default, as the SDK's: its beta is added.
+    assert server.requests[0].headers["anthropic-beta"] == "x-2025-01-01,message-threads-2026-08-12"
 
 
 async def test_anext_on_a_message_stream(client: aclaude.Client) -> None:

@@ -75,7 +75,12 @@ async def test_set_messages_params_replaces_fields_but_keeps_headers(
 ) -> None:
     server.enqueue(Reply.tool_use("get_weather", {"city": "Paris"}, id="toolu_1"), Reply.text("Ok."))
     runner = client.beta.messages.tool_runner(
-        **PARAMS, messages=[QUESTION], tools=[get_weather], betas=["x-2025-01-01"], system="Be brief."
+        **PARAMS,
+        messages=[QUESTION],
+        tools=[get_weather],
+        betas=["x-2025-01-01"],
+        system="Be brief.",
+        thread=False,  # the whole conversation each turn (threaded runners: tests/resources/test_threads.py)
     )
     async with runner:
         await asyncio.wait_for(anext(runner), 10)
