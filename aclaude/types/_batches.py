@@ -33,8 +33,7 @@ __all__ = [
     "BatchErrorObject",
     "BatchErrorResponse",
     "UnknownBatchResult",
-    "decode_result_line",
-]
+]  # decode_result_line is the stream layer's, imported from this module; not a wire type
 
 
 class _Model(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):

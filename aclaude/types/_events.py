@@ -54,8 +54,7 @@ __all__ = [
     "ThinkingDelta",
     "UnknownDelta",
     "UnknownEvent",
-    "decode_event",
-]
+]  # decode_event is the stream layer's, imported from this module; not a wire type
 
 
 class _Tagged(
