@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import msgspec
 
 from .._exceptions import APIResponseValidationError
+from ..types._base import tags_as_types
 from ..types._events import (
     CitationsDelta,
     CompactionDelta,
@@ -289,12 +290,9 @@ def _block_stop(state: AccumulatorState, index: int, *, cut: bool = False) -> No
     if parts is None:
         return
     block = state.blocks[index]
-    btype = known_type(type(block))
-    if btype is TextBlock:
-        block.text = "".join(parts)
-    elif btype is ThinkingBlock:
-        block.thinking = "".join(parts)
-    elif btype in _TOOL_BLOCKS:
+    if _join_text(block, parts):
+        return
+    if known_type(type(block)) in _TOOL_BLOCKS:
         # Tool input: parse the whole JSON once, now that it is complete. A tool called
         # without arguments streams only empty pieces: its input stays the start's {}.
         raw = "".join(parts)
@@ -375,13 +373,20 @@ def materialize(state: AccumulatorState) -> Message | None:
     is available from ``input_json`` snapshots instead.
     """
     for index, parts in state.parts.items():
-        block = state.blocks[index]
-        btype = known_type(type(block))
-        if btype is TextBlock:
-            block.text = "".join(parts)
-        elif btype is ThinkingBlock:
-            block.thinking = "".join(parts)
+        _join_text(state.blocks[index], parts)
     return state.message
+
+
+def _join_text(block: Any, parts: list[str]) -> bool:
+    """Set a text or thinking block's string to its parts joined; False for any other block."""
+    btype = known_type(type(block))
+    if btype is TextBlock:
+        block.text = "".join(parts)
+    elif btype is ThinkingBlock:
+        block.thinking = "".join(parts)
+    else:
+        return False
+    return True
 
 
 # -- derived events (what MessageStream yields besides the raw events) -----------------------
@@ -392,29 +397,27 @@ class _Derived(msgspec.Struct, kw_only=True, gc=False, tag_field="type"):
     (``TextSnapshot``): use ``str(event.snapshot)``; encoding a derived event shows the view's
     internals, not the text. Wire events encode back to the wire JSON."""
 
+    type: ClassVar[str]  # the tag (tags_as_types, below)
+
 
 class TextEvent(_Derived, tag="text", kw_only=True):
     """A text delta with the block's text so far (``snapshot``: a lazy ``TextSnapshot``)."""
 
-    type: ClassVar[str] = "text"
     text: str
     snapshot: TextSnapshot
 
 
 class ThinkingEvent(_Derived, tag="thinking", kw_only=True):
-    type: ClassVar[str] = "thinking"
     thinking: str
     snapshot: TextSnapshot
 
 
 class CitationEvent(_Derived, tag="citation", kw_only=True):
-    type: ClassVar[str] = "citation"
     citation: Any
     snapshot: list[Any]  # the block's citations so far (the live list)
 
 
 class SignatureEvent(_Derived, tag="signature", kw_only=True):
-    type: ClassVar[str] = "signature"
     signature: str
 
 
@@ -422,7 +425,6 @@ class InputJsonEvent(_Derived, tag="input_json", kw_only=True):
     """A piece of tool-input JSON. ``partial_json_so_far`` is the accumulated text (lazy);
     ``snapshot`` parses it as partial JSON, only when read."""
 
-    type: ClassVar[str] = "input_json"
     partial_json: str
     partial_json_so_far: TextSnapshot
 
@@ -434,9 +436,11 @@ class InputJsonEvent(_Derived, tag="input_json", kw_only=True):
 class CompactionEvent(_Derived, tag="compaction", kw_only=True):
     """A compaction block's content, after its ``compaction_delta`` (as the SDK's beta stream)."""
 
-    type: ClassVar[str] = "compaction"
     content: str | None
     encrypted_content: str | None
+
+
+tags_as_types(*_Derived.__subclasses__())
 
 
 class ContentBlockStopEvent(RawContentBlockStopEvent, tag="content_block_stop", kw_only=True):

@@ -2,227 +2,31 @@
 
 The bottom layer: these modules import nothing of aclaude but ``aclaude._exceptions``. Unknown
 event, block and delta types decode to ``Unknown*`` structs that keep all their fields.
+
+Each name is listed once, in the ``__all__`` of the module that defines it; this package
+re-exports those lists (star imports and ``__all__ += module.__all__`` are the forms that type
+checkers read as re-exports: the typing spec's "library interface" rules).
 """
 
-from __future__ import annotations
-
-from ._batches import (
-    BatchErrorObject,
-    BatchErrorResponse,
-    DeletedMessageBatch,
-    MessageBatch,
-    MessageBatchCanceledResult,
-    MessageBatchErroredResult,
-    MessageBatchExpiredResult,
-    MessageBatchIndividualResponse,
-    MessageBatchRequestCounts,
-    MessageBatchResult,
-    MessageBatchSucceededResult,
-    UnknownBatchResult,
-)
-from ._completions import (
-    Completion,
-)
-from ._events import (
-    CitationsDelta,
-    CompactionDelta,
-    Delta,
-    ErrorDetail,
-    ErrorEvent,
-    InputJSONDelta,
-    MessageDelta,
-    MessageDeltaUsage,
-    PingEvent,
-    RawContentBlockDeltaEvent,
-    RawContentBlockStartEvent,
-    RawContentBlockStopEvent,
-    RawMessageDeltaEvent,
-    RawMessageStartEvent,
-    RawMessageStopEvent,
-    RawMessageStreamEvent,
-    SignatureDelta,
-    TextDelta,
-    ThinkingDelta,
-    UnknownDelta,
-    UnknownEvent,
-)
+from . import _batches, _completions, _events, _files, _message, _model_info, _rate_limits, _threads, _tokens
+from ._batches import *  # noqa: F403
+from ._completions import *  # noqa: F403
+from ._events import *  # noqa: F403
 from ._extras import extra_fields, known_type
-from ._files import (
-    DeletedFile,
-    FileMetadata,
-    FileScope,
-)
-from ._message import (
-    AdvisorToolResultBlock,
-    BashCodeExecutionToolResultBlock,
-    CacheCreation,
-    Caller,
-    Citation,
-    CitationCharLocation,
-    CitationContentBlockLocation,
-    CitationPageLocation,
-    CitationsSearchResultLocation,
-    CitationsWebSearchResultLocation,
-    CodeExecutionToolResultBlock,
-    CompactionBlock,
-    Container,
-    ContainerUploadBlock,
-    ContentBlock,
-    ContextManagementResponse,
-    Diagnostics,
-    DirectCaller,
-    FallbackBlock,
-    FallbackCreditUsage,
-    FallbackInfo,
-    MCPToolListingBlock,
-    MCPToolResultBlock,
-    MCPToolUseBlock,
-    Message,
-    OutputTokensDetails,
-    RedactedThinkingBlock,
-    ServerToolCaller,
-    ServerToolCaller20260120,
-    ServerToolUsage,
-    ServerToolUseBlock,
-    StopDetails,
-    TextBlock,
-    TextEditorCodeExecutionToolResultBlock,
-    ThinkingBlock,
-    ToolSearchToolResultBlock,
-    ToolUseBlock,
-    UnknownCaller,
-    UnknownCitation,
-    UnknownContentBlock,
-    Usage,
-    WebFetchToolResultBlock,
-    WebSearchToolResultBlock,
-)
-from ._model_info import (
-    CapabilitySupport,
-    CompactionCapability,
-    ContextManagementCapability,
-    EffortCapability,
-    ModelCapabilities,
-    ModelInfo,
-    ServerToolsCapability,
-    ThinkingCapability,
-    ThinkingTypes,
-)
-from ._rate_limits import (
-    RateLimits,
-)
+from ._files import *  # noqa: F403
+from ._message import *  # noqa: F403
+from ._model_info import *  # noqa: F403
+from ._rate_limits import *  # noqa: F403
+from ._threads import *  # noqa: F403
+from ._tokens import *  # noqa: F403
 
-# -- message threads (beta) --
-from ._threads import (
-    MESSAGE_THREADS_BETA,
-    BetaMessageThreadParam,
-    BetaThreadContinueParams,
-    BetaThreadCreateParams,
-    ThreadUnsupportedFeatureName,
-    UnsupportedRequestBehavior,
-)
-from ._tokens import (
-    MessageTokensCount,
-)
-
-__all__ = [
-    "AdvisorToolResultBlock",
-    "BashCodeExecutionToolResultBlock",
-    "BatchErrorObject",
-    "BatchErrorResponse",
-    "BetaMessageThreadParam",
-    "BetaThreadContinueParams",
-    "BetaThreadCreateParams",
-    "CacheCreation",
-    "Caller",
-    "CapabilitySupport",
-    "Citation",
-    "CitationCharLocation",
-    "CitationContentBlockLocation",
-    "CitationPageLocation",
-    "CitationsDelta",
-    "CitationsSearchResultLocation",
-    "CitationsWebSearchResultLocation",
-    "CodeExecutionToolResultBlock",
-    "CompactionBlock",
-    "CompactionCapability",
-    "CompactionDelta",
-    "Completion",
-    "Container",
-    "ContainerUploadBlock",
-    "ContentBlock",
-    "ContextManagementCapability",
-    "ContextManagementResponse",
-    "DeletedFile",
-    "DeletedMessageBatch",
-    "Delta",
-    "Diagnostics",
-    "DirectCaller",
-    "EffortCapability",
-    "ErrorDetail",
-    "ErrorEvent",
-    "FallbackBlock",
-    "FallbackCreditUsage",
-    "FallbackInfo",
-    "FileMetadata",
-    "FileScope",
-    "InputJSONDelta",
-    "MCPToolListingBlock",
-    "MCPToolResultBlock",
-    "MCPToolUseBlock",
-    "MESSAGE_THREADS_BETA",
-    "Message",
-    "MessageBatch",
-    "MessageBatchCanceledResult",
-    "MessageBatchErroredResult",
-    "MessageBatchExpiredResult",
-    "MessageBatchIndividualResponse",
-    "MessageBatchRequestCounts",
-    "MessageBatchResult",
-    "MessageBatchSucceededResult",
-    "MessageDelta",
-    "MessageDeltaUsage",
-    "MessageTokensCount",
-    "ModelCapabilities",
-    "ModelInfo",
-    "OutputTokensDetails",
-    "PingEvent",
-    "RateLimits",
-    "RawContentBlockDeltaEvent",
-    "RawContentBlockStartEvent",
-    "RawContentBlockStopEvent",
-    "RawMessageDeltaEvent",
-    "RawMessageStartEvent",
-    "RawMessageStopEvent",
-    "RawMessageStreamEvent",
-    "RedactedThinkingBlock",
-    "ServerToolCaller",
-    "ServerToolCaller20260120",
-    "ServerToolUsage",
-    "ServerToolUseBlock",
-    "ServerToolsCapability",
-    "SignatureDelta",
-    "StopDetails",
-    "TextBlock",
-    "TextDelta",
-    "TextEditorCodeExecutionToolResultBlock",
-    "ThinkingBlock",
-    "ThinkingCapability",
-    "ThinkingDelta",
-    "ThinkingTypes",
-    "ThreadUnsupportedFeatureName",
-    "ToolSearchToolResultBlock",
-    "ToolUseBlock",
-    "UnknownBatchResult",
-    "UnknownCaller",
-    "UnknownCitation",
-    "UnknownContentBlock",
-    "UnknownDelta",
-    "UnknownEvent",
-    "UnsupportedRequestBehavior",
-    "Usage",
-    "WebFetchToolResultBlock",
-    "WebSearchToolResultBlock",
-    "extra_fields",
-    "known_type",
-]
+__all__ = ["extra_fields", "known_type"]
+__all__ += _batches.__all__
+__all__ += _completions.__all__
+__all__ += _events.__all__
+__all__ += _files.__all__
+__all__ += _message.__all__
+__all__ += _model_info.__all__
+__all__ += _rate_limits.__all__
+__all__ += _threads.__all__
+__all__ += _tokens.__all__

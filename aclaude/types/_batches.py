@@ -16,6 +16,7 @@ import msgspec
 
 from .._exceptions import APIResponseValidationError, JSONLDecodeError
 from . import _events as _events  # registers the content-block unions first
+from ._base import Unknown, tags_as_types
 from ._extras import convert_keeping_extras, register_unknown
 from ._message import Message
 from ._request_id import WithRequestId
@@ -33,8 +34,7 @@ __all__ = [
     "BatchErrorObject",
     "BatchErrorResponse",
     "UnknownBatchResult",
-    "decode_result_line",
-]
+]  # decode_result_line is the stream layer's, imported from this module; not a wire type
 
 
 class _Model(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
@@ -88,31 +88,27 @@ class BatchErrorResponse(_Model):
 
 
 class _Result(_Model, tag_field="type"):
-    type: ClassVar[str]
+    type: ClassVar[str]  # the tag (tags_as_types)
 
 
 class MessageBatchSucceededResult(_Result, tag="succeeded"):
-    type: ClassVar[str] = "succeeded"
     message: Message
 
 
 class MessageBatchErroredResult(_Result, tag="errored"):
-    type: ClassVar[str] = "errored"
     error: BatchErrorResponse
 
 
 class MessageBatchCanceledResult(_Result, tag="canceled"):
-    type: ClassVar[str] = "canceled"
+    """The request was canceled before it was processed."""
 
 
 class MessageBatchExpiredResult(_Result, tag="expired"):
-    type: ClassVar[str] = "expired"
+    """The batch expired before the request was processed."""
 
 
-class UnknownBatchResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+class UnknownBatchResult(Unknown):
     """A result type this client does not know yet (every field kept)."""
-
-    type: str
 
 
 MessageBatchResult = (
@@ -122,6 +118,7 @@ MessageBatchResult = (
     | MessageBatchExpiredResult
 )
 register_unknown(MessageBatchResult, UnknownBatchResult)
+tags_as_types(MessageBatchResult)
 
 
 class MessageBatchIndividualResponse(_Model):

@@ -9,11 +9,12 @@ citation types therefore never break a stream.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar, get_args
+from typing import Any, TypeVar, get_args
 
 import msgspec
 
 from .._exceptions import APIResponseValidationError
+from ._base import Tagged, Unknown, WireStruct, tags_as_types
 from ._extras import convert_keeping_extras, exact_type, register_unknown, unknown_struct
 from ._message import (
     Caller,
@@ -54,57 +55,42 @@ __all__ = [
     "ThinkingDelta",
     "UnknownDelta",
     "UnknownEvent",
-    "decode_event",
-]
-
-
-class _Tagged(
-    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type", forbid_unknown_fields=True
-):
-    type: ClassVar[str]
+]  # decode_event is the stream layer's, imported from this module; not a wire type
 
 
 # -- deltas ----------------------------------------------------------------------------------
 
 
-class TextDelta(_Tagged, tag="text_delta", kw_only=True):
-    type: ClassVar[str] = "text_delta"
+class TextDelta(Tagged, tag="text_delta", kw_only=True):
     text: str
 
 
-class InputJSONDelta(_Tagged, tag="input_json_delta", kw_only=True):
-    type: ClassVar[str] = "input_json_delta"
+class InputJSONDelta(Tagged, tag="input_json_delta", kw_only=True):
     partial_json: str
 
 
-class CitationsDelta(_Tagged, tag="citations_delta", kw_only=True):
-    type: ClassVar[str] = "citations_delta"
+class CitationsDelta(Tagged, tag="citations_delta", kw_only=True):
     citation: Citation  # or UnknownCitation at run time
 
 
-class ThinkingDelta(_Tagged, tag="thinking_delta", kw_only=True):
-    type: ClassVar[str] = "thinking_delta"
+class ThinkingDelta(Tagged, tag="thinking_delta", kw_only=True):
     thinking: str
     estimated_tokens: int | None = None
 
 
-class SignatureDelta(_Tagged, tag="signature_delta", kw_only=True):
-    type: ClassVar[str] = "signature_delta"
+class SignatureDelta(Tagged, tag="signature_delta", kw_only=True):
     signature: str
 
 
-class CompactionDelta(_Tagged, tag="compaction_delta", kw_only=True):
+class CompactionDelta(Tagged, tag="compaction_delta", kw_only=True):
     """The compaction block's content (it replaces, it does not append)."""
 
-    type: ClassVar[str] = "compaction_delta"
     content: str | None = None
     encrypted_content: str | None = None
 
 
-class UnknownDelta(msgspec.Struct, kw_only=True, omit_defaults=True):
+class UnknownDelta(Unknown):
     """A delta type this client does not know yet (every field kept)."""
-
-    type: str
 
 
 Delta = TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureDelta | CompactionDelta
@@ -112,16 +98,14 @@ Delta = TextDelta | InputJSONDelta | CitationsDelta | ThinkingDelta | SignatureD
 # -- events ----------------------------------------------------------------------------------
 
 
-class MessageDelta(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class MessageDelta(WireStruct, kw_only=True):
     stop_reason: str | None = None
     stop_sequence: str | None = None
     stop_details: StopDetails | None = None
     container: Container | None = None
 
 
-class MessageDeltaUsage(
-    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
-):
+class MessageDeltaUsage(WireStruct, kw_only=True):
     """Cumulative usage counts sent with ``message_delta`` (they overwrite, never add)."""
 
     output_tokens: int
@@ -134,61 +118,53 @@ class MessageDeltaUsage(
     fallback_credit: FallbackCreditUsage | None = None
 
 
-class ErrorDetail(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class ErrorDetail(WireStruct, kw_only=True):
     type: str
     message: str | None = None
 
 
-class RawMessageStartEvent(_Tagged, tag="message_start", kw_only=True):
-    type: ClassVar[str] = "message_start"
+class RawMessageStartEvent(Tagged, tag="message_start", kw_only=True):
     message: Message
 
 
-class RawContentBlockStartEvent(_Tagged, tag="content_block_start", kw_only=True):
-    type: ClassVar[str] = "content_block_start"
+class RawContentBlockStartEvent(Tagged, tag="content_block_start", kw_only=True):
     index: int
     content_block: ContentBlock
 
 
-class RawContentBlockDeltaEvent(_Tagged, tag="content_block_delta", kw_only=True):
-    type: ClassVar[str] = "content_block_delta"
+class RawContentBlockDeltaEvent(Tagged, tag="content_block_delta", kw_only=True):
     index: int
     delta: Delta  # or UnknownDelta at run time
 
 
-class RawContentBlockStopEvent(_Tagged, tag="content_block_stop", kw_only=True):
-    type: ClassVar[str] = "content_block_stop"
+class RawContentBlockStopEvent(Tagged, tag="content_block_stop", kw_only=True):
     index: int
 
 
-class RawMessageDeltaEvent(_Tagged, tag="message_delta", kw_only=True):
-    type: ClassVar[str] = "message_delta"
+class RawMessageDeltaEvent(Tagged, tag="message_delta", kw_only=True):
     delta: MessageDelta
     usage: MessageDeltaUsage
     context_management: ContextManagementResponse | None = None
     input_transformations: list[Any] | None = None
 
 
-class RawMessageStopEvent(_Tagged, tag="message_stop", kw_only=True):
-    type: ClassVar[str] = "message_stop"
+class RawMessageStopEvent(Tagged, tag="message_stop", kw_only=True):
+    """The end of the message: nothing follows in this stream."""
 
 
-class PingEvent(_Tagged, tag="ping", kw_only=True):
-    type: ClassVar[str] = "ping"
+class PingEvent(Tagged, tag="ping", kw_only=True):
+    """A keep-alive the API may send at any point of a stream."""
 
 
-class ErrorEvent(_Tagged, tag="error", kw_only=True):
+class ErrorEvent(Tagged, tag="error", kw_only=True):
     """``event: error`` in a stream; the stream layer raises it as a typed ``APIStatusError``."""
 
-    type: ClassVar[str] = "error"
     error: ErrorDetail
     request_id: str | None = None
 
 
-class UnknownEvent(msgspec.Struct, kw_only=True, omit_defaults=True):
+class UnknownEvent(Unknown):
     """An event type this client does not know yet (every field kept)."""
-
-    type: str
 
 
 _KnownEvent = (
@@ -202,6 +178,7 @@ _KnownEvent = (
     | ErrorEvent
 )
 RawMessageStreamEvent = _KnownEvent | UnknownEvent
+tags_as_types(Delta, _KnownEvent)
 
 # The hot path: one decoder, built once at import (msgspec "performance tips").
 event_decoder: msgspec.json.Decoder[_KnownEvent] = msgspec.json.Decoder(_KnownEvent)

@@ -19,10 +19,11 @@ this keeps them out of the cyclic garbage collector's way.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import msgspec
 
+from ._base import Tagged, Unknown, WireStruct, tags_as_types
 from ._request_id import WithRequestId
 
 __all__ = [
@@ -72,57 +73,43 @@ __all__ = [
 ]
 
 
-class _Block(
-    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, tag_field="type", forbid_unknown_fields=True
-):
-    """Base of the tagged content-block and citation types."""
-
-    type: ClassVar[str]
-
-
 # -- citations -------------------------------------------------------------------------------
 
 
-class CitationCharLocation(_Block, tag="char_location", kw_only=True):
-    type: ClassVar[str] = "char_location"
+class _DocumentCitation(Tagged, kw_only=True):
+    """What the citations of a document share: the cited text and which document it is."""
+
     cited_text: str
     document_index: int
     document_title: str | None = None
+
+
+class CitationCharLocation(_DocumentCitation, tag="char_location", kw_only=True):
     start_char_index: int
     end_char_index: int
     file_id: str | None = None
 
 
-class CitationPageLocation(_Block, tag="page_location", kw_only=True):
-    type: ClassVar[str] = "page_location"
-    cited_text: str
-    document_index: int
-    document_title: str | None = None
+class CitationPageLocation(_DocumentCitation, tag="page_location", kw_only=True):
     start_page_number: int
     end_page_number: int
     file_id: str | None = None
 
 
-class CitationContentBlockLocation(_Block, tag="content_block_location", kw_only=True):
-    type: ClassVar[str] = "content_block_location"
-    cited_text: str
-    document_index: int
-    document_title: str | None = None
+class CitationContentBlockLocation(_DocumentCitation, tag="content_block_location", kw_only=True):
     start_block_index: int
     end_block_index: int
     file_id: str | None = None
 
 
-class CitationsWebSearchResultLocation(_Block, tag="web_search_result_location", kw_only=True):
-    type: ClassVar[str] = "web_search_result_location"
+class CitationsWebSearchResultLocation(Tagged, tag="web_search_result_location", kw_only=True):
     cited_text: str
     encrypted_index: str
     title: str | None = None
     url: str
 
 
-class CitationsSearchResultLocation(_Block, tag="search_result_location", kw_only=True):
-    type: ClassVar[str] = "search_result_location"
+class CitationsSearchResultLocation(Tagged, tag="search_result_location", kw_only=True):
     cited_text: str
     search_result_index: int
     source: str
@@ -131,10 +118,8 @@ class CitationsSearchResultLocation(_Block, tag="search_result_location", kw_onl
     end_block_index: int
 
 
-class UnknownCitation(msgspec.Struct, kw_only=True, omit_defaults=True):
+class UnknownCitation(Unknown):
     """A citation type this client does not know; subclasses made at run time hold its fields."""
-
-    type: str
 
 
 Citation = (
@@ -148,24 +133,24 @@ Citation = (
 # -- callers (who called a tool: the model directly, or code run by a server tool) -----------
 
 
-class DirectCaller(_Block, tag="direct", kw_only=True):
-    type: ClassVar[str] = "direct"
+class DirectCaller(Tagged, tag="direct", kw_only=True):
+    """The model called the tool itself."""
 
 
-class ServerToolCaller(_Block, tag="code_execution_20250825", kw_only=True):
-    type: ClassVar[str] = "code_execution_20250825"
+class _CodeExecutionCaller(Tagged, kw_only=True):
     tool_id: str
 
 
-class ServerToolCaller20260120(_Block, tag="code_execution_20260120", kw_only=True):
-    type: ClassVar[str] = "code_execution_20260120"
-    tool_id: str
+class ServerToolCaller(_CodeExecutionCaller, tag="code_execution_20250825", kw_only=True):
+    """Code that the code-execution server tool ``tool_id`` ran called the tool."""
 
 
-class UnknownCaller(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ServerToolCaller20260120(_CodeExecutionCaller, tag="code_execution_20260120", kw_only=True):
+    """The same, from the code-execution tool's 2026-01-20 version."""
+
+
+class UnknownCaller(Unknown):
     """A caller type this client does not know yet (every field kept)."""
-
-    type: str
 
 
 # may also hold UnknownCaller at run time
@@ -174,145 +159,129 @@ Caller = DirectCaller | ServerToolCaller | ServerToolCaller20260120
 # -- content blocks --------------------------------------------------------------------------
 
 
-class TextBlock(_Block, tag="text", kw_only=True):
-    type: ClassVar[str] = "text"
+class TextBlock(Tagged, tag="text", kw_only=True):
     text: str
     # may also hold UnknownCitation at run time
     citations: list[Citation] | None = None
 
 
-class ThinkingBlock(_Block, tag="thinking", kw_only=True):
-    type: ClassVar[str] = "thinking"
+class ThinkingBlock(Tagged, tag="thinking", kw_only=True):
     thinking: str
     signature: str
 
 
-class RedactedThinkingBlock(_Block, tag="redacted_thinking", kw_only=True):
-    type: ClassVar[str] = "redacted_thinking"
+class RedactedThinkingBlock(Tagged, tag="redacted_thinking", kw_only=True):
     data: str
 
 
-class ToolUseBlock(_Block, tag="tool_use", kw_only=True):
-    type: ClassVar[str] = "tool_use"
+class _ToolCall(Tagged, kw_only=True):
     id: str
     name: str
     input: Any
     caller: Caller | None = None
+
+
+class ToolUseBlock(_ToolCall, tag="tool_use", kw_only=True):
+    """The model called a client tool: run it, and answer with a ``tool_result`` for ``id``."""
+
     toolset_name: str | None = None
 
 
-class ServerToolUseBlock(_Block, tag="server_tool_use", kw_only=True):
-    type: ClassVar[str] = "server_tool_use"
-    id: str
-    name: str
-    input: Any
-    caller: Caller | None = None
+class ServerToolUseBlock(_ToolCall, tag="server_tool_use", kw_only=True):
+    """The model called a server tool (the API runs it; its result block follows)."""
 
 
-class WebSearchToolResultBlock(_Block, tag="web_search_tool_result", kw_only=True):
-    type: ClassVar[str] = "web_search_tool_result"
-    tool_use_id: str
-    content: Any  # a list of web_search_result objects, or an error object
-    caller: Caller | None = None
+class _ToolResult(Tagged, kw_only=True):
+    """A server tool's result: ``content`` is kept as plain JSON (its shape grows often)."""
 
-
-class WebFetchToolResultBlock(_Block, tag="web_fetch_tool_result", kw_only=True):
-    type: ClassVar[str] = "web_fetch_tool_result"
-    tool_use_id: str
-    content: Any
-    caller: Caller | None = None
-
-
-class CodeExecutionToolResultBlock(_Block, tag="code_execution_tool_result", kw_only=True):
-    type: ClassVar[str] = "code_execution_tool_result"
     tool_use_id: str
     content: Any
 
 
-class BashCodeExecutionToolResultBlock(_Block, tag="bash_code_execution_tool_result", kw_only=True):
-    type: ClassVar[str] = "bash_code_execution_tool_result"
-    tool_use_id: str
-    content: Any
+class _CalledToolResult(_ToolResult, kw_only=True):
+    caller: Caller | None = None
+
+
+class WebSearchToolResultBlock(_CalledToolResult, tag="web_search_tool_result", kw_only=True):
+    """The ``web_search`` server tool's result: a list of web_search_result objects, or an error object."""
+
+
+class WebFetchToolResultBlock(_CalledToolResult, tag="web_fetch_tool_result", kw_only=True):
+    """The ``web_fetch`` server tool's result: the fetched document, or an error object."""
+
+
+class CodeExecutionToolResultBlock(_ToolResult, tag="code_execution_tool_result", kw_only=True):
+    """The ``code_execution`` server tool's result, or an error object."""
+
+
+class BashCodeExecutionToolResultBlock(_ToolResult, tag="bash_code_execution_tool_result", kw_only=True):
+    """The result of a bash command the code-execution tool ran, or an error object."""
 
 
 class TextEditorCodeExecutionToolResultBlock(
-    _Block, tag="text_editor_code_execution_tool_result", kw_only=True
+    _ToolResult, tag="text_editor_code_execution_tool_result", kw_only=True
 ):
-    type: ClassVar[str] = "text_editor_code_execution_tool_result"
-    tool_use_id: str
-    content: Any
+    """The result of a text-editor command the code-execution tool ran, or an error object."""
 
 
-class ToolSearchToolResultBlock(_Block, tag="tool_search_tool_result", kw_only=True):
-    type: ClassVar[str] = "tool_search_tool_result"
-    tool_use_id: str
-    content: Any
+class ToolSearchToolResultBlock(_ToolResult, tag="tool_search_tool_result", kw_only=True):
+    """The tool search server tool's result, or an error object."""
 
 
-class ContainerUploadBlock(_Block, tag="container_upload", kw_only=True):
-    type: ClassVar[str] = "container_upload"
+class AdvisorToolResultBlock(_ToolResult, tag="advisor_tool_result", kw_only=True):
+    """The advisor tool's result: an advisor result, a redacted result or an error object."""
+
+
+class ContainerUploadBlock(Tagged, tag="container_upload", kw_only=True):
     file_id: str
 
 
-class CompactionBlock(_Block, tag="compaction", kw_only=True):
+class CompactionBlock(Tagged, tag="compaction", kw_only=True):
     """A summary of earlier turns the server compacted (beta context management)."""
 
-    type: ClassVar[str] = "compaction"
     content: str | None = None
     encrypted_content: str | None = None
     signature: str | None = None
     tool_changes: list[Any] | None = None
 
 
-class FallbackInfo(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class FallbackInfo(WireStruct, kw_only=True):
     model: str
 
 
-class FallbackBlock(_Block, tag="fallback", kw_only=True):
+class FallbackBlock(Tagged, tag="fallback", kw_only=True):
     """The response moved to another model mid-stream (beta fallbacks); ``from_`` is ``from``
     on the wire."""
 
-    type: ClassVar[str] = "fallback"
     from_: FallbackInfo = msgspec.field(name="from")
     to: FallbackInfo
     trigger: Any = None
 
 
-class MCPToolUseBlock(_Block, tag="mcp_tool_use", kw_only=True):
-    type: ClassVar[str] = "mcp_tool_use"
+class MCPToolUseBlock(Tagged, tag="mcp_tool_use", kw_only=True):
     id: str
     name: str
     server_name: str
     input: Any
 
 
-class MCPToolResultBlock(_Block, tag="mcp_tool_result", kw_only=True):
-    type: ClassVar[str] = "mcp_tool_result"
+class MCPToolResultBlock(Tagged, tag="mcp_tool_result", kw_only=True):
     tool_use_id: str
     is_error: bool | None = None
     content: Any  # a string or a list of text blocks
 
 
-class MCPToolListingBlock(_Block, tag="mcp_tool_listing", kw_only=True):
-    type: ClassVar[str] = "mcp_tool_listing"
+class MCPToolListingBlock(Tagged, tag="mcp_tool_listing", kw_only=True):
     mcp_server_name: str
     tools: list[Any]
 
 
-class AdvisorToolResultBlock(_Block, tag="advisor_tool_result", kw_only=True):
-    type: ClassVar[str] = "advisor_tool_result"
-    tool_use_id: str
-    content: Any  # an advisor result, a redacted result or an error object
-
-
-class UnknownContentBlock(msgspec.Struct, kw_only=True, omit_defaults=True):
+class UnknownContentBlock(Unknown):
     """A content block type this client does not know yet.
 
     The instance is of a subclass made at run time whose fields are exactly the block's keys,
     so attribute access works and ``msgspec.to_builtins`` returns every field the server sent.
     """
-
-    type: str
 
 
 KnownContentBlock = (
@@ -338,33 +307,30 @@ KnownContentBlock = (
 # Annotations use the known union (msgspec decodes it in C); at run time a block may also be an
 # UnknownContentBlock, put there by the decoder's slow path.
 ContentBlock = KnownContentBlock
+tags_as_types(Citation, Caller, KnownContentBlock)
 
 # -- usage -----------------------------------------------------------------------------------
 
 
-class CacheCreation(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class CacheCreation(WireStruct, kw_only=True):
     ephemeral_5m_input_tokens: int | None = None
     ephemeral_1h_input_tokens: int | None = None
 
 
-class ServerToolUsage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class ServerToolUsage(WireStruct, kw_only=True):
     web_search_requests: int | None = None
     web_fetch_requests: int | None = None
 
 
-class OutputTokensDetails(
-    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
-):
+class OutputTokensDetails(WireStruct, kw_only=True):
     thinking_tokens: int | None = None
 
 
-class FallbackCreditUsage(
-    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
-):
+class FallbackCreditUsage(WireStruct, kw_only=True):
     status: Any = None
 
 
-class Usage(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class Usage(WireStruct, kw_only=True):
     """Token usage of a message (billing and rate limiting)."""
 
     input_tokens: int
@@ -394,7 +360,7 @@ StopReason = Literal[
 ]
 
 
-class StopDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class StopDetails(WireStruct, kw_only=True):
     """Why the model stopped, in detail (``type`` is ``"refusal"`` today)."""
 
     type: str
@@ -405,7 +371,7 @@ class StopDetails(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, fo
     recommended_model: str | None = None
 
 
-class Container(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class Container(WireStruct, kw_only=True):
     """The container a code-execution tool ran in (``expires_at`` kept as the wire string)."""
 
     id: str
@@ -413,13 +379,11 @@ class Container(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forb
     skills: list[Any] | None = None
 
 
-class Diagnostics(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True):
+class Diagnostics(WireStruct, kw_only=True):
     cache_miss_reason: Any = None
 
 
-class ContextManagementResponse(
-    msgspec.Struct, kw_only=True, omit_defaults=True, gc=False, forbid_unknown_fields=True
-):
+class ContextManagementResponse(WireStruct, kw_only=True):
     """The context edits the server applied (beta context management)."""
 
     applied_edits: list[Any]

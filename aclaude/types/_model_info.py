@@ -35,8 +35,13 @@ class CapabilitySupport(_Model):
     supported: bool
 
 
-class EffortCapability(_Model):
+class _Capability(_Model):
+    """A capability with details: ``supported`` says whether the model has it at all."""
+
     supported: bool
+
+
+class EffortCapability(_Capability):
     low: CapabilitySupport | None = None
     medium: CapabilitySupport | None = None
     high: CapabilitySupport | None = None
@@ -51,26 +56,22 @@ class ThinkingTypes(_Model):
     enabled: CapabilitySupport | None = None
 
 
-class ThinkingCapability(_Model):
-    supported: bool
+class ThinkingCapability(_Capability):
     types: ThinkingTypes | None = None
 
 
-class ServerToolsCapability(_Model):
-    supported: bool
+class ServerToolsCapability(_Capability):
     code_execution: CapabilitySupport | None = None
     web_search: CapabilitySupport | None = None
 
 
-class ContextManagementCapability(_Model):
-    supported: bool
+class ContextManagementCapability(_Capability):
     clear_thinking_20251015: CapabilitySupport | None = None
     clear_tool_uses_20250919: CapabilitySupport | None = None
     compact_20260112: CapabilitySupport | None = None
 
 
-class CompactionCapability(_Model):
-    supported: bool
+class CompactionCapability(_Capability):
     summarize: CapabilitySupport | None = None
 
 

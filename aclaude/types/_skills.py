@@ -18,10 +18,15 @@ __all__ = [
 ]
 
 
-class Skill(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A skill: folders of instructions and scripts the model loads in a container."""
+class _Object(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An object of these APIs: its ``id``, then its ``type`` (each class's default)."""
 
     id: str
+
+
+class Skill(_Object, kw_only=True):
+    """A skill: folders of instructions and scripts the model loads in a container."""
+
     type: str = "skill"
     display_name: str | None = None
     latest_version_id: str | None = None
@@ -30,10 +35,9 @@ class Skill(msgspec.Struct, kw_only=True, omit_defaults=True):
     updated_at: datetime.datetime | None = None
 
 
-class SkillVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
+class SkillVersion(_Object, kw_only=True):
     """One uploaded version of a skill (``name`` and ``description`` from its SKILL.md)."""
 
-    id: str
     type: str = "skill_version"
     skill_id: str | None = None
     name: str | None = None
@@ -43,21 +47,18 @@ class SkillVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: datetime.datetime | None = None
 
 
-class DeletedSkill(msgspec.Struct, kw_only=True, omit_defaults=True):
-    id: str
+class DeletedSkill(_Object, kw_only=True):
     type: str = "skill_deleted"
 
 
-class DeletedSkillVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
-    id: str
+class DeletedSkillVersion(_Object, kw_only=True):
     type: str = "skill_version_deleted"
 
 
-class UserProfile(msgspec.Struct, kw_only=True, omit_defaults=True):
+class UserProfile(_Object, kw_only=True):
     """An entity the platform serves (an end user, a customer company): send its ``id`` as
     ``user_profile_id=`` to attribute a request to it."""
 
-    id: str
     type: str = "user_profile"
     name: str | None = None
     access_type: str | None = None
@@ -71,6 +72,5 @@ class UserProfile(msgspec.Struct, kw_only=True, omit_defaults=True):
     updated_at: datetime.datetime | None = None
 
 
-class DeletedUserProfile(msgspec.Struct, kw_only=True, omit_defaults=True):
-    id: str
+class DeletedUserProfile(_Object, kw_only=True):
     type: str = "user_profile_deleted"

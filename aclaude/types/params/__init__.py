@@ -3,119 +3,22 @@ SDK's ``*Param`` types), and the ``NOT_GIVEN`` sentinel.
 
 They are type information: a type checker checks a call against them, nothing checks nested
 values at run time (the API does), so a call costs the same with or without them.
+
+Each name is listed once, in the ``__all__`` of the module that defines it; this package
+re-exports those lists (star imports and ``__all__ += module.__all__`` are the forms that type
+checkers read as re-exports: the typing spec's "library interface" rules).
 """
 
-from __future__ import annotations
+from . import _blocks, _completions, _messages, _not_given, _tools
+from ._blocks import *  # noqa: F403
+from ._completions import *  # noqa: F403
+from ._messages import *  # noqa: F403
+from ._not_given import *  # noqa: F403
+from ._tools import *  # noqa: F403
 
-from ._blocks import (
-    Base64ImageSourceParam,
-    Base64PDFSourceParam,
-    CacheControlEphemeralParam,
-    CitationsConfigParam,
-    ContainerUploadBlockParam,
-    ContentBlockParam,
-    ContentBlockSourceParam,
-    DocumentBlockParam,
-    FileSourceParam,
-    ImageBlockParam,
-    PlainTextSourceParam,
-    RedactedThinkingBlockParam,
-    SearchResultBlockParam,
-    ServerToolUseBlockParam,
-    TextBlockParam,
-    ThinkingBlockParam,
-    ToolResultBlockParam,
-    ToolUseBlockParam,
-    URLSourceParam,
-)
-from ._completions import CompletionCreateParams
-from ._messages import (
-    BetaMessageCountTokensParams,
-    BetaMessageCreateParams,
-    BetaParams,
-    BetaThreadParams,
-    ContainerParam,
-    DiagnosticsParam,
-    JSONOutputFormatParam,
-    MessageBatchRequestParam,
-    MessageCountTokensParams,
-    MessageCreateParams,
-    MessageCreateParamsBase,
-    MessageCreateParamsNonStreaming,
-    MessageParam,
-    MetadataParam,
-    ModelParam,
-    OutputConfigParam,
-    RequestMCPServerURLDefinitionParam,
-    ThinkingConfigAdaptiveParam,
-    ThinkingConfigDisabledParam,
-    ThinkingConfigEnabledParam,
-    ThinkingConfigParam,
-)
-from ._not_given import NOT_GIVEN, NotGiven
-from ._tools import (
-    AllowedCaller,
-    ServerToolParam,
-    ToolChoiceAnyParam,
-    ToolChoiceAutoParam,
-    ToolChoiceNoneParam,
-    ToolChoiceParam,
-    ToolChoiceToolParam,
-    ToolParam,
-    ToolUnionParam,
-)
-
-__all__ = [
-    "NOT_GIVEN",
-    "AllowedCaller",
-    "Base64ImageSourceParam",
-    "Base64PDFSourceParam",
-    "BetaMessageCountTokensParams",
-    "BetaMessageCreateParams",
-    "BetaParams",
-    "BetaThreadParams",
-    "CacheControlEphemeralParam",
-    "CitationsConfigParam",
-    "CompletionCreateParams",
-    "ContainerParam",
-    "ContainerUploadBlockParam",
-    "ContentBlockParam",
-    "ContentBlockSourceParam",
-    "DiagnosticsParam",
-    "DocumentBlockParam",
-    "FileSourceParam",
-    "ImageBlockParam",
-    "JSONOutputFormatParam",
-    "MessageBatchRequestParam",
-    "MessageCountTokensParams",
-    "MessageCreateParams",
-    "MessageCreateParamsBase",
-    "MessageCreateParamsNonStreaming",
-    "MessageParam",
-    "MetadataParam",
-    "ModelParam",
-    "NotGiven",
-    "OutputConfigParam",
-    "PlainTextSourceParam",
-    "RedactedThinkingBlockParam",
-    "RequestMCPServerURLDefinitionParam",
-    "SearchResultBlockParam",
-    "ServerToolParam",
-    "ServerToolUseBlockParam",
-    "TextBlockParam",
-    "ThinkingBlockParam",
-    "ThinkingConfigAdaptiveParam",
-    "ThinkingConfigDisabledParam",
-    "ThinkingConfigEnabledParam",
-    "ThinkingConfigParam",
-    "ToolChoiceAnyParam",
-    "ToolChoiceAutoParam",
-    "ToolChoiceNoneParam",
-    "ToolChoiceParam",
-    "ToolChoiceToolParam",
-    "ToolParam",
-    "ToolResultBlockParam",
-    "ToolUnionParam",
-    "ToolUseBlockParam",
-    "URLSourceParam",
-]
+__all__: list[str] = []
+__all__ += _blocks.__all__
+__all__ += _completions.__all__
+__all__ += _messages.__all__
+__all__ += _not_given.__all__
+__all__ += _tools.__all__

@@ -52,10 +52,15 @@ class CitationsConfigParam(TypedDict, total=False):
     enabled: bool
 
 
-class TextBlockParam(TypedDict, total=False):
+class _CacheableBlockParam(TypedDict, total=False):
+    """What every block that can end a cached prefix takes."""
+
+    cache_control: CacheControlEphemeralParam | None
+
+
+class TextBlockParam(_CacheableBlockParam, total=False):
     text: Required[str]
     type: Required[Literal["text"]]
-    cache_control: CacheControlEphemeralParam | None
     citations: Iterable[Mapping[str, Any]] | None
 
 
@@ -75,10 +80,9 @@ class FileSourceParam(TypedDict, total=False):
     type: Required[Literal["file"]]
 
 
-class ImageBlockParam(TypedDict, total=False):
+class ImageBlockParam(_CacheableBlockParam, total=False):
     source: Required[Base64ImageSourceParam | URLSourceParam | FileSourceParam]
     type: Required[Literal["image"]]
-    cache_control: CacheControlEphemeralParam | None
 
 
 class Base64PDFSourceParam(TypedDict, total=False):
@@ -98,24 +102,22 @@ class ContentBlockSourceParam(TypedDict, total=False):
     type: Required[Literal["content"]]
 
 
-class DocumentBlockParam(TypedDict, total=False):
+class DocumentBlockParam(_CacheableBlockParam, total=False):
     source: Required[
         Base64PDFSourceParam | PlainTextSourceParam | ContentBlockSourceParam | URLSourceParam
         | FileSourceParam
     ]
     type: Required[Literal["document"]]
-    cache_control: CacheControlEphemeralParam | None
     citations: CitationsConfigParam | None
     context: str | None
     title: str | None
 
 
-class SearchResultBlockParam(TypedDict, total=False):
+class SearchResultBlockParam(_CacheableBlockParam, total=False):
     content: Required[Iterable[TextBlockParam]]
     source: Required[str]
     title: Required[str]
     type: Required[Literal["search_result"]]
-    cache_control: CacheControlEphemeralParam | None
     citations: CitationsConfigParam
 
 
@@ -130,36 +132,31 @@ class RedactedThinkingBlockParam(TypedDict, total=False):
     type: Required[Literal["redacted_thinking"]]
 
 
-class ToolUseBlockParam(TypedDict, total=False):
+class _ToolCallParam(_CacheableBlockParam, total=False):
     id: Required[str]
     input: Required[Mapping[str, object]]
     name: Required[str]
-    type: Required[Literal["tool_use"]]
-    cache_control: CacheControlEphemeralParam | None
     caller: Mapping[str, Any]
 
 
-class ToolResultBlockParam(TypedDict, total=False):
+class ToolUseBlockParam(_ToolCallParam, total=False):
+    type: Required[Literal["tool_use"]]
+
+
+class ToolResultBlockParam(_CacheableBlockParam, total=False):
     tool_use_id: Required[str]
     type: Required[Literal["tool_result"]]
-    cache_control: CacheControlEphemeralParam | None
     content: str | Iterable[TextBlockParam | ImageBlockParam | SearchResultBlockParam | DocumentBlockParam]
     is_error: bool
 
 
-class ServerToolUseBlockParam(TypedDict, total=False):
-    id: Required[str]
-    input: Required[Mapping[str, object]]
-    name: Required[str]
+class ServerToolUseBlockParam(_ToolCallParam, total=False):
     type: Required[Literal["server_tool_use"]]
-    cache_control: CacheControlEphemeralParam | None
-    caller: Mapping[str, Any]
 
 
-class ContainerUploadBlockParam(TypedDict, total=False):
+class ContainerUploadBlockParam(_CacheableBlockParam, total=False):
     file_id: Required[str]
     type: Required[Literal["container_upload"]]
-    cache_control: CacheControlEphemeralParam | None
 
 
 #: A block of a request message: one of the TypedDicts above, or a block of a response
