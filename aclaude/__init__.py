@@ -8,68 +8,15 @@
         )
 """
 
-from ._client import (
-    Client,
-)
-from ._exceptions import (
-    AnthropicError,
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    APIUserAbortError,
-    AuthenticationError,
-    BadRequestError,
-    ClientClosedError,
-    ClientClosedRequestError,
-    ConflictError,
-    ContentTooLargeError,
-    ErrorRequest,
-    ErrorResponse,
-    GatewayTimeoutError,
-    HTTPNotImplementedError,
-    IncompleteStreamError,
-    InternalServerError,
-    JSONLDecodeError,
-    NoNextPageError,
-    NotFoundError,
-    OverloadedError,
-    PaymentRequiredError,
-    PermissionDeniedError,
-    PreconditionFailedError,
-    RateLimitError,
-    RateLimitWaitError,
-    RequestHeaderFieldsTooLargeError,
-    RequestTimeoutError,
-    RequestTooLargeError,
-    ServiceUnavailableError,
-    StreamAlreadyConsumedError,
-    StructuredOutputError,
-    UnprocessableEntityError,
-    UnsupportedOnPlatformError,
-)
-from ._http.download import (
-    BinaryResponse,
-)
-from ._http.headers_query import (
-    Omit,
-    omit,
-)
-from ._http.multipart import (
-    UploadFile,
-    to_file,
-)
-from ._http.pagination import (
-    AsyncPage,
-    AsyncPaginator,
-)
-from ._http.raw_response import (
-    RawResponse,
-)
-from ._http.transport import (
-    Timeout,
-)
+from . import _exceptions, platforms, streaming, tools, types
+from ._client import Client
+from ._exceptions import *  # noqa: F403
+from ._http.download import BinaryResponse
+from ._http.headers_query import Omit, omit
+from ._http.multipart import UploadFile, to_file
+from ._http.pagination import AsyncPage, AsyncPaginator
+from ._http.raw_response import RawResponse
+from ._http.transport import Timeout
 
 # -- message threads (beta): client.beta.messages.thread(...) and its typed errors --
 from ._thread_errors import (
@@ -79,92 +26,34 @@ from ._thread_errors import (
     ThreadNotFoundError,
     ThreadUnsupportedRequestError,
 )
-from ._version import (
-    __version__,
-)
-from .platforms import (
-    BedrockClient,
-    FoundryClient,
-    VertexClient,
-)
+from ._version import __version__
+from .platforms import *  # noqa: F403
+from .platforms import BedrockClient, FoundryClient, VertexClient
 from .resources.threads import BetaAsyncMessageThread, MessageThread, ThreadStreamManager
-from .streaming import (
-    BatchResults,
-    CitationEvent,
-    CompactionEvent,
-    CompletionStream,
-    ContentBlockStopEvent,
-    EventStream,
-    InputJsonEvent,
-    MessageStopEvent,
-    MessageStream,
-    MessageStreamManager,
-    ParsedMessage,
-    SignatureEvent,
-    TextEvent,
-    TextSnapshot,
-    ThinkingEvent,
-)
-from .tools import (
-    StreamingToolRunner,
-    Tool,
-    ToolResult,
-    ToolRunner,
-    json_schema_tool,
-    tool,
-)
+from .streaming import *  # noqa: F403
+from .tools import *  # noqa: F403
 from .types import (
-    BashCodeExecutionToolResultBlock,
-    CitationsDelta,
-    CodeExecutionToolResultBlock,
-    Completion,
-    ContainerUploadBlock,
-    ContentBlock,
-    DeletedFile,
-    DeletedMessageBatch,
-    ErrorEvent,
-    FileMetadata,
-    InputJSONDelta,
-    Message,
-    MessageBatch,
-    MessageBatchCanceledResult,
-    MessageBatchErroredResult,
-    MessageBatchExpiredResult,
-    MessageBatchIndividualResponse,
-    MessageBatchRequestCounts,
-    MessageBatchResult,
-    MessageBatchSucceededResult,
-    MessageDelta,
-    MessageDeltaUsage,
-    MessageTokensCount,
-    ModelInfo,
-    PingEvent,
-    RateLimits,
     RawContentBlockDeltaEvent,
     RawContentBlockStartEvent,
-    RawContentBlockStopEvent,
     RawMessageDeltaEvent,
     RawMessageStartEvent,
-    RawMessageStopEvent,
-    RawMessageStreamEvent,
-    RedactedThinkingBlock,
-    ServerToolUseBlock,
-    SignatureDelta,
-    TextBlock,
-    TextDelta,
-    TextEditorCodeExecutionToolResultBlock,
-    ThinkingBlock,
-    ThinkingDelta,
-    ToolSearchToolResultBlock,
-    ToolUseBlock,
-    UnknownCitation,
-    UnknownContentBlock,
-    UnknownDelta,
-    UnknownEvent,
-    Usage,
-    WebFetchToolResultBlock,
-    WebSearchToolResultBlock,
 )
+from .types import extra_fields as extra_fields
+from .types import known_type as known_type
+
+# Every wire model and event is also a top-level name, as ``anthropic.types``' common ones are in
+# ``anthropic``; each list is written once, in the ``__all__`` of the module that defines it (the
+# star imports name the modules, not the ``types`` package, because mypy does not follow a star
+# import through a package whose ``__all__`` is itself built by ``+=``).
+from .types._batches import *  # noqa: F403
+from .types._completions import *  # noqa: F403
+from .types._events import *  # noqa: F403
+from .types._files import *  # noqa: F403
+from .types._message import *  # noqa: F403
+from .types._model_info import *  # noqa: F403
+from .types._rate_limits import *  # noqa: F403
+from .types._threads import *  # noqa: F403
+from .types._tokens import *  # noqa: F403
 from .types.params import NOT_GIVEN, NotGiven
 
 #: The official SDK's name, so that moving a service over is a rename of the import.
@@ -181,117 +70,24 @@ ContentBlockStartEvent = RawContentBlockStartEvent
 ContentBlockDeltaEvent = RawContentBlockDeltaEvent
 
 __all__ = [
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "APIUserAbortError",
-    "AnthropicError",
     "AsyncAnthropic",
     "AsyncAnthropicBedrock",
     "AsyncAnthropicFoundry",
     "AsyncAnthropicVertex",
     "AsyncPage",
     "AsyncPaginator",
-    "AuthenticationError",
-    "BadRequestError",
-    "BashCodeExecutionToolResultBlock",
-    "BatchResults",
-    "BedrockClient",
     "BetaAsyncMessageThread",
     "BinaryResponse",
-    "CitationEvent",
-    "CitationsDelta",
     "Client",
-    "ClientClosedError",
-    "ClientClosedRequestError",
-    "CodeExecutionToolResultBlock",
-    "CompactionEvent",
-    "Completion",
-    "CompletionStream",
-    "ConflictError",
-    "ContainerUploadBlock",
-    "ContentBlock",
     "ContentBlockDeltaEvent",
     "ContentBlockStartEvent",
-    "ContentBlockStopEvent",
-    "ContentTooLargeError",
-    "DeletedFile",
-    "DeletedMessageBatch",
-    "ErrorEvent",
-    "ErrorRequest",
-    "ErrorResponse",
-    "EventStream",
-    "FileMetadata",
-    "FoundryClient",
-    "GatewayTimeoutError",
-    "HTTPNotImplementedError",
-    "IncompleteStreamError",
-    "InputJSONDelta",
-    "InputJsonEvent",
-    "InternalServerError",
-    "JSONLDecodeError",
-    "Message",
-    "MessageBatch",
-    "MessageBatchCanceledResult",
-    "MessageBatchErroredResult",
-    "MessageBatchExpiredResult",
-    "MessageBatchIndividualResponse",
-    "MessageBatchRequestCounts",
-    "MessageBatchResult",
-    "MessageBatchSucceededResult",
-    "MessageDelta",
     "MessageDeltaEvent",
-    "MessageDeltaUsage",
     "MessageStartEvent",
-    "MessageStopEvent",
-    "MessageStream",
-    "MessageStreamManager",
     "MessageThread",
-    "MessageTokensCount",
-    "ModelInfo",
     "NOT_GIVEN",
-    "NoNextPageError",
-    "NotFoundError",
     "NotGiven",
     "Omit",
-    "OverloadedError",
-    "ParsedMessage",
-    "PaymentRequiredError",
-    "PermissionDeniedError",
-    "PingEvent",
-    "PreconditionFailedError",
-    "RateLimitError",
-    "RateLimitWaitError",
-    "RateLimits",
-    "RawContentBlockDeltaEvent",
-    "RawContentBlockStartEvent",
-    "RawContentBlockStopEvent",
-    "RawMessageDeltaEvent",
-    "RawMessageStartEvent",
-    "RawMessageStopEvent",
-    "RawMessageStreamEvent",
     "RawResponse",
-    "RedactedThinkingBlock",
-    "RequestHeaderFieldsTooLargeError",
-    "RequestTimeoutError",
-    "RequestTooLargeError",
-    "ServerToolUseBlock",
-    "ServiceUnavailableError",
-    "SignatureDelta",
-    "SignatureEvent",
-    "StreamAlreadyConsumedError",
-    "StreamingToolRunner",
-    "StructuredOutputError",
-    "TextBlock",
-    "TextDelta",
-    "TextEditorCodeExecutionToolResultBlock",
-    "TextEvent",
-    "TextSnapshot",
-    "ThinkingBlock",
-    "ThinkingDelta",
-    "ThinkingEvent",
     "ThreadAlreadyContinuedError",
     "ThreadContinueInFlightError",
     "ThreadFingerprintMismatchError",
@@ -299,25 +95,13 @@ __all__ = [
     "ThreadStreamManager",
     "ThreadUnsupportedRequestError",
     "Timeout",
-    "Tool",
-    "ToolResult",
-    "ToolRunner",
-    "ToolSearchToolResultBlock",
-    "ToolUseBlock",
-    "UnknownCitation",
-    "UnknownContentBlock",
-    "UnknownDelta",
-    "UnknownEvent",
-    "UnprocessableEntityError",
-    "UnsupportedOnPlatformError",
     "UploadFile",
-    "Usage",
-    "VertexClient",
-    "WebFetchToolResultBlock",
-    "WebSearchToolResultBlock",
     "__version__",
-    "json_schema_tool",
     "omit",
     "to_file",
-    "tool",
 ]
+__all__ += _exceptions.__all__
+__all__ += platforms.__all__
+__all__ += streaming.__all__
+__all__ += tools.__all__
+__all__ += types.__all__

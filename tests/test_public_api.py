@@ -144,9 +144,9 @@ def _cls(name: str) -> type:
     return _BUILTINS.get(name) or getattr(aclaude, name)
 
 
-def test_all_is_sorted_and_unique() -> None:
+def test_all_is_unique() -> None:
+    # ``__all__`` is built from each layer's own list, so a name exported twice would be a clash.
     names = list(aclaude.__all__)
-    assert names == sorted(names)
     assert len(names) == len(set(names))
 
 
