@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -26,7 +26,9 @@ from .._http.transport import Response, Timeout
 from ..streaming._event_stream import EventStream
 from ..types._extras import decode_keeping_extras
 from ..types._request_id import attach_request_id
-from ._options import RequestOptions, check_options
+from ._options import OPTION_KEYS, RequestOptions
+from ._signatures import document_methods
+from ._twins import Resource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -35,6 +37,8 @@ __all__ = [
     "BETA_HEADER",
     "APIClient",
     "BetaAwareResource",
+    "OpenResponseOptions",
+    "ResourceOptions",
     "beta_header_value",
     "decode_json",
     "list_endpoint",
@@ -45,9 +49,34 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+_RawT = TypeVar("_RawT")
+_StreamT = TypeVar("_StreamT")
 
 BETA_HEADER = "anthropic-beta"
 WORKSPACE_HEADER = "anthropic-workspace-id"
+
+
+class OpenResponseOptions(TypedDict, total=False):
+    """The keywords of ``APIClient.open_response``: a JSON ``body`` or raw ``content``."""
+
+    body: Any
+    extra_headers: HeaderValues | None
+    extra_query: QueryValues | None
+    timeout: Timeout | float | None
+    retry_count: int
+    content: bytes | AsyncIterable[bytes] | None
+
+
+class ResourceOptions(RequestOptions, total=False):
+    """What every method of models, batches, files, skills and user profiles takes besides its
+    own parameters: ``betas`` (the ``anthropic-beta`` header), ``workspace_id`` (the
+    ``anthropic-workspace-id`` header) and the ``RequestOptions``."""
+
+    betas: Iterable[str] | None
+    workspace_id: str | None
+
+
+_RESOURCE_OPTION_KEYS = OPTION_KEYS | {"betas", "workspace_id"}
 
 
 class APIClient(Protocol):
@@ -76,18 +105,9 @@ class APIClient(Protocol):
         **options: Unpack[RequestOptions],
     ) -> _T: ...
 
-    async def open_response(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        extra_headers: HeaderValues | None = None,
-        extra_query: QueryValues | None = None,
-        timeout: Timeout | float | None = None,
-        retry_count: int = 0,
-        content: bytes | AsyncIterable[bytes] | None = None,
-    ) -> Response: ...
+    async def open_response(self, method: str, path: str, **options: Unpack[OpenResponseOptions]) -> Response:
+        """One attempt (``retry_count`` is its number), the response open; see ``Client``."""
+        ...
 
     def event_stream(
         self,
@@ -130,27 +150,41 @@ def merge_headers(
     return headers or None
 
 
-class BetaAwareResource:
-    """A resource whose calls take ``betas`` and ``workspace_id`` (models, batches, files); the
-    beta client's instance sends ``default_betas`` as well."""
+class BetaAwareResource(Resource[_RawT, _StreamT]):
+    """A resource whose calls take ``ResourceOptions`` (models, batches, files, skills, user
+    profiles); the beta client's instance sends ``default_betas`` as well. ``help()`` of each
+    public method taking ``**options: Unpack[...]`` lists the options' keys."""
 
     def __init__(self, client: APIClient, *, default_betas: Sequence[str] = ()) -> None:
         self._client = client
         self._default_betas = tuple(default_betas)
 
-    def _headers(
-        self, extra: HeaderValues | None, betas: Iterable[str] | None, workspace_id: str | None
-    ) -> dict[str, str | Omit | None] | None:
-        return merge_headers(extra, betas=betas, default_betas=self._default_betas, workspace_id=workspace_id)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        document_methods(cls)
 
-    def _options(
-        self, options: RequestOptions, betas: Iterable[str] | None, workspace_id: str | None
-    ) -> RequestOptions:
-        """``options`` with the call's headers (``betas``, workspace) merged into ``extra_headers``."""
-        check_options(options)
-        merged = options.copy()
-        merged["extra_headers"] = self._headers(options.get("extra_headers"), betas, workspace_id)
-        return merged
+    def _options(self, options: ResourceOptions, **headers: str | None) -> RequestOptions:
+        """``options`` with the call's headers (``betas``, workspace, ``headers``) merged into
+        ``extra_headers``, those given in ``extra_headers`` winning."""
+        if not _RESOURCE_OPTION_KEYS.issuperset(options):
+            unknown = sorted(set(options) - _RESOURCE_OPTION_KEYS)[0]
+            raise TypeError(f"got an unexpected keyword argument {unknown!r}")
+        merged = cast("dict[str, Any]", options.copy())
+        betas, workspace_id = merged.pop("betas", None), merged.pop("workspace_id", None)
+        merged["extra_headers"] = merge_headers(
+            options.get("extra_headers"),
+            betas=betas,
+            default_betas=self._default_betas,
+            workspace_id=workspace_id,
+            **headers,
+        )
+        return cast("RequestOptions", merged)
+
+    async def _call(
+        self, method: str, path: str, cast_to: type[_T], options: ResourceOptions, body: Any = None
+    ) -> _T:
+        """One JSON request of this resource, decoded as ``cast_to``."""
+        return await self._client.request(method, path, cast_to=cast_to, body=body, **self._options(options))
 
 
 def path_id(name: str, value: str) -> str:
@@ -190,18 +224,15 @@ def list_endpoint(
     path: str,
     item_type: type[_T],
     cursors: Mapping[str, str],
-    *,
-    headers: HeaderValues | None,
     options: RequestOptions,
 ) -> AsyncPaginator[_T]:
-    """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters)."""
-    check_options(options)
+    """An ``AsyncPaginator`` over ``GET path`` (``path`` may carry fixed query parameters);
+    ``options`` as ``BetaAwareResource._options`` gives them."""
     body_type = cast("type[PageBody[_T]]", PageBody[item_type])  # type: ignore[valid-type]
     extra_query = options.get("extra_query") or {}
 
     async def fetch(params: Mapping[str, str]) -> PageBody[_T]:
         page_options = options.copy()
-        page_options["extra_headers"] = headers
         page_options["extra_query"] = {**params, **extra_query} or None
         return await client.request("GET", path, cast_to=body_type, **page_options)
 
@@ -212,15 +243,12 @@ async def open_with_retries(
     client: APIClient,
     method: str,
     path: str,
-    *,
-    headers: HeaderValues | None,
     options: RequestOptions,
 ) -> Response:
     """Open a response whose body the caller streams; the opening is retried like any request.
 
     The caller must finish the response with ``release()`` or ``close()``.
     """
-    check_options(options)
     max_retries = options.get("max_retries")
     retries = client.max_retries if max_retries is None else max_retries
 
@@ -228,7 +256,7 @@ async def open_with_retries(
         return await client.open_response(
             method,
             path,
-            extra_headers=headers,
+            extra_headers=options.get("extra_headers"),
             extra_query=options.get("extra_query"),
             timeout=options.get("timeout"),
             retry_count=retry_count,
@@ -247,4 +275,3 @@ def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:
         ) from exc
     attach_request_id(result, request_id)
     return result
-

@@ -8,10 +8,9 @@ raises ``IncompleteStreamError`` instead of being returned truncated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 from .._exceptions import IncompleteStreamError
-from .._http.raw_response import RawResponse, raw_create
 from .._http.transport import Response
 from ..streaming._completion_stream import CompletionStream
 from ..types._completions import Completion
@@ -19,6 +18,7 @@ from ..types._request_id import attach_request_id
 from ..types.params import CompletionCreateParams
 from ._call_params import CallParams
 from ._options import RequestOptions
+from ._twins import RawCreateTwin, Resource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -39,18 +39,13 @@ class CompletionCreateKwargs(CompletionCreateParams, RequestOptions, total=False
 _CREATE = CallParams("create", CompletionCreateKwargs)
 
 
-class Completions:
+class Completions(Resource["CompletionsWithRawResponse", NoReturn]):
     """Legacy Text Completions. Parameters are the API's fields as keyword arguments:
     ``model``, ``prompt`` (``"\\n\\nHuman: ...\\n\\nAssistant:"``), ``max_tokens_to_sample``,
     ``stop_sequences``, ``temperature``, ``top_k``, ``top_p``, ``metadata``."""
 
     def __init__(self, client: APIClient) -> None:
         self._client = client
-
-    @property
-    def with_raw_response(self) -> CompletionsWithRawResponse:
-        """``create()`` returning a ``RawResponse`` (status, headers, request id)."""
-        return CompletionsWithRawResponse(self)
 
     @overload
     def create(
@@ -140,13 +135,7 @@ async def _drain(events: CompletionStream) -> Completion:
     return whole
 
 
-class CompletionsWithRawResponse:
-    """``client.completions.with_raw_response``."""
-
-    def __init__(self, completions: Completions) -> None:
-        self._completions = completions
-
-    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
-        """As ``Completions.create``; ``parse()`` gives the ``Completion`` (or, with
-        ``stream=True``, the opened ``CompletionStream``)."""
-        return await raw_create(self._completions.create, stream=stream, **kwargs)
+class CompletionsWithRawResponse(RawCreateTwin, of=Completions):
+    """``client.completions.with_raw_response``: ``create()`` returning a ``RawResponse``
+    (``parse()`` gives the ``Completion``, or with ``stream=True`` the ``CompletionStream``);
+    completions have no streaming twin."""
