@@ -11,14 +11,16 @@ opening, and read chunk by chunk by the caller.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 import msgspec
 
 from .._exceptions import APIResponseValidationError
+from .._http.download import BinaryResponse
 from .._http.headers_query import HeaderValues, Omit, QueryValues
 from .._http.pagination import AsyncPaginator, PageBody
 from .._http.retry import with_retries
@@ -28,7 +30,7 @@ from ..types._extras import decode_keeping_extras
 from ..types._request_id import attach_request_id
 from ._options import OPTION_KEYS, RequestOptions
 from ._signatures import document_methods
-from ._twins import Resource
+from ._twins import RawTwinT, Resource, StreamingTwinT
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -37,6 +39,7 @@ __all__ = [
     "BETA_HEADER",
     "APIClient",
     "BetaAwareResource",
+    "IdPageParams",
     "OpenResponseOptions",
     "ResourceOptions",
     "beta_header_value",
@@ -44,13 +47,14 @@ __all__ = [
     "list_endpoint",
     "merge_headers",
     "open_with_retries",
+    "open_attempt",
     "path_id",
+    "retries_for",
+    "TokenPageParams",
     "with_query",
 ]
 
 _T = TypeVar("_T")
-_RawT = TypeVar("_RawT")
-_StreamT = TypeVar("_StreamT")
 
 BETA_HEADER = "anthropic-beta"
 WORKSPACE_HEADER = "anthropic-workspace-id"
@@ -76,7 +80,23 @@ class ResourceOptions(RequestOptions, total=False):
     workspace_id: str | None
 
 
+class IdPageParams(ResourceOptions, total=False):
+    """A list paged by ids (``after_id`` / ``before_id``) and its ``limit``, with the options."""
+
+    after_id: str | None
+    before_id: str | None
+    limit: int | None
+
+
+class TokenPageParams(ResourceOptions, total=False):
+    """A list paged by a ``page`` token and its ``limit``, with the options."""
+
+    limit: int | None
+    page: str | None
+
+
 _RESOURCE_OPTION_KEYS = OPTION_KEYS | {"betas", "workspace_id"}
+_CURSOR_KEYS = ("after_id", "before_id", "limit", "page")
 
 
 class APIClient(Protocol):
@@ -150,7 +170,7 @@ def merge_headers(
     return headers or None
 
 
-class BetaAwareResource(Resource[_RawT, _StreamT]):
+class BetaAwareResource(Resource[RawTwinT, StreamingTwinT]):
     """A resource whose calls take ``ResourceOptions`` (models, batches, files, skills, user
     profiles); the beta client's instance sends ``default_betas`` as well. ``help()`` of each
     public method taking ``**options: Unpack[...]`` lists the options' keys."""
@@ -179,6 +199,18 @@ class BetaAwareResource(Resource[_RawT, _StreamT]):
             **headers,
         )
         return cast("RequestOptions", merged)
+
+    def _list(self, path: str, item_type: type[_T], params: ResourceOptions) -> AsyncPaginator[_T]:
+        """``list()``: ``params`` are the page cursors (``IdPageParams``, ``TokenPageParams``)
+        and the options."""
+        options: Any = dict(params)
+        cursors = cursor_params(**{key: options.pop(key) for key in _CURSOR_KEYS if key in options})
+        return list_endpoint(self._client, path, item_type, cursors, self._options(options))
+
+    async def _download(self, path: str, options: ResourceOptions) -> BinaryResponse:
+        """A body to download (a file, a skill version's archive), not yet read."""
+        call_options = self._options(options, accept="application/binary")
+        return BinaryResponse(await open_with_retries(self._client, "GET", path, call_options))
 
     async def _call(
         self, method: str, path: str, cast_to: type[_T], options: ResourceOptions, body: Any = None
@@ -239,30 +271,39 @@ def list_endpoint(
     return AsyncPaginator(fetch, cursors)
 
 
-async def open_with_retries(
+def retries_for(client: APIClient, options: RequestOptions) -> int:
+    """The retries of one call: its ``max_retries``, else the client's."""
+    max_retries = options.get("max_retries")
+    return client.max_retries if max_retries is None else max_retries
+
+
+def open_attempt(
     client: APIClient,
     method: str,
     path: str,
     options: RequestOptions,
-) -> Response:
+    retry_count: int,
+    content: bytes | AsyncIterable[bytes] | None = None,
+) -> Awaitable[Response]:
+    """One attempt of ``method path`` with the call's headers, query and timeout."""
+    return client.open_response(
+        method,
+        path,
+        extra_headers=options.get("extra_headers"),
+        extra_query=options.get("extra_query"),
+        timeout=options.get("timeout"),
+        retry_count=retry_count,
+        content=content,
+    )
+
+
+async def open_with_retries(client: APIClient, method: str, path: str, options: RequestOptions) -> Response:
     """Open a response whose body the caller streams; the opening is retried like any request.
 
     The caller must finish the response with ``release()`` or ``close()``.
     """
-    max_retries = options.get("max_retries")
-    retries = client.max_retries if max_retries is None else max_retries
-
-    async def attempt(retry_count: int) -> Response:
-        return await client.open_response(
-            method,
-            path,
-            extra_headers=options.get("extra_headers"),
-            extra_query=options.get("extra_query"),
-            timeout=options.get("timeout"),
-            retry_count=retry_count,
-        )
-
-    return await with_retries(attempt, retries)
+    attempt = functools.partial(open_attempt, client, method, path, options)
+    return await with_retries(attempt, retries_for(client, options))
 
 
 def decode_json(raw: bytes, cast_to: type[_T], request_id: str | None) -> _T:

@@ -9,7 +9,7 @@ there is one code path for the stable and the beta API.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import APIError, IncompleteStreamError
 from ..streaming._accumulate import AccumulatorState, accumulate, materialize
@@ -22,7 +22,7 @@ from ..types._tokens import MessageTokensCount
 from ._call_params import CallParams
 from ._options import RequestOptions
 from ._streaming_response import StreamedResponse, StreamedResponseManager
-from ._twins import Resource, StreamingTwin
+from ._twins import RawTwinT, Resource, StreamingTwin, StreamingTwinT
 from .batches import Batches
 
 if TYPE_CHECKING:
@@ -33,11 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["MessagesBase", "MessagesStreamingTwin"]
 
 _PATH = "/v1/messages"
-_RawT = TypeVar("_RawT")
-_StreamT = TypeVar("_StreamT")
 
 
-class MessagesBase(Resource[_RawT, _StreamT]):
+class MessagesBase(Resource[RawTwinT, StreamingTwinT]):
     """The implementations behind ``client.messages`` and ``client.beta.messages``."""
 
     def __init__(self, client: APIClient) -> None:

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 __all__ = [
     "RawCreateTwin",
     "RawTwin",
+    "RawTwinT",
     "Resource",
     "StreamingTwin",
+    "StreamingTwinT",
     "Twin",
     "binary_method",
     "json_method",
@@ -48,28 +50,29 @@ __all__ = [
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
-_RawT = TypeVar("_RawT")
-_StreamT = TypeVar("_StreamT")
+#: A resource's twin classes, for ``Resource[RawTwinT, StreamingTwinT]`` and its generic subclasses.
+RawTwinT = TypeVar("RawTwinT")
+StreamingTwinT = TypeVar("StreamingTwinT")
 
 
-class Resource(Generic[_RawT, _StreamT]):
-    """A resource with its twins; ``_RawT`` / ``_StreamT`` are its twin classes (which set
+class Resource(Generic[RawTwinT, StreamingTwinT]):
+    """A resource with its twins; ``RawTwinT`` / ``StreamingTwinT`` are its twin classes (which set
     ``_raw_twin`` / ``_streaming_twin`` when they are defined, see ``RawTwin``)."""
 
     _raw_twin: ClassVar[type[Twin]]
     _streaming_twin: ClassVar[type[Twin]]
 
     @property
-    def with_raw_response(self) -> _RawT:
+    def with_raw_response(self) -> RawTwinT:
         """The same methods, returning a ``RawResponse`` (status, headers, request id, rate
         limits; ``parse()`` gives the method's result)."""
-        return cast("_RawT", self._raw_twin(self))
+        return cast("RawTwinT", self._raw_twin(self))
 
     @property
-    def with_streaming_response(self) -> _StreamT:
+    def with_streaming_response(self) -> StreamingTwinT:
         """The same methods, each an ``async with`` giving the response as soon as its headers
         arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        return cast("_StreamT", self._streaming_twin(self))
+        return cast("StreamingTwinT", self._streaming_twin(self))
 
 
 class Twin:
@@ -191,7 +194,7 @@ def raw_only(method: Callable[Concatenate[Any, _P], Awaitable[_T]]) -> RawOnlyMe
     return RawOnlyMethod(method.__name__, None)
 
 
-class Nested(Generic[_RawT, _StreamT]):
+class Nested(Generic[RawTwinT, StreamingTwinT]):
     """A sub-resource of a twin body (``client.with_raw_response.messages``): the attribute of
     the same name on the resource, as the same kind of twin."""
 
@@ -207,10 +210,10 @@ class Nested(Generic[_RawT, _StreamT]):
     def __get__(self, twin: None, owner: type[Any]) -> Self: ...
 
     @overload
-    def __get__(self, twin: RawTwin, owner: type[Any] | None = None) -> _RawT: ...
+    def __get__(self, twin: RawTwin, owner: type[Any] | None = None) -> RawTwinT: ...
 
     @overload
-    def __get__(self, twin: StreamingTwin, owner: type[Any] | None = None) -> _StreamT: ...
+    def __get__(self, twin: StreamingTwin, owner: type[Any] | None = None) -> StreamingTwinT: ...
 
     def __get__(self, twin: Twin | None, owner: type[Any] | None = None) -> Any:
         if twin is None:
@@ -219,6 +222,6 @@ class Nested(Generic[_RawT, _StreamT]):
         return resource.with_raw_response if isinstance(twin, RawTwin) else resource.with_streaming_response
 
 
-def nested(resource_type: type[Resource[_RawT, _StreamT]]) -> Nested[_RawT, _StreamT]:
+def nested(resource_type: type[Resource[RawTwinT, StreamingTwinT]]) -> Nested[RawTwinT, StreamingTwinT]:
     """The twins of the sub-resource of this name (``messages = nested(Messages)``)."""
     return Nested()

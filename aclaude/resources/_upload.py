@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from .._exceptions import APIConnectionError
 from .._http.retry import with_retries
 from .._http.transport import Response
-from ._base import decode_json
+from ._base import decode_json, open_attempt, retries_for
 from ._options import RequestOptions
 
 if TYPE_CHECKING:
@@ -47,21 +47,14 @@ async def post_streamed(
     """``POST path`` with the bytes of ``body.stream()`` (called once per attempt), decoded as
     JSON; the body's headers go on top of ``options["extra_headers"]``."""
     headers = {**(options.get("extra_headers") or {}), **body.headers()}
-    max_retries = options.get("max_retries")
-    retries = client.max_retries if max_retries is None else max_retries
+    options = {**options, "extra_headers": headers}
     source_errors: list[BaseException] = []
 
     async def attempt(retry_count: int) -> Response:
         source_errors.clear()
         try:
-            return await client.open_response(
-                "POST",
-                path,
-                extra_headers=headers,
-                extra_query=options.get("extra_query"),
-                timeout=options.get("timeout"),
-                retry_count=retry_count,
-                content=_watched(body.stream(), source_errors),
+            return await open_attempt(
+                client, "POST", path, options, retry_count, _watched(body.stream(), source_errors)
             )
         except APIConnectionError as exc:
             # The transport reports a failing body as a lost connection; the real cause
@@ -70,7 +63,7 @@ async def post_streamed(
                 raise source_errors[0] from exc
             raise
 
-    response = await with_retries(attempt, retries if body.replayable else 0)
+    response = await with_retries(attempt, retries_for(client, options) if body.replayable else 0)
     try:
         raw = await response.read()
     finally:

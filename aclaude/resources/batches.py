@@ -17,14 +17,7 @@ from .._http.transport import Response
 from ..streaming._batch_results import BatchResults
 from ..types._batches import DeletedMessageBatch, MessageBatch
 from ..types.params import MessageBatchRequestParam
-from ._base import (
-    BetaAwareResource,
-    ResourceOptions,
-    cursor_params,
-    list_endpoint,
-    open_with_retries,
-    path_id,
-)
+from ._base import BetaAwareResource, IdPageParams, ResourceOptions, open_with_retries, path_id
 from ._twins import RawTwin, StreamingTwin, Twin, json_method, page_method, raw_only
 
 if TYPE_CHECKING:
@@ -65,18 +58,10 @@ class Batches(BetaAwareResource["BatchesWithRawResponse", "BatchesWithStreamingR
         """The batch's current state (poll this until ``processing_status == "ended"``)."""
         return await self._call("GET", _batch_path(message_batch_id), MessageBatch, options)
 
-    def list(
-        self,
-        *,
-        after_id: str | None = None,
-        before_id: str | None = None,
-        limit: int | None = None,
-        **options: Unpack[ResourceOptions],
-    ) -> AsyncPaginator[MessageBatch]:
+    def list(self, **params: Unpack[IdPageParams]) -> AsyncPaginator[MessageBatch]:
         """Batches of the workspace, most recent first: ``await`` for the first page,
         ``async for`` for all of them."""
-        cursors = cursor_params(after_id=after_id, before_id=before_id, limit=limit)
-        return list_endpoint(self._client, _PATH, MessageBatch, cursors, self._options(options))
+        return self._list(_PATH, MessageBatch, params)
 
     async def cancel(self, message_batch_id: str, **options: Unpack[ResourceOptions]) -> MessageBatch:
         """Start cancelling a batch that is still processing (it goes to ``canceling``)."""

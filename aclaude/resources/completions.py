@@ -16,6 +16,7 @@ from ..streaming._completion_stream import CompletionStream
 from ..types._completions import Completion
 from ..types._request_id import attach_request_id
 from ..types.params import CompletionCreateParams
+from ._base import retries_for
 from ._call_params import CallParams
 from ._options import RequestOptions
 from ._twins import RawCreateTwin, Resource
@@ -84,7 +85,6 @@ class Completions(Resource["CompletionsWithRawResponse", NoReturn]):
         headers = options.get("extra_headers")
         extra_query = options.get("extra_query")
         timeout = options.get("timeout")
-        max_retries = options.get("max_retries")
         client = self._client
 
         async def opener(*, retry_count: int) -> Response:
@@ -100,7 +100,7 @@ class Completions(Resource["CompletionsWithRawResponse", NoReturn]):
 
         events = CompletionStream(
             opener,
-            max_retries=client.max_retries if max_retries is None else max_retries,
+            max_retries=retries_for(client, options),
             max_event_bytes=client.max_event_bytes,
         )
         if stream:

@@ -17,15 +17,7 @@ from .._http.download import BinaryResponse
 from .._http.multipart import FileInput, MultipartBody, prepare
 from .._http.pagination import AsyncPaginator
 from ..types._files import DeletedFile, FileMetadata
-from ._base import (
-    BetaAwareResource,
-    ResourceOptions,
-    cursor_params,
-    list_endpoint,
-    open_with_retries,
-    path_id,
-    with_query,
-)
+from ._base import BetaAwareResource, IdPageParams, ResourceOptions, path_id, with_query
 from ._twins import RawTwin, StreamingTwin, Twin, binary_method, json_method, page_method
 from ._upload import post_streamed
 
@@ -37,6 +29,12 @@ __all__ = ["FILES_BETA", "Files", "FilesWithRawResponse", "FilesWithStreamingRes
 #: The beta the Files API was released under; ``client.beta.files`` sends it by default.
 FILES_BETA = "files-api-2025-04-14"
 _PATH = "/v1/files"
+
+
+class FileListParams(IdPageParams, total=False):
+    """``files.list()`` pages by ids or by a ``page`` token."""
+
+    page: str | None
 
 
 def _file_path(file_id: str) -> str:
@@ -74,13 +72,9 @@ class Files(BetaAwareResource["FilesWithRawResponse", "FilesWithStreamingRespons
     def list(
         self,
         *,
-        after_id: str | None = None,
-        before_id: str | None = None,
-        limit: int | None = None,
-        page: str | None = None,
         ids: Iterable[str] | None = None,
         scope_id: str | None = None,
-        **options: Unpack[ResourceOptions],
+        **params: Unpack[FileListParams],
     ) -> AsyncPaginator[FileMetadata]:
         """Files, most recent first: ``await`` for the first page, ``async for`` for all.
 
@@ -88,8 +82,7 @@ class Files(BetaAwareResource["FilesWithRawResponse", "FilesWithStreamingRespons
         only, by ``after_id`` / ``before_id``. ``ids`` restricts the list to those files.
         """
         path = with_query(_PATH, {"ids": list(ids) if ids is not None else None, "scope_id": scope_id})
-        cursors = cursor_params(after_id=after_id, before_id=before_id, limit=limit, page=page)
-        return list_endpoint(self._client, path, FileMetadata, cursors, self._options(options))
+        return self._list(path, FileMetadata, params)
 
     async def retrieve_metadata(self, file_id: str, **options: Unpack[ResourceOptions]) -> FileMetadata:
         """A file's metadata (``NotFoundError`` for an unknown id)."""
@@ -101,9 +94,7 @@ class Files(BetaAwareResource["FilesWithRawResponse", "FilesWithStreamingRespons
 
         Only files a tool created are downloadable (``BadRequestError`` otherwise).
         """
-        call_options = self._options(options, accept="application/binary")
-        path = f"{_file_path(file_id)}/content"
-        return BinaryResponse(await open_with_retries(self._client, "GET", path, call_options))
+        return await self._download(f"{_file_path(file_id)}/content", options)
 
     async def delete(self, file_id: str, **options: Unpack[ResourceOptions]) -> DeletedFile:
         """Delete a file."""

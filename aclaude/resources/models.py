@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .._http.pagination import AsyncPaginator
 from ..types._model_info import ModelInfo
-from ._base import BetaAwareResource, ResourceOptions, cursor_params, list_endpoint, path_id, with_query
+from ._base import BetaAwareResource, IdPageParams, ResourceOptions, path_id, with_query
 from ._twins import RawTwin, StreamingTwin, Twin, json_method, page_method
 
 if TYPE_CHECKING:
@@ -27,19 +27,15 @@ class Models(BetaAwareResource["ModelsWithRawResponse", "ModelsWithStreamingResp
     def list(
         self,
         *,
-        after_id: str | None = None,
-        before_id: str | None = None,
-        limit: int | None = None,
         lifecycle: Iterable[str] | None = None,
-        **options: Unpack[ResourceOptions],
+        **params: Unpack[IdPageParams],
     ) -> AsyncPaginator[ModelInfo]:
         """Models, most recent first: ``await`` for the first page, ``async for`` for all.
 
         ``lifecycle`` filters by stage (``["active", "deprecated", "retired"]``).
         """
         path = with_query("/v1/models", {"lifecycle": list(lifecycle) if lifecycle is not None else None})
-        cursors = cursor_params(after_id=after_id, before_id=before_id, limit=limit)
-        return list_endpoint(self._client, path, ModelInfo, cursors, self._options(options))
+        return self._list(path, ModelInfo, params)
 
 
 class _ModelsTwin(Twin):

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from .._http.download import BinaryResponse
 from .._http.multipart import FileInput, UploadFile, prepare
 from .._http.pagination import AsyncPaginator
 from ..types._skills import DeletedSkill, DeletedSkillVersion, Skill, SkillVersion
-from ._base import (
-    BetaAwareResource,
-    ResourceOptions,
-    cursor_params,
-    list_endpoint,
-    open_with_retries,
-    path_id,
-    with_query,
+from ._base import BetaAwareResource, ResourceOptions, TokenPageParams, path_id, with_query
+from ._twins import (
+    RawTwin,
+    RawTwinT,
+    StreamingTwin,
+    StreamingTwinT,
+    Twin,
+    binary_method,
+    json_method,
+    nested,
+    page_method,
 )
-from ._twins import RawTwin, StreamingTwin, Twin, binary_method, json_method, nested, page_method
 from ._upload import post_streamed
 
 if TYPE_CHECKING:
@@ -45,8 +47,6 @@ __all__ = [
 ]
 
 _PATH = "/v1/skills"
-_RawT = TypeVar("_RawT")
-_StreamT = TypeVar("_StreamT")
 
 
 def _skill_path(skill_id: str) -> str:
@@ -105,7 +105,7 @@ async def _prepared(files: Iterable[FileInput]) -> list[UploadFile]:
     return uploads
 
 
-class _Skills(BetaAwareResource[_RawT, _StreamT]):
+class _Skills(BetaAwareResource[RawTwinT, StreamingTwinT]):
     """Skills: ``create``, ``retrieve``, ``list``, ``delete``, and ``versions``."""
 
     async def create(
@@ -130,24 +130,19 @@ class _Skills(BetaAwareResource[_RawT, _StreamT]):
     def list(
         self,
         *,
-        limit: int | None = None,
-        page: str | None = None,
         source: str | None = None,
-        **options: Unpack[ResourceOptions],
+        **params: Unpack[TokenPageParams],
     ) -> AsyncPaginator[Skill]:
         """Skills, newest first (``source``: ``"custom"`` or ``"anthropic"``): ``await`` for the
         first page, ``async for`` for all."""
-        path = with_query(_PATH, {"source": source})
-        return list_endpoint(
-            self._client, path, Skill, cursor_params(limit=limit, page=page), self._options(options)
-        )
+        return self._list(with_query(_PATH, {"source": source}), Skill, params)
 
     async def delete(self, skill_id: str, **options: Unpack[ResourceOptions]) -> DeletedSkill:
         """Delete a skill (its versions first)."""
         return await self._call("DELETE", _skill_path(skill_id), DeletedSkill, options)
 
 
-class _SkillVersions(BetaAwareResource[_RawT, _StreamT]):
+class _SkillVersions(BetaAwareResource[RawTwinT, StreamingTwinT]):
     """``skills.versions``: ``create``, ``retrieve``, ``list``, ``delete``."""
 
     async def create(
@@ -166,18 +161,9 @@ class _SkillVersions(BetaAwareResource[_RawT, _StreamT]):
         """One version of a skill."""
         return await self._call("GET", _version_path(skill_id, version), SkillVersion, options)
 
-    def list(
-        self,
-        skill_id: str,
-        *,
-        limit: int | None = None,
-        page: str | None = None,
-        **options: Unpack[ResourceOptions],
-    ) -> AsyncPaginator[SkillVersion]:
+    def list(self, skill_id: str, **params: Unpack[TokenPageParams]) -> AsyncPaginator[SkillVersion]:
         """A skill's versions, newest first."""
-        path = f"{_skill_path(skill_id)}/versions"
-        cursors = cursor_params(limit=limit, page=page)
-        return list_endpoint(self._client, path, SkillVersion, cursors, self._options(options))
+        return self._list(f"{_skill_path(skill_id)}/versions", SkillVersion, params)
 
     async def delete(
         self, version: str, *, skill_id: str, **options: Unpack[ResourceOptions]
@@ -200,9 +186,7 @@ class BetaSkillVersions(
     ) -> BinaryResponse:
         """A skill version's files as a zip archive, not yet read:
         ``await (await versions.download(v, skill_id=s)).write_to_file("skill.zip")``."""
-        call_options = self._options(options, accept="application/binary")
-        path = f"{_version_path(skill_id, version)}/content"
-        return BinaryResponse(await open_with_retries(self._client, "GET", path, call_options))
+        return await self._download(f"{_version_path(skill_id, version)}/content", options)
 
 
 class Skills(_Skills["SkillsWithRawResponse", "SkillsWithStreamingResponse"]):

@@ -5,13 +5,13 @@ Messages, batch or token-counting call to attribute the request to it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .._http.pagination import AsyncPaginator
 from ..types._skills import DeletedUserProfile, UserProfile, UserProfileEnrollmentURL
-from ._base import BetaAwareResource, ResourceOptions, cursor_params, list_endpoint, path_id, with_query
+from ._base import BetaAwareResource, ResourceOptions, TokenPageParams, path_id, with_query
 from ._options import OPTION_KEYS
-from ._twins import RawTwin, StreamingTwin, Twin, json_method, page_method
+from ._twins import RawTwin, RawTwinT, StreamingTwin, StreamingTwinT, Twin, json_method, page_method
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -28,8 +28,6 @@ __all__ = [
 #: The beta ``client.beta.user_profiles`` sends, as the official SDK does.
 USER_PROFILES_BETA = "user-profiles-2026-08-18"
 _PATH = "/v1/user_profiles"
-_RawT = TypeVar("_RawT")
-_StreamT = TypeVar("_StreamT")
 
 
 class UserProfileFields(ResourceOptions, total=False):
@@ -60,7 +58,7 @@ def _split(params: UserProfileFields) -> tuple[dict[str, Any], ResourceOptions]:
     return body, options
 
 
-class _UserProfiles(BetaAwareResource[_RawT, _StreamT]):
+class _UserProfiles(BetaAwareResource[RawTwinT, StreamingTwinT]):
     """User profiles: ``create``, ``retrieve``, ``update``, ``list``, ``delete``."""
 
     async def create(self, **params: Unpack[UserProfileFields]) -> UserProfile:
@@ -80,19 +78,14 @@ class _UserProfiles(BetaAwareResource[_RawT, _StreamT]):
     def list(
         self,
         *,
-        limit: int | None = None,
-        page: str | None = None,
         order: str | None = None,
         order_by: str | None = None,
         enforcement_status: str | None = None,
-        **options: Unpack[ResourceOptions],
+        **params: Unpack[TokenPageParams],
     ) -> AsyncPaginator[UserProfile]:
         """User profiles: ``await`` for the first page, ``async for`` for all."""
         filters = {"order": order, "order_by": order_by, "enforcement_status": enforcement_status}
-        cursors = cursor_params(limit=limit, page=page)
-        return list_endpoint(
-            self._client, with_query(_PATH, filters), UserProfile, cursors, self._options(options)
-        )
+        return self._list(with_query(_PATH, filters), UserProfile, params)
 
     async def delete(self, user_profile_id: str, **options: Unpack[ResourceOptions]) -> DeletedUserProfile:
         """Delete a user profile."""
