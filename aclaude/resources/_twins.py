@@ -15,6 +15,7 @@ to a type checker, and a method declared ``raw_only`` does not exist on the stre
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 
@@ -145,10 +146,14 @@ class TwinMethod(Generic[_P, _T]):
     def _bind(self, twin: Twin) -> Any:
         method = getattr(twin._resource, self._name)
         if isinstance(twin, RawTwin):
-            return to_raw_response(method)
-        if self._parse is None:
+            wrapper: Any = to_raw_response(method)
+        elif self._parse is None:
             raise AttributeError(f"{type(twin).__name__} has no {self._name}()")
-        return to_streamed_response(method, self._parse)
+        else:
+            wrapper = to_streamed_response(method, self._parse)
+        # ``wraps`` copied the function's ``__signature__`` (with ``self``): the bound one for help().
+        wrapper.__signature__ = inspect.signature(method)
+        return wrapper
 
 
 class RawOnlyMethod(TwinMethod[_P, _T]):
