@@ -40,6 +40,7 @@ __all__ = [
     "APIClient",
     "BetaAwareResource",
     "IdPageParams",
+    "JSONRequest",
     "OpenResponseOptions",
     "ResourceOptions",
     "beta_header_value",
@@ -69,6 +70,12 @@ class OpenResponseOptions(TypedDict, total=False):
     timeout: Timeout | float | None
     retry_count: int
     content: bytes | AsyncIterable[bytes] | None
+
+
+class JSONRequest(RequestOptions, total=False):
+    """The keywords of ``APIClient.request``: the JSON ``body`` and the ``RequestOptions``."""
+
+    body: Any
 
 
 class ResourceOptions(RequestOptions, total=False):
@@ -115,15 +122,9 @@ class APIClient(Protocol):
     @property
     def logger(self) -> logging.Logger: ...
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cast_to: type[_T],
-        body: Any = None,
-        **options: Unpack[RequestOptions],
-    ) -> _T: ...
+    async def request(self, method: str, path: str, *, cast_to: type[_T], **options: Unpack[JSONRequest]) -> _T:
+        """One JSON request (with its retries), decoded as ``cast_to``; see ``Client``."""
+        ...
 
     async def open_response(self, method: str, path: str, **options: Unpack[OpenResponseOptions]) -> Response:
         """One attempt (``retry_count`` is its number), the response open; see ``Client``."""
