@@ -122,7 +122,9 @@ class APIClient(Protocol):
     @property
     def logger(self) -> logging.Logger: ...
 
-    async def request(self, method: str, path: str, *, cast_to: type[_T], **options: Unpack[JSONRequest]) -> _T:
+    async def request(
+        self, method: str, path: str, *, cast_to: type[_T], **options: Unpack[JSONRequest]
+    ) -> _T:
         """One JSON request (with its retries), decoded as ``cast_to``; see ``Client``."""
         ...
 
