@@ -202,5 +202,5 @@ async def test_resource_keywords_are_checked_before_sending(
     with pytest.raises(TypeError, match="unexpected keyword argument 'workspace'"):
         await client.skills.retrieve("skill_1", workspace="w")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected keyword argument 'cursor'"):
-        await client.skills.versions.list("skill_1", cursor="x")  # type: ignore[call-arg]
+        client.skills.versions.list("skill_1", cursor="x")  # type: ignore[call-arg]  # at once, not when awaited
     assert server.requests == []

@@ -109,7 +109,7 @@ def test_twins_are_typed_per_method(tmp_path: Path) -> None:
     source.write_text(textwrap.dedent(TWIN_SNIPPET))
     args = [str(source), "--strict", "--no-error-summary", "--cache-dir", str(tmp_path / "cache")]
     out = "".join(mypy_api.run(args)[:2])
-    assert 'Revealed type is "aclaude._http.raw_response.RawResponse[aclaude.types._model_info.ModelInfo]"' in out
+    assert 'is "aclaude._http.raw_response.RawResponse[aclaude.types._model_info.ModelInfo]"' in out
     assert 'Revealed type is "aclaude._http.download.BinaryResponse"' in out
     assert "UserProfileEnrollmentURL]]" in out and "def (user_profile_id: str, *," in out
     assert "RawResponse[aclaude._http.pagination.AsyncPage[aclaude.types._files.FileMetadata]]" in out
