@@ -35,7 +35,7 @@ class _ClientTwin(Twin):
     messages = nested(Messages)
     models = nested(Models)
     files = nested(Files)
-    completions = nested(Completions)  # raw only: the streaming twin has none
+    completions = nested(Completions)  # a raw twin only
     skills = nested(Skills)
     user_profiles = nested(UserProfiles)
     beta = nested(Beta)

@@ -38,6 +38,7 @@ __all__ = [
     "RawCreateTwin",
     "RawTwin",
     "RawTwinT",
+    "RawResource",
     "Resource",
     "StreamingTwin",
     "StreamingTwinT",
@@ -56,18 +57,23 @@ RawTwinT = TypeVar("RawTwinT")
 StreamingTwinT = TypeVar("StreamingTwinT")
 
 
-class Resource(Generic[RawTwinT, StreamingTwinT]):
-    """A resource with its twins; ``RawTwinT`` / ``StreamingTwinT`` are its twin classes (which set
-    ``_raw_twin`` / ``_streaming_twin`` when they are defined, see ``RawTwin``)."""
+class RawResource(Generic[RawTwinT]):
+    """A resource with a raw twin only (``completions``); ``RawTwinT`` is its twin class (which
+    sets ``_raw_twin`` when it is defined, see ``Twin``)."""
 
     _raw_twin: ClassVar[type[Twin]]
-    _streaming_twin: ClassVar[type[Twin]]
 
     @property
     def with_raw_response(self) -> RawTwinT:
         """The same methods, returning a ``RawResponse`` (status, headers, request id, rate
         limits; ``parse()`` gives the method's result)."""
         return cast("RawTwinT", self._raw_twin(self))
+
+
+class Resource(RawResource[RawTwinT], Generic[RawTwinT, StreamingTwinT]):
+    """A resource with both twins."""
+
+    _streaming_twin: ClassVar[type[Twin]]
 
     @property
     def with_streaming_response(self) -> StreamingTwinT:
@@ -221,12 +227,40 @@ class Nested(Generic[RawTwinT, StreamingTwinT]):
     def __get__(self, twin: StreamingTwin, owner: type[Any] | None = None) -> StreamingTwinT: ...
 
     def __get__(self, twin: Twin | None, owner: type[Any] | None = None) -> Any:
-        if twin is None:
-            return self
+        return self if twin is None else self._bind(twin)
+
+    def _bind(self, twin: Twin) -> Any:
         resource = getattr(twin._resource, self._name)
         return resource.with_raw_response if isinstance(twin, RawTwin) else resource.with_streaming_response
 
 
-def nested(resource_type: type[Resource[RawTwinT, StreamingTwinT]]) -> Nested[RawTwinT, StreamingTwinT]:
+class RawOnlyNested(Nested[RawTwinT, Any]):
+    """A sub-resource with a raw twin only."""
+
+    __slots__ = ()
+
+    @overload  # type: ignore[override]
+    def __get__(self, twin: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, twin: RawTwin, owner: type[Any] | None = None) -> RawTwinT: ...
+
+    def __get__(self, twin: Twin | None, owner: type[Any] | None = None) -> Any:
+        if isinstance(twin, StreamingTwin):
+            raise AttributeError(f"{type(twin).__name__} has no {self._name}")
+        return self if twin is None else self._bind(twin)
+
+
+@overload
+def nested(  # type: ignore[overload-overlap]  # the first that matches is meant
+    resource_type: type[Resource[RawTwinT, StreamingTwinT]],
+) -> Nested[RawTwinT, StreamingTwinT]: ...
+
+
+@overload
+def nested(resource_type: type[RawResource[RawTwinT]]) -> RawOnlyNested[RawTwinT]: ...
+
+
+def nested(resource_type: type[Any]) -> Any:
     """The twins of the sub-resource of this name (``messages = nested(Messages)``)."""
-    return Nested()
+    return Nested() if issubclass(resource_type, Resource) else RawOnlyNested()

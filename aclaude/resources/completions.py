@@ -8,7 +8,7 @@ raises ``IncompleteStreamError`` instead of being returned truncated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._exceptions import IncompleteStreamError
 from .._http.transport import Response
@@ -19,7 +19,7 @@ from ..types.params import CompletionCreateParams
 from ._base import retries_for
 from ._call_params import CallParams
 from ._options import RequestOptions
-from ._twins import RawCreateTwin, Resource
+from ._twins import RawCreateTwin, RawResource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -40,7 +40,7 @@ class CompletionCreateKwargs(CompletionCreateParams, RequestOptions, total=False
 _CREATE = CallParams("create", CompletionCreateKwargs)
 
 
-class Completions(Resource["CompletionsWithRawResponse", NoReturn]):
+class Completions(RawResource["CompletionsWithRawResponse"]):
     """Legacy Text Completions. Parameters are the API's fields as keyword arguments:
     ``model``, ``prompt`` (``"\\n\\nHuman: ...\\n\\nAssistant:"``), ``max_tokens_to_sample``,
     ``stop_sequences``, ``temperature``, ``top_k``, ``top_p``, ``metadata``."""

@@ -83,6 +83,7 @@ def test_raw_only_methods_are_absent_from_the_streaming_twin(client: aclaude.Cli
     assert not hasattr(client.messages.batches.with_streaming_response, "results")
     assert not hasattr(client.messages.with_streaming_response, "parse")
     assert not hasattr(client.with_streaming_response, "completions")
+    assert not hasattr(client.completions, "with_streaming_response")
     assert callable(client.with_raw_response.completions.create)
 
 
