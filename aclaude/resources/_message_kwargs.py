@@ -56,8 +56,7 @@ class ToolRunnerOptions(TypedDict, total=False):
 
 
 class BetaToolRunnerOptions(ToolRunnerOptions, total=False):
-    """``thread``: ``False`` (or ``None``) only: aclaude's runner sends the conversation with
-    every request and never opens a server-held message thread."""
+    """``thread``: ``False`` or ``None`` only (what each means: ``BetaMessages.tool_runner``)."""
 
     thread: Literal[False] | None
 

@@ -92,7 +92,7 @@ class MessagesBase(Resource[RawTwinT, StreamingTwinT]):
         keywords every turn's ``create()`` sends."""
         spec.split(dict(params))  # the names checked now; each turn's create() sends them
         if params.pop("thread", None):
-            raise ValueError("tool_runner(thread=...) takes only False: aclaude's runner uses no threads")
+            raise ValueError("tool_runner(thread=...) takes only False or None")
         max_iterations = params.pop("max_iterations", None)
         tool_timeout = params.pop("tool_timeout", None)
         run_tools_eagerly = params.pop("run_tools_eagerly", False)
