@@ -32,7 +32,7 @@ from ._http.transport import (
 from ._logging import configure_logger, describe_body, redact_headers, redact_url
 from ._middleware import Middleware, MiddlewareInput, install_middleware
 from ._version import __version__
-from .resources._client_twins import ClientWithRawResponse
+from .resources._client_twins import ClientWithRawResponse, ClientWithStreamingResponse
 from .resources._options import RequestOptions, check_options
 from .resources.beta import Beta
 from .resources.completions import Completions
@@ -47,8 +47,6 @@ from .types.params import NOT_GIVEN
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
-
-    from .resources._streaming_twins import ClientWithStreamingResponse
 
 if TYPE_CHECKING:
     import aiohttp  # the session is made in _http/transport.py; here only its type
@@ -235,8 +233,6 @@ class Client(AsyncClosing):
     def with_streaming_response(self) -> ClientWithStreamingResponse:
         """``async with client.with_streaming_response.messages.create(...) as response``:
         headers first, then the body as it arrives (see ``StreamedResponse``)."""
-        from .resources._streaming_twins import ClientWithStreamingResponse
-
         return ClientWithStreamingResponse(self)
 
     @property

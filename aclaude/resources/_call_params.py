@@ -13,13 +13,12 @@ what it cost with ``**params: Any``. The keywords left are the JSON body as they
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ForwardRef, TypeVar
+from typing import Any, TypeVar
 
-from ..types.params import NOT_GIVEN
 from ._base import merge_headers
 from ._options import OPTION_KEYS, RequestOptions
+from ._signatures import annotation_text, document_kwargs
 
 __all__ = ["CallParams"]
 
@@ -49,7 +48,9 @@ class CallParams:
         self.allowed = frozenset(annotations)
         # Required[...] is known to the type checker only (see types/params/_blocks.py), so the
         # required keys are read from the annotation text.
-        self.required = frozenset(k for k, v in annotations.items() if _text(v).startswith("Required["))
+        self.required = frozenset(
+            k for k, v in annotations.items() if annotation_text(v).startswith("Required[")
+        )
         self._non_body = self.allowed & (OPTION_KEYS | HEADER_PARAMS.keys() | {"betas"})
         self._default_betas = tuple(default_betas)
         self._always_split = bool(default_betas)
@@ -95,49 +96,4 @@ class CallParams:
     def document(self, func: _F) -> _F:
         """Give ``func`` (whose signature ends in ``**params``) a ``__signature__`` listing each
         keyword of the TypedDict, so that ``help()`` and ``inspect.signature`` show them."""
-        signature = inspect.signature(func)
-        explicit = [
-            p.replace(annotation=_Annotation(p.annotation)) if isinstance(p.annotation, str) else p
-            for p in signature.parameters.values()
-            if p.kind is not p.VAR_KEYWORD
-        ]
-        taken = {p.name for p in explicit}
-        annotations = self.kwargs_type.__annotations__
-        required = [k for k in annotations if k in self.required and k not in taken]
-        optional = [k for k in annotations if k not in self.required and k not in taken]
-        keywords = [
-            inspect.Parameter(
-                name,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=inspect.Parameter.empty if name in self.required else NOT_GIVEN,
-                annotation=_Annotation(_text(annotations[name])),
-            )
-            for name in required + optional
-        ]
-        returns = signature.return_annotation
-        if isinstance(returns, str):
-            returns = _Annotation(returns)
-        func.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*explicit, *keywords], return_annotation=returns
-        )
-        return func
-
-
-def _text(annotation: Any) -> str:
-    if isinstance(annotation, ForwardRef):
-        return annotation.__forward_arg__
-    return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", repr(annotation))
-
-
-class _Annotation(str):
-    """An annotation's text, shown without quotes by ``inspect`` (which shows ``repr()``)."""
-
-    __slots__ = ()
-
-    def __new__(cls, text: str) -> _Annotation:
-        if text.startswith("Required[") and text.endswith("]"):
-            text = text[len("Required[") : -1]
-        return super().__new__(cls, text)
-
-    def __repr__(self) -> str:
-        return str(self)
+        return document_kwargs(func, self.kwargs_type, self.required)

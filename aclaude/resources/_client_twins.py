@@ -1,21 +1,21 @@
-"""``client.with_raw_response``: the official SDK's client-level twin, one attribute per
-resource (``client.with_raw_response.messages.create(...)`` is
-``client.messages.with_raw_response.create(...)``)."""
+"""``client.with_raw_response`` and ``client.with_streaming_response``: the official SDK's
+client-level twins, one attribute per resource (``client.with_raw_response.messages.create(...)``
+is ``client.messages.with_raw_response.create(...)``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .beta import Beta, BetaWithRawResponse
-    from .completions import Completions, CompletionsWithRawResponse
-    from .files import Files, FilesWithRawResponse
-    from .messages import Messages, MessagesWithRawResponse
-    from .models import Models, ModelsWithRawResponse
-    from .skills import Skills, SkillsWithRawResponse
-    from .user_profiles import UserProfiles, UserProfilesWithRawResponse
+from ._twins import RawTwin, StreamingTwin, Twin, nested
+from .beta import Beta
+from .completions import Completions
+from .files import Files
+from .messages import Messages
+from .models import Models
+from .skills import Skills
+from .user_profiles import UserProfiles
 
-__all__ = ["ClientResources", "ClientWithRawResponse"]
+__all__ = ["ClientResources", "ClientWithRawResponse", "ClientWithStreamingResponse"]
 
 
 class ClientResources(Protocol):
@@ -31,36 +31,22 @@ class ClientResources(Protocol):
     beta: Beta
 
 
-class ClientWithRawResponse:
-    """Each resource of ``client`` with its methods returning a ``RawResponse``."""
+class _ClientTwin(Twin):
+    messages = nested(Messages)
+    models = nested(Models)
+    files = nested(Files)
+    completions = nested(Completions)  # a raw twin only
+    skills = nested(Skills)
+    user_profiles = nested(UserProfiles)
+    beta = nested(Beta)
 
     def __init__(self, client: ClientResources) -> None:
-        self._client = client
+        super().__init__(client)
 
-    @property
-    def messages(self) -> MessagesWithRawResponse:
-        return self._client.messages.with_raw_response
 
-    @property
-    def models(self) -> ModelsWithRawResponse:
-        return self._client.models.with_raw_response
+class ClientWithRawResponse(_ClientTwin, RawTwin):
+    """Each resource of ``client`` with its methods returning a ``RawResponse``."""
 
-    @property
-    def files(self) -> FilesWithRawResponse:
-        return self._client.files.with_raw_response
 
-    @property
-    def completions(self) -> CompletionsWithRawResponse:
-        return self._client.completions.with_raw_response
-
-    @property
-    def skills(self) -> SkillsWithRawResponse:
-        return self._client.skills.with_raw_response
-
-    @property
-    def user_profiles(self) -> UserProfilesWithRawResponse:
-        return self._client.user_profiles.with_raw_response
-
-    @property
-    def beta(self) -> BetaWithRawResponse:
-        return self._client.beta.with_raw_response
+class ClientWithStreamingResponse(_ClientTwin, StreamingTwin):
+    """``client.with_streaming_response``: each resource's streaming twin."""

@@ -4,7 +4,7 @@ plus the parameters sent as headers and the per-call ``RequestOptions``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, Literal, TypedDict
 
 from ..types.params import (
     BetaMessageCountTokensParams,
@@ -21,10 +21,12 @@ __all__ = [
     "BetaMessageCountTokensKwargs",
     "BetaMessageCreateKwargs",
     "BetaToolRunnerKwargs",
+    "BetaToolRunnerOptions",
     "HeaderParams",
     "MessageCountTokensKwargs",
     "MessageCreateKwargs",
     "ToolRunnerKwargs",
+    "ToolRunnerOptions",
 ]
 
 
@@ -41,11 +43,29 @@ class BetaHeaderParams(HeaderParams, total=False):
     betas: Sequence[str]
 
 
+class ToolRunnerOptions(TypedDict, total=False):
+    """What the tool runner itself takes (never sent): ``max_iterations``, ``tool_timeout``
+    (seconds per call for tools without their own ``timeout``), ``run_tools_eagerly`` (with
+    ``stream=True``: start each tool as soon as its call is complete) and ``output_format``
+    (as in ``parse()``)."""
+
+    max_iterations: int | None
+    tool_timeout: float | None
+    run_tools_eagerly: bool
+    output_format: Any
+
+
+class BetaToolRunnerOptions(ToolRunnerOptions, total=False):
+    """``thread``: ``False`` or ``None`` only (what each means: ``BetaMessages.tool_runner``)."""
+
+    thread: Literal[False] | None
+
+
 class MessageCreateKwargs(MessageCreateParamsNonStreaming, HeaderParams, RequestOptions, total=False):
     """``messages.create()`` / ``stream()`` / ``parse()``."""
 
 
-class ToolRunnerKwargs(MessageCreateParamsBase, HeaderParams, RequestOptions, total=False):
+class ToolRunnerKwargs(MessageCreateParamsBase, ToolRunnerOptions, HeaderParams, RequestOptions, total=False):
     """``messages.tool_runner()`` (which takes ``tools`` of its own)."""
 
 
@@ -65,7 +85,7 @@ class BetaMessageCreateKwargs(
 
 
 class BetaToolRunnerKwargs(
-    MessageCreateParamsBase, BetaParams, BetaHeaderParams, RequestOptions, total=False
+    MessageCreateParamsBase, BetaParams, BetaToolRunnerOptions, BetaHeaderParams, RequestOptions, total=False
 ):
     """``beta.messages.tool_runner()``."""
 

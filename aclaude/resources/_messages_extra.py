@@ -1,5 +1,5 @@
 """What ``client.messages`` and ``client.beta.messages`` share: one implementation of each
-method, taking the ``CallParams`` that checks and splits its keywords.
+method, taking the ``CallParams`` that checks and splits its keywords, and their twins' ``create``.
 
 The public classes (``Messages`` in ``messages.py``, ``BetaMessages`` in ``beta.py``) are typed
 facades: each method states its keywords (a TypedDict) and calls the implementation here, so
@@ -21,22 +21,26 @@ from ..types._message import Message
 from ..types._tokens import MessageTokensCount
 from ._call_params import CallParams
 from ._options import RequestOptions
+from ._streaming_response import StreamedResponse, StreamedResponseManager
+from ._twins import RawTwinT, Resource, StreamingTwin, StreamingTwinT
+from .batches import Batches
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from ._base import APIClient
 
-__all__ = ["MessagesBase"]
+__all__ = ["MessagesBase", "MessagesStreamingTwin"]
 
 _PATH = "/v1/messages"
 
 
-class MessagesBase:
+class MessagesBase(Resource[RawTwinT, StreamingTwinT]):
     """The implementations behind ``client.messages`` and ``client.beta.messages``."""
 
     def __init__(self, client: APIClient) -> None:
         self._client = client
+        self.batches = Batches(client)
 
     @property
     def logger(self) -> logging.Logger:
@@ -82,18 +86,17 @@ class MessagesBase:
         )
 
     def _tool_runner(
-        self,
-        spec: CallParams,
-        *,
-        tools: Iterable[ToolParam],
-        stream: bool,
-        max_iterations: int | None,
-        tool_timeout: float | None,
-        run_tools_eagerly: bool,
-        output_format: Any,
-        params: dict[str, Any],
+        self, spec: CallParams, tools: Iterable[ToolParam], stream: bool, params: dict[str, Any]
     ) -> ToolRunner | StreamingToolRunner:
+        """``params``: the runner's own options (``ToolRunnerOptions``, taken out here) and the
+        keywords every turn's ``create()`` sends."""
         spec.split(dict(params))  # the names checked now; each turn's create() sends them
+        if params.pop("thread", None):
+            raise ValueError("tool_runner(thread=...) takes only False or None")
+        max_iterations = params.pop("max_iterations", None)
+        tool_timeout = params.pop("tool_timeout", None)
+        run_tools_eagerly = params.pop("run_tools_eagerly", False)
+        output_format = params.pop("output_format", None)
         if run_tools_eagerly and not stream:
             raise ValueError("`run_tools_eagerly=True` and `stream=False` are mutually exclusive")
         if output_format is not None:
@@ -126,3 +129,33 @@ async def _drain(events: EventStream) -> Message:
         raise IncompleteStreamError("stream ended without a message", clean_eof=True)
     message._request_id = events.request_id
     return message
+
+
+class MessagesStreamingTwin(StreamingTwin):
+    """The streaming twin's ``create``: the body is the event stream as the API sends it."""
+
+    __slots__ = ()
+
+    def create(self, *, stream: bool = False, **params: Any) -> StreamedResponseManager[Any]:
+        """As ``create()``; ``parse()`` gives the ``Message`` (or, with ``stream=True``, the
+        ``EventStream``)."""
+        messages: Any = self._resource
+        return StreamedResponseManager(
+            lambda: messages.create(stream=True, **params), _stream_parser if stream else _message_parser
+        )
+
+
+async def _stream_parser(response: StreamedResponse[Any], events: EventStream) -> EventStream:
+    # The stream the method built, opened on the response it was stopped at.
+    captured = response.http_response
+
+    async def opener(retry_count: int = 0) -> Any:
+        return captured
+
+    events._opener = opener
+    events._max_retries = 0  # the response is there: nothing to retry
+    return await events
+
+
+async def _message_parser(response: StreamedResponse[Any], events: EventStream) -> Message:
+    return await _drain(await _stream_parser(response, events))

@@ -13,33 +13,27 @@ from typing import TYPE_CHECKING
 from .._decoders.jsonl import DEFAULT_MAX_LINE_BYTES
 from .._exceptions import APIError
 from .._http.pagination import AsyncPaginator
-from .._http.raw_response import to_raw_response
 from .._http.transport import Response
 from ..streaming._batch_results import BatchResults
 from ..types._batches import DeletedMessageBatch, MessageBatch
 from ..types.params import MessageBatchRequestParam
-from ._base import (
-    BetaAwareResource,
-    cursor_params,
-    list_endpoint,
-    merge_headers,
-    open_with_retries,
-    path_id,
-)
-from ._options import RequestOptions, check_options
+from ._base import BetaAwareResource, IdPageParams, ResourceOptions, open_with_retries, path_id
+from ._twins import RawTwin, StreamingTwin, Twin, json_method, page_method, raw_only
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._streaming_twins import BatchesWithStreamingResponse
-
-__all__ = ["Batches", "BatchesWithRawResponse"]
+__all__ = ["Batches", "BatchesWithRawResponse", "BatchesWithStreamingResponse"]
 
 _PATH = "/v1/messages/batches"
 _log = logging.getLogger("aclaude")
 
 
-class Batches(BetaAwareResource):
+def _batch_path(message_batch_id: str) -> str:
+    return f"{_PATH}/{path_id('message_batch_id', message_batch_id)}"
+
+
+class Batches(BetaAwareResource["BatchesWithRawResponse", "BatchesWithStreamingResponse"]):
     """Message Batches: ``create``, ``retrieve``, ``list``, ``cancel``, ``delete``, ``results``.
 
     Every method takes the official SDK's per-call options: ``betas``, ``workspace_id``,
@@ -47,120 +41,42 @@ class Batches(BetaAwareResource):
     ``max_retries``).
     """
 
-    @property
-    def with_streaming_response(self) -> BatchesWithStreamingResponse:
-        """The same methods, each an ``async with`` giving the response as soon as its headers
-        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        from ._streaming_twins import BatchesWithStreamingResponse
-
-        return BatchesWithStreamingResponse(self)
-
-    @property
-    def with_raw_response(self) -> BatchesWithRawResponse:
-        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
-        return BatchesWithRawResponse(self)
-
     async def create(
         self,
         *,
         requests: Iterable[MessageBatchRequestParam],
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
         user_profile_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        **options: Unpack[ResourceOptions],
     ) -> MessageBatch:
         """Send a batch: ``requests`` is a list of ``{"custom_id": ..., "params": {...}}`` where
         ``params`` are the keyword arguments of ``messages.create()`` (without ``stream``)."""
-        check_options(options)
-        call_options = options.copy()
-        call_options["extra_headers"] = merge_headers(
-            options.get("extra_headers"),
-            betas=betas,
-            default_betas=self._default_betas,
-            workspace_id=workspace_id,
-            anthropic_user_profile_id=user_profile_id,
-        )
-        return await self._client.request(
-            "POST", _PATH, cast_to=MessageBatch, body={"requests": list(requests)}, **call_options
-        )
+        call_options = self._options(options, anthropic_user_profile_id=user_profile_id)
+        body = {"requests": list(requests)}
+        return await self._client.request("POST", _PATH, cast_to=MessageBatch, body=body, **call_options)
 
-    async def retrieve(
-        self,
-        message_batch_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> MessageBatch:
+    async def retrieve(self, message_batch_id: str, **options: Unpack[ResourceOptions]) -> MessageBatch:
         """The batch's current state (poll this until ``processing_status == "ended"``)."""
-        return await self._client.request(
-            "GET",
-            f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
-            cast_to=MessageBatch,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("GET", _batch_path(message_batch_id), MessageBatch, options)
 
-    def list(
-        self,
-        *,
-        after_id: str | None = None,
-        before_id: str | None = None,
-        limit: int | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> AsyncPaginator[MessageBatch]:
+    def list(self, **params: Unpack[IdPageParams]) -> AsyncPaginator[MessageBatch]:
         """Batches of the workspace, most recent first: ``await`` for the first page,
         ``async for`` for all of them."""
-        return list_endpoint(
-            self._client,
-            _PATH,
-            MessageBatch,
-            cursor_params(after_id=after_id, before_id=before_id, limit=limit),
-            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
-            options=options,
-        )
+        return self._list(_PATH, MessageBatch, params)
 
-    async def cancel(
-        self,
-        message_batch_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> MessageBatch:
+    async def cancel(self, message_batch_id: str, **options: Unpack[ResourceOptions]) -> MessageBatch:
         """Start cancelling a batch that is still processing (it goes to ``canceling``)."""
-        return await self._client.request(
-            "POST",
-            f"{_PATH}/{path_id('message_batch_id', message_batch_id)}/cancel",
-            cast_to=MessageBatch,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("POST", f"{_batch_path(message_batch_id)}/cancel", MessageBatch, options)
 
-    async def delete(
-        self,
-        message_batch_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DeletedMessageBatch:
+    async def delete(self, message_batch_id: str, **options: Unpack[ResourceOptions]) -> DeletedMessageBatch:
         """Delete a batch that has ended (cancel it first if it is still processing)."""
-        return await self._client.request(
-            "DELETE",
-            f"{_PATH}/{path_id('message_batch_id', message_batch_id)}",
-            cast_to=DeletedMessageBatch,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("DELETE", _batch_path(message_batch_id), DeletedMessageBatch, options)
 
     def results(
         self,
         message_batch_id: str,
         *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-        **options: Unpack[RequestOptions],
+        **options: Unpack[ResourceOptions],
     ) -> BatchResults:
         """The results of an ended batch, streamed: ``async for result in ...results(id)``.
 
@@ -171,27 +87,21 @@ class Batches(BetaAwareResource):
         line) for a malformed line, after every earlier result has been handed out.
         """
         batch_id = path_id("message_batch_id", message_batch_id)
-        headers = self._headers(options.get("extra_headers"), betas, workspace_id)
+        download_options = self._options(options, accept="application/binary")
+        # The batch is looked up with the same headers and limits (not the query or body).
+        lookup = options.copy()
+        lookup.pop("extra_query", None)
+        lookup.pop("extra_body", None)
 
         async def opener(*, retry_count: int = 0) -> Response:
-            batch = await self.retrieve(
-                message_batch_id,
-                betas=betas,
-                workspace_id=workspace_id,
-                extra_headers=options.get("extra_headers"),
-                timeout=options.get("timeout"),
-                max_retries=options.get("max_retries"),
-            )
+            batch = await self.retrieve(message_batch_id, **lookup)
             if not batch.results_url:
                 raise APIError(
                     f"batch {message_batch_id} has no results yet (processing_status: "
                     f"{batch.processing_status}); results are available once it has ended"
                 )
             path = self._results_path(batch.results_url, batch_id)
-            download_headers = {"accept": "application/binary", **(headers or {})}
-            return await open_with_retries(
-                self._client, "GET", path, headers=download_headers, options=options
-            )
+            return await open_with_retries(self._client, "GET", path, download_options)
 
         return BatchResults(opener, max_line_bytes=max_line_bytes)
 
@@ -211,13 +121,18 @@ class Batches(BetaAwareResource):
         return f"{_PATH}/{batch_id}/results"
 
 
-class BatchesWithRawResponse:
+class _BatchesTwin(Twin):
+    create = json_method(Batches.create, MessageBatch)
+    retrieve = json_method(Batches.retrieve, MessageBatch)
+    list = page_method(Batches.list, MessageBatch)
+    cancel = json_method(Batches.cancel, MessageBatch)
+    delete = json_method(Batches.delete, DeletedMessageBatch)
+    results = raw_only(Batches.results)  # already streamed
+
+
+class BatchesWithRawResponse(_BatchesTwin, RawTwin, of=Batches):
     """``client.messages.batches.with_raw_response``."""
 
-    def __init__(self, batches: Batches) -> None:
-        self.create = to_raw_response(batches.create)
-        self.retrieve = to_raw_response(batches.retrieve)
-        self.list = to_raw_response(batches.list)
-        self.cancel = to_raw_response(batches.cancel)
-        self.delete = to_raw_response(batches.delete)
-        self.results = to_raw_response(batches.results)
+
+class BatchesWithStreamingResponse(_BatchesTwin, StreamingTwin, of=Batches):
+    """``client.messages.batches.with_streaming_response`` (``results()`` is already streamed)."""

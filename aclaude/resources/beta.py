@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._http.raw_response import RawResponse, raw_create, to_raw_response
 from ..streaming._event_stream import EventStream
 from ..streaming._message_stream import MessageStreamManager
 from ..streaming._parse import ParsedMessage
@@ -21,22 +20,30 @@ from ..types._message import Message
 from ..types._tokens import MessageTokensCount
 from ._call_params import CallParams
 from ._message_kwargs import BetaMessageCountTokensKwargs, BetaMessageCreateKwargs, BetaToolRunnerKwargs
-from ._messages_extra import MessagesBase, _drain
-from .batches import Batches, BatchesWithRawResponse
+from ._messages_extra import MessagesBase, MessagesStreamingTwin
+from ._twins import RawCreateTwin, RawTwin, Resource, StreamingTwin, Twin, json_method, nested, raw_only
+from .batches import Batches
 from .files import FILES_BETA, Files
 from .models import Models
-from .skills import Skills
+from .skills import BetaSkills
 from .threads import supports_message_threads, thread_tool_runner
 from .threads import thread as _thread
-from .user_profiles import USER_PROFILES_BETA, UserProfiles
+from .user_profiles import USER_PROFILES_BETA, BetaUserProfiles
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._base import APIClient
-    from ._streaming_twins import BetaWithStreamingResponse, MessagesWithStreamingResponse
 
-__all__ = ["TOKEN_COUNTING_BETA", "Beta", "BetaMessages", "BetaMessagesWithRawResponse"]
+__all__ = [
+    "TOKEN_COUNTING_BETA",
+    "Beta",
+    "BetaMessages",
+    "BetaMessagesWithRawResponse",
+    "BetaMessagesWithStreamingResponse",
+    "BetaWithRawResponse",
+    "BetaWithStreamingResponse",
+]
 
 #: The beta the official SDK always sends with ``beta.messages.count_tokens()``.
 TOKEN_COUNTING_BETA = "token-counting-2024-11-01"
@@ -50,30 +57,13 @@ _COUNT_TOKENS = CallParams("count_tokens", BetaMessageCountTokensKwargs, default
 _TOOL_RUNNER = CallParams("tool_runner", BetaToolRunnerKwargs)
 
 
-class BetaMessages(MessagesBase):
+class BetaMessages(MessagesBase["BetaMessagesWithRawResponse", "BetaMessagesWithStreamingResponse"]):
     """``client.beta.messages``: the methods of ``client.messages``, each also taking
     ``betas=[...]`` (the ``anthropic-beta`` header) and the beta-only fields
     (``context_management``, ``mcp_servers``, ``compaction`` ...)."""
 
-    def __init__(self, client: APIClient) -> None:
-        super().__init__(client)
-        self.batches = Batches(client)
-
-    @property
-    def with_streaming_response(self) -> MessagesWithStreamingResponse:
-        """The same methods, each an ``async with`` giving the response as soon as its headers
-        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        from ._streaming_twins import MessagesWithStreamingResponse
-
-        return MessagesWithStreamingResponse(self)
-
     #: ``thread(...)``: a conversation the server holds between turns (see ``threads``).
     thread = _thread
-
-    @property
-    def with_raw_response(self) -> BetaMessagesWithRawResponse:
-        """The same methods returning a ``RawResponse`` (status, headers, request id)."""
-        return BetaMessagesWithRawResponse(self)
 
     @overload
     def create(self, *, stream: Literal[True], **params: Unpack[BetaMessageCreateKwargs]) -> EventStream: ...
@@ -91,8 +81,7 @@ class BetaMessages(MessagesBase):
     @_CREATE.document
     def create(self, *, stream: bool = False, **params: Any) -> Any:
         """``messages.create()`` with ``betas`` and the beta fields."""
-        events = self._events(_CREATE, params)
-        return events if stream else _drain(events)
+        return self._create(_CREATE, stream, params)
 
     @_STREAM.document
     def stream(
@@ -130,78 +119,44 @@ class BetaMessages(MessagesBase):
         *,
         tools: Iterable[ToolParam],
         stream: Literal[False] = ...,
-        max_iterations: int | None = ...,
-        tool_timeout: float | None = ...,
-        run_tools_eagerly: bool = ...,
-        output_format: Any = ...,
-        thread: Literal[False] | None = ...,
         **params: Unpack[BetaToolRunnerKwargs],
     ) -> ToolRunner: ...
 
     @overload
     def tool_runner(
-        self,
-        *,
-        tools: Iterable[ToolParam],
-        stream: Literal[True],
-        max_iterations: int | None = ...,
-        tool_timeout: float | None = ...,
-        run_tools_eagerly: bool = ...,
-        output_format: Any = ...,
-        thread: Literal[False] | None = ...,
-        **params: Unpack[BetaToolRunnerKwargs],
+        self, *, tools: Iterable[ToolParam], stream: Literal[True], **params: Unpack[BetaToolRunnerKwargs]
     ) -> StreamingToolRunner: ...
 
     @_TOOL_RUNNER.document
     def tool_runner(
-        self,
-        *,
-        tools: Iterable[ToolParam],
-        stream: bool = False,
-        max_iterations: int | None = None,
-        tool_timeout: float | None = None,
-        run_tools_eagerly: bool = False,
-        output_format: Any = None,
-        thread: Literal[False] | None = None,
-        **params: Any,
+        self, *, tools: Iterable[ToolParam], stream: bool = False, **params: Any
     ) -> ToolRunner | StreamingToolRunner:
         """``messages.tool_runner()`` with ``betas`` (sent as the ``anthropic-beta`` header of
         every request) and the beta fields. The turns run on a message thread (each request sends
         only the new messages, see ``threads``), as the official SDK's runner does, unless
         ``thread=False`` (or on a cloud platform, which has no threads)."""
-        if thread:
-            raise ValueError("tool_runner(thread=...) takes only False (None: on a message thread)")
-        runner = self._tool_runner(
-            _TOOL_RUNNER,
-            tools=tools,
-            stream=stream,
-            max_iterations=max_iterations,
-            tool_timeout=tool_timeout,
-            run_tools_eagerly=run_tools_eagerly,
-            output_format=output_format,
-            params=params,
-        )
+        thread = params.get("thread")
+        runner = self._tool_runner(_TOOL_RUNNER, tools, stream, params)
         if thread is False or not supports_message_threads(self._client):
             return runner
         return thread_tool_runner(runner, self)
 
 
-class BetaMessagesWithRawResponse:
+class _BetaMessagesTwin(Twin):
+    count_tokens = json_method(BetaMessages.count_tokens, MessageTokensCount)
+    parse = raw_only(BetaMessages.parse)
+    batches = nested(Batches)
+
+
+class BetaMessagesWithRawResponse(_BetaMessagesTwin, RawCreateTwin, of=BetaMessages):
     """``client.beta.messages.with_raw_response``."""
 
-    def __init__(self, messages: BetaMessages) -> None:
-        self._messages = messages
-        self.count_tokens = to_raw_response(messages.count_tokens)
-        self.parse = to_raw_response(messages.parse)
-        self.batches = BatchesWithRawResponse(messages.batches)
 
-    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
-        """As ``BetaMessages.create``; ``parse()`` gives the ``Message`` (or, with
-        ``stream=True``, the opened ``EventStream``)."""
-        return await raw_create(self._messages.create, stream=stream, **kwargs)
+class BetaMessagesWithStreamingResponse(_BetaMessagesTwin, MessagesStreamingTwin, of=BetaMessages):
+    """``client.beta.messages.with_streaming_response``."""
 
 
-class Beta:
+class Beta(Resource["BetaWithRawResponse", "BetaWithStreamingResponse"]):
     """``client.beta``: ``messages`` (with ``batches``), ``models``, ``files``, ``skills`` and
     ``user_profiles``."""
 
@@ -209,28 +164,21 @@ class Beta:
         self.messages = BetaMessages(client)
         self.models = Models(client)
         self.files = Files(client, default_betas=(FILES_BETA,))
-        self.skills = Skills(client)
-        self.user_profiles = UserProfiles(client, default_betas=(USER_PROFILES_BETA,))
-
-    @property
-    def with_streaming_response(self) -> BetaWithStreamingResponse:
-        """``client.beta.with_streaming_response.messages.create(...)`` and so on."""
-        from ._streaming_twins import BetaWithStreamingResponse
-
-        return BetaWithStreamingResponse(self)
-
-    @property
-    def with_raw_response(self) -> BetaWithRawResponse:
-        """``client.beta.with_raw_response.messages.create(...)`` and so on."""
-        return BetaWithRawResponse(self)
+        self.skills = BetaSkills(client)
+        self.user_profiles = BetaUserProfiles(client, default_betas=(USER_PROFILES_BETA,))
 
 
-class BetaWithRawResponse:
+class _BetaTwin(Twin):
+    messages = nested(BetaMessages)
+    models = nested(Models)
+    files = nested(Files)
+    skills = nested(BetaSkills)
+    user_profiles = nested(BetaUserProfiles)
+
+
+class BetaWithRawResponse(_BetaTwin, RawTwin, of=Beta):
     """``client.beta.with_raw_response``: each beta resource's ``with_raw_response``."""
 
-    def __init__(self, beta: Beta) -> None:
-        self.messages = beta.messages.with_raw_response
-        self.models = beta.models.with_raw_response
-        self.files = beta.files.with_raw_response
-        self.skills = beta.skills.with_raw_response
-        self.user_profiles = beta.user_profiles.with_raw_response
+
+class BetaWithStreamingResponse(_BetaTwin, StreamingTwin, of=Beta):
+    """``client.beta.with_streaming_response``: each beta resource's ``with_streaming_response``."""

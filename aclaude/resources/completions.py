@@ -11,14 +11,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from .._exceptions import IncompleteStreamError
-from .._http.raw_response import RawResponse, raw_create
 from .._http.transport import Response
 from ..streaming._completion_stream import CompletionStream
 from ..types._completions import Completion
 from ..types._request_id import attach_request_id
 from ..types.params import CompletionCreateParams
+from ._base import retries_for
 from ._call_params import CallParams
 from ._options import RequestOptions
+from ._twins import RawCreateTwin, RawResource
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -39,18 +40,13 @@ class CompletionCreateKwargs(CompletionCreateParams, RequestOptions, total=False
 _CREATE = CallParams("create", CompletionCreateKwargs)
 
 
-class Completions:
+class Completions(RawResource["CompletionsWithRawResponse"]):
     """Legacy Text Completions. Parameters are the API's fields as keyword arguments:
     ``model``, ``prompt`` (``"\\n\\nHuman: ...\\n\\nAssistant:"``), ``max_tokens_to_sample``,
     ``stop_sequences``, ``temperature``, ``top_k``, ``top_p``, ``metadata``."""
 
     def __init__(self, client: APIClient) -> None:
         self._client = client
-
-    @property
-    def with_raw_response(self) -> CompletionsWithRawResponse:
-        """``create()`` returning a ``RawResponse`` (status, headers, request id)."""
-        return CompletionsWithRawResponse(self)
 
     @overload
     def create(
@@ -89,7 +85,6 @@ class Completions:
         headers = options.get("extra_headers")
         extra_query = options.get("extra_query")
         timeout = options.get("timeout")
-        max_retries = options.get("max_retries")
         client = self._client
 
         async def opener(*, retry_count: int) -> Response:
@@ -105,7 +100,7 @@ class Completions:
 
         events = CompletionStream(
             opener,
-            max_retries=client.max_retries if max_retries is None else max_retries,
+            max_retries=retries_for(client, options),
             max_event_bytes=client.max_event_bytes,
         )
         if stream:
@@ -140,13 +135,7 @@ async def _drain(events: CompletionStream) -> Completion:
     return whole
 
 
-class CompletionsWithRawResponse:
-    """``client.completions.with_raw_response``."""
-
-    def __init__(self, completions: Completions) -> None:
-        self._completions = completions
-
-    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
-        """As ``Completions.create``; ``parse()`` gives the ``Completion`` (or, with
-        ``stream=True``, the opened ``CompletionStream``)."""
-        return await raw_create(self._completions.create, stream=stream, **kwargs)
+class CompletionsWithRawResponse(RawCreateTwin, of=Completions):
+    """``client.completions.with_raw_response``: ``create()`` returning a ``RawResponse``
+    (``parse()`` gives the ``Completion``, or with ``stream=True`` the ``CompletionStream``);
+    completions have no streaming twin."""

@@ -16,59 +16,40 @@ import msgspec
 from .._http.download import BinaryResponse
 from .._http.multipart import FileInput, MultipartBody, prepare
 from .._http.pagination import AsyncPaginator
-from .._http.raw_response import to_raw_response
 from ..types._files import DeletedFile, FileMetadata
-from ._base import (
-    BetaAwareResource,
-    cursor_params,
-    list_endpoint,
-    open_with_retries,
-    path_id,
-    with_query,
-)
-from ._options import RequestOptions, check_options
+from ._base import BetaAwareResource, IdPageParams, ResourceOptions, path_id, with_query
+from ._twins import RawTwin, StreamingTwin, Twin, binary_method, json_method, page_method
 from ._upload import post_streamed
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._streaming_twins import FilesWithStreamingResponse
-
-__all__ = ["FILES_BETA", "Files", "FilesWithRawResponse"]
+__all__ = ["FILES_BETA", "Files", "FilesWithRawResponse", "FilesWithStreamingResponse"]
 
 #: The beta the Files API was released under; ``client.beta.files`` sends it by default.
 FILES_BETA = "files-api-2025-04-14"
 _PATH = "/v1/files"
 
 
-class Files(BetaAwareResource):
+class FileListParams(IdPageParams, total=False):
+    """``files.list()`` pages by ids or by a ``page`` token."""
+
+    page: str | None
+
+
+def _file_path(file_id: str) -> str:
+    return f"{_PATH}/{path_id('file_id', file_id)}"
+
+
+class Files(BetaAwareResource["FilesWithRawResponse", "FilesWithStreamingResponse"]):
     """The Files API: ``upload``, ``list``, ``retrieve_metadata``, ``download``, ``delete``.
 
     ``client.beta.files`` sends ``anthropic-beta: files-api-2025-04-14`` (plus any ``betas``);
     ``client.files`` sends only the ``betas`` given.
     """
 
-    @property
-    def with_streaming_response(self) -> FilesWithStreamingResponse:
-        """The same methods, each an ``async with`` giving the response as soon as its headers
-        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        from ._streaming_twins import FilesWithStreamingResponse
-
-        return FilesWithStreamingResponse(self)
-
-    @property
-    def with_raw_response(self) -> FilesWithRawResponse:
-        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
-        return FilesWithRawResponse(self)
-
     async def upload(
-        self,
-        *,
-        file: FileInput,
-        expires_in_seconds: int | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        self, *, file: FileInput, expires_in_seconds: int | None = None, **options: Unpack[ResourceOptions]
     ) -> FileMetadata:
         """Upload a file, streamed from a path (``pathlib.Path``), bytes, a binary file object,
         an async iterator of bytes, or ``aclaude.to_file(content, filename, content_type)``.
@@ -76,7 +57,7 @@ class Files(BetaAwareResource):
         Raises ``FileNotFoundError`` before sending anything if the path does not exist. Only
         a source that can be read again (not an async iterator) is retried.
         """
-        check_options(options)
+        call_options = self._options(options)
         upload = prepare(file)
         await upload.check()  # a missing file fails here, before any request
         fields: list[tuple[str, str]] = []
@@ -86,30 +67,14 @@ class Files(BetaAwareResource):
             text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
             fields.append((key, text))
         body = MultipartBody("file", upload, fields)
-        headers = self._headers(options.get("extra_headers"), betas, workspace_id) or {}
-        headers.update(body.headers())
-        return await post_streamed(
-            self._client,
-            _PATH,
-            body.stream,
-            replayable=body.replayable,
-            cast_to=FileMetadata,
-            headers=headers,
-            options=options,
-        )
+        return await post_streamed(self._client, _PATH, body, FileMetadata, call_options)
 
     def list(
         self,
         *,
-        after_id: str | None = None,
-        before_id: str | None = None,
-        limit: int | None = None,
-        page: str | None = None,
         ids: Iterable[str] | None = None,
         scope_id: str | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        **params: Unpack[FileListParams],
     ) -> AsyncPaginator[FileMetadata]:
         """Files, most recent first: ``await`` for the first page, ``async for`` for all.
 
@@ -117,81 +82,36 @@ class Files(BetaAwareResource):
         only, by ``after_id`` / ``before_id``. ``ids`` restricts the list to those files.
         """
         path = with_query(_PATH, {"ids": list(ids) if ids is not None else None, "scope_id": scope_id})
-        return list_endpoint(
-            self._client,
-            path,
-            FileMetadata,
-            cursor_params(after_id=after_id, before_id=before_id, limit=limit, page=page),
-            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
-            options=options,
-        )
+        return self._list(path, FileMetadata, params)
 
-    async def retrieve_metadata(
-        self,
-        file_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> FileMetadata:
+    async def retrieve_metadata(self, file_id: str, **options: Unpack[ResourceOptions]) -> FileMetadata:
         """A file's metadata (``NotFoundError`` for an unknown id)."""
-        return await self._client.request(
-            "GET",
-            f"{_PATH}/{path_id('file_id', file_id)}",
-            cast_to=FileMetadata,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("GET", _file_path(file_id), FileMetadata, options)
 
-    async def download(
-        self,
-        file_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> BinaryResponse:
+    async def download(self, file_id: str, **options: Unpack[ResourceOptions]) -> BinaryResponse:
         """A file's content, not yet read: ``await (await files.download(id)).write_to_file(path)``
         or ``async for chunk in (await files.download(id)).iter_bytes()``.
 
         Only files a tool created are downloadable (``BadRequestError`` otherwise).
         """
-        headers = {
-            "accept": "application/binary",
-            **(self._headers(options.get("extra_headers"), betas, workspace_id) or {}),
-        }
-        response = await open_with_retries(
-            self._client,
-            "GET",
-            f"{_PATH}/{path_id('file_id', file_id)}/content",
-            headers=headers,
-            options=options,
-        )
-        return BinaryResponse(response)
+        return await self._download(f"{_file_path(file_id)}/content", options)
 
-    async def delete(
-        self,
-        file_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DeletedFile:
+    async def delete(self, file_id: str, **options: Unpack[ResourceOptions]) -> DeletedFile:
         """Delete a file."""
-        return await self._client.request(
-            "DELETE",
-            f"{_PATH}/{path_id('file_id', file_id)}",
-            cast_to=DeletedFile,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("DELETE", _file_path(file_id), DeletedFile, options)
 
 
+class _FilesTwin(Twin):
+    upload = json_method(Files.upload, FileMetadata)
+    list = page_method(Files.list, FileMetadata)
+    retrieve_metadata = json_method(Files.retrieve_metadata, FileMetadata)
+    download = binary_method(Files.download)
+    delete = json_method(Files.delete, DeletedFile)
 
-class FilesWithRawResponse:
+
+class FilesWithRawResponse(_FilesTwin, RawTwin, of=Files):
     """``client.files.with_raw_response``."""
 
-    def __init__(self, files: Files) -> None:
-        self.upload = to_raw_response(files.upload)
-        self.list = to_raw_response(files.list)
-        self.retrieve_metadata = to_raw_response(files.retrieve_metadata)
-        self.download = to_raw_response(files.download)
-        self.delete = to_raw_response(files.delete)
+
+class FilesWithStreamingResponse(_FilesTwin, StreamingTwin, of=Files):
+    """``client.files.with_streaming_response``."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-from .._http.raw_response import RawResponse, raw_create, to_raw_response
 from ..streaming._event_stream import EventStream
 from ..streaming._message_stream import MessageStreamManager
 from ..streaming._parse import ParsedMessage
@@ -23,16 +22,14 @@ from ..types._message import Message
 from ..types._tokens import MessageTokensCount
 from ._call_params import CallParams
 from ._message_kwargs import MessageCountTokensKwargs, MessageCreateKwargs, ToolRunnerKwargs
-from ._messages_extra import MessagesBase, _drain
-from .batches import Batches, BatchesWithRawResponse
+from ._messages_extra import MessagesBase, MessagesStreamingTwin
+from ._twins import RawCreateTwin, Twin, json_method, nested, raw_only
+from .batches import Batches
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._base import APIClient
-    from ._streaming_twins import MessagesWithStreamingResponse
-
-__all__ = ["Messages", "MessagesWithRawResponse"]
+__all__ = ["Messages", "MessagesWithRawResponse", "MessagesWithStreamingResponse"]
 
 _T = TypeVar("_T")
 
@@ -43,7 +40,7 @@ _COUNT_TOKENS = CallParams("count_tokens", MessageCountTokensKwargs)
 _TOOL_RUNNER = CallParams("tool_runner", ToolRunnerKwargs)
 
 
-class Messages(MessagesBase):
+class Messages(MessagesBase["MessagesWithRawResponse", "MessagesWithStreamingResponse"]):
     """The Messages API. Parameters are the API's JSON fields as keyword arguments (``model``,
     ``max_tokens``, ``messages``, ``system``, ``tools``, ``temperature`` ...), as plain
     dicts/lists (typed by ``aclaude.types.params``) or msgspec Structs; ``workspace_id`` and
@@ -51,23 +48,6 @@ class Messages(MessagesBase):
     ``extra_query``, ``extra_body``, ``timeout``, ``max_retries``); a field newer than aclaude
     goes in ``extra_body``.
     """
-
-    def __init__(self, client: APIClient) -> None:
-        super().__init__(client)
-        self.batches = Batches(client)
-
-    @property
-    def with_streaming_response(self) -> MessagesWithStreamingResponse:
-        """The same methods, each an ``async with`` giving the response as soon as its headers
-        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        from ._streaming_twins import MessagesWithStreamingResponse
-
-        return MessagesWithStreamingResponse(self)
-
-    @property
-    def with_raw_response(self) -> MessagesWithRawResponse:
-        """The same methods returning a ``RawResponse``: status, headers, request id, rate limits."""
-        return MessagesWithRawResponse(self)
 
     @overload
     def create(self, *, stream: Literal[True], **params: Unpack[MessageCreateKwargs]) -> EventStream: ...
@@ -90,8 +70,7 @@ class Messages(MessagesBase):
         request is sent on first iteration, or when awaited). Without: a coroutine that returns
         the complete ``Message`` (internally a drained stream).
         """
-        events = self._events(_CREATE, params)
-        return events if stream else _drain(events)
+        return self._create(_CREATE, stream, params)
 
     @_STREAM.document
     def stream(
@@ -133,41 +112,17 @@ class Messages(MessagesBase):
 
     @overload
     def tool_runner(
-        self,
-        *,
-        tools: Iterable[ToolParam],
-        stream: Literal[False] = ...,
-        max_iterations: int | None = ...,
-        tool_timeout: float | None = ...,
-        run_tools_eagerly: bool = ...,
-        output_format: Any = ...,
-        **params: Unpack[ToolRunnerKwargs],
+        self, *, tools: Iterable[ToolParam], stream: Literal[False] = ..., **params: Unpack[ToolRunnerKwargs]
     ) -> ToolRunner: ...
 
     @overload
     def tool_runner(
-        self,
-        *,
-        tools: Iterable[ToolParam],
-        stream: Literal[True],
-        max_iterations: int | None = ...,
-        tool_timeout: float | None = ...,
-        run_tools_eagerly: bool = ...,
-        output_format: Any = ...,
-        **params: Unpack[ToolRunnerKwargs],
+        self, *, tools: Iterable[ToolParam], stream: Literal[True], **params: Unpack[ToolRunnerKwargs]
     ) -> StreamingToolRunner: ...
 
     @_TOOL_RUNNER.document
     def tool_runner(
-        self,
-        *,
-        tools: Iterable[ToolParam],
-        stream: bool = False,
-        max_iterations: int | None = None,
-        tool_timeout: float | None = None,
-        run_tools_eagerly: bool = False,
-        output_format: Any = None,
-        **params: Any,
+        self, *, tools: Iterable[ToolParam], stream: bool = False, **params: Any
     ) -> ToolRunner | StreamingToolRunner:
         """Call the model, run the tools it asks for (a turn's calls concurrently), send the
         results back, until it stops: an async iterator of each assistant ``Message`` (with
@@ -177,30 +132,22 @@ class Messages(MessagesBase):
         ``run_tools_eagerly`` (with ``stream=True``): start each tool as soon as its call is
         complete, before the reply ends; never sent. Other parameters are those of
         ``create()``, sent with every request."""
-        return self._tool_runner(
-            _TOOL_RUNNER,
-            tools=tools,
-            stream=stream,
-            max_iterations=max_iterations,
-            tool_timeout=tool_timeout,
-            run_tools_eagerly=run_tools_eagerly,
-            output_format=output_format,
-            params=params,
-        )
+        return self._tool_runner(_TOOL_RUNNER, tools, stream, params)
 
 
-class MessagesWithRawResponse:
+class _MessagesTwin(Twin):
+    count_tokens = json_method(Messages.count_tokens, MessageTokensCount)
+    parse = raw_only(Messages.parse)
+    batches = nested(Batches)
+
+
+class MessagesWithRawResponse(_MessagesTwin, RawCreateTwin, of=Messages):
     """``client.messages.with_raw_response``: ``create()``, ``count_tokens()``, ``parse()`` and
     ``batches`` returning a ``RawResponse`` (status, headers, request id and rate limits, with
     ``parse()`` giving the result)."""
 
-    def __init__(self, messages: Messages) -> None:
-        self._messages = messages
-        self.count_tokens = to_raw_response(messages.count_tokens)
-        self.parse = to_raw_response(messages.parse)
-        self.batches = BatchesWithRawResponse(messages.batches)
 
-    async def create(self, *, stream: bool = False, **kwargs: Any) -> RawResponse[Any]:
-        """As ``Messages.create``; ``parse()`` gives the ``Message`` (or, with ``stream=True``,
-        the opened ``EventStream``)."""
-        return await raw_create(self._messages.create, stream=stream, **kwargs)
+class MessagesWithStreamingResponse(_MessagesTwin, MessagesStreamingTwin, of=Messages):
+    """``client.messages.with_streaming_response``: ``create`` (the raw SSE body; ``parse()``
+    gives the ``Message``, or with ``stream=True`` the ``EventStream``), ``count_tokens`` and
+    ``batches``."""

@@ -13,23 +13,48 @@ import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from .._http.download import BinaryResponse
 from .._http.multipart import FileInput, UploadFile, prepare
 from .._http.pagination import AsyncPaginator
-from .._http.raw_response import to_raw_response
 from ..types._skills import DeletedSkill, DeletedSkillVersion, Skill, SkillVersion
-from ._base import BetaAwareResource, cursor_params, list_endpoint, path_id, with_query
-from ._options import RequestOptions, check_options
+from ._base import BetaAwareResource, ResourceOptions, TokenPageParams, path_id, with_query
+from ._twins import (
+    RawTwin,
+    RawTwinT,
+    StreamingTwin,
+    StreamingTwinT,
+    Twin,
+    binary_method,
+    json_method,
+    nested,
+    page_method,
+)
 from ._upload import post_streamed
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from ._base import APIClient
-    from ._streaming_twins import SkillsWithStreamingResponse
 
-__all__ = ["SkillFilesBody", "SkillVersions", "Skills", "SkillsWithRawResponse"]
+__all__ = [
+    "BetaSkillVersions",
+    "BetaSkills",
+    "SkillFilesBody",
+    "SkillVersions",
+    "Skills",
+    "SkillsWithRawResponse",
+    "SkillsWithStreamingResponse",
+]
 
 _PATH = "/v1/skills"
+
+
+def _skill_path(skill_id: str) -> str:
+    return f"{_PATH}/{path_id('skill_id', skill_id)}"
+
+
+def _version_path(skill_id: str, version: str) -> str:
+    return f"{_skill_path(skill_id)}/versions/{path_id('version', version)}"
 
 
 class SkillFilesBody:
@@ -58,10 +83,13 @@ class SkillFilesBody:
             yield value.encode("utf-8") + b"\r\n"
         for file in self.files:
             filename = file.filename.replace("\\", "\\\\").replace('"', '\\"')
-            yield dash + (
-                f'\r\nContent-Disposition: form-data; name="files[]"; filename="{filename}"\r\n'
-                f"Content-Type: {file.content_type}\r\n\r\n"
-            ).encode()
+            yield (
+                dash
+                + (
+                    f'\r\nContent-Disposition: form-data; name="files[]"; filename="{filename}"\r\n'
+                    f"Content-Type: {file.content_type}\r\n\r\n"
+                ).encode()
+            )
             async for chunk in file.chunks():
                 yield chunk
             yield b"\r\n"
@@ -77,209 +105,159 @@ async def _prepared(files: Iterable[FileInput]) -> list[UploadFile]:
     return uploads
 
 
-class Skills(BetaAwareResource):
+class _Skills(BetaAwareResource[RawTwinT, StreamingTwinT]):
     """Skills: ``create``, ``retrieve``, ``list``, ``delete``, and ``versions``."""
-
-    def __init__(self, client: APIClient, *, default_betas: Sequence[str] = ()) -> None:
-        super().__init__(client, default_betas=default_betas)
-        self.versions = SkillVersions(client, default_betas=default_betas)
-
-    @property
-    def with_streaming_response(self) -> SkillsWithStreamingResponse:
-        """The same methods, each an ``async with`` giving the response as soon as its headers
-        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        from ._streaming_twins import SkillsWithStreamingResponse
-
-        return SkillsWithStreamingResponse(self)
-
-    @property
-    def with_raw_response(self) -> SkillsWithRawResponse:
-        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
-        return SkillsWithRawResponse(self)
 
     async def create(
         self,
         *,
         files: Iterable[FileInput],
         display_name: str | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        **options: Unpack[ResourceOptions],
     ) -> Skill:
         """Upload a new skill: ``files`` are its folder's files, each named by its path
         (``aclaude.to_file(content, "my-skill/SKILL.md")``, a ``(name, content, type)`` tuple,
         or a ``pathlib.Path``), streamed as they are sent."""
-        check_options(options)
+        call_options = self._options(options)
         fields = [("display_name", display_name)] if display_name is not None else []
         body = SkillFilesBody(await _prepared(files), fields)
-        headers = self._headers(options.get("extra_headers"), betas, workspace_id) or {}
-        headers.update(body.headers())
-        return await post_streamed(
-            self._client,
-            _PATH,
-            body.stream,
-            replayable=body.replayable,
-            cast_to=Skill,
-            headers=headers,
-            options=options,
-        )
+        return await post_streamed(self._client, _PATH, body, Skill, call_options)
 
-    async def retrieve(
-        self,
-        skill_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> Skill:
+    async def retrieve(self, skill_id: str, **options: Unpack[ResourceOptions]) -> Skill:
         """One skill (``NotFoundError`` for an unknown id)."""
-        return await self._client.request(
-            "GET",
-            f"{_PATH}/{path_id('skill_id', skill_id)}",
-            cast_to=Skill,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("GET", _skill_path(skill_id), Skill, options)
 
     def list(
         self,
         *,
-        limit: int | None = None,
-        page: str | None = None,
         source: str | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        **params: Unpack[TokenPageParams],
     ) -> AsyncPaginator[Skill]:
         """Skills, newest first (``source``: ``"custom"`` or ``"anthropic"``): ``await`` for the
         first page, ``async for`` for all."""
-        return list_endpoint(
-            self._client,
-            with_query(_PATH, {"source": source}),
-            Skill,
-            cursor_params(limit=limit, page=page),
-            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
-            options=options,
-        )
+        return self._list(with_query(_PATH, {"source": source}), Skill, params)
 
-    async def delete(
-        self,
-        skill_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DeletedSkill:
+    async def delete(self, skill_id: str, **options: Unpack[ResourceOptions]) -> DeletedSkill:
         """Delete a skill (its versions first)."""
-        return await self._client.request(
-            "DELETE",
-            f"{_PATH}/{path_id('skill_id', skill_id)}",
-            cast_to=DeletedSkill,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("DELETE", _skill_path(skill_id), DeletedSkill, options)
 
 
-class SkillVersions(BetaAwareResource):
+class _SkillVersions(BetaAwareResource[RawTwinT, StreamingTwinT]):
     """``skills.versions``: ``create``, ``retrieve``, ``list``, ``delete``."""
 
-    @property
-    def with_raw_response(self) -> SkillVersionsWithRawResponse:
-        return SkillVersionsWithRawResponse(self)
-
     async def create(
-        self,
-        skill_id: str,
-        *,
-        files: Iterable[FileInput],
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        self, skill_id: str, *, files: Iterable[FileInput], **options: Unpack[ResourceOptions]
     ) -> SkillVersion:
         """Upload a new version of a skill (its files, as in ``skills.create``)."""
-        check_options(options)
+        call_options = self._options(options)
         body = SkillFilesBody(await _prepared(files))
-        headers = self._headers(options.get("extra_headers"), betas, workspace_id) or {}
-        headers.update(body.headers())
         return await post_streamed(
-            self._client,
-            f"{_PATH}/{path_id('skill_id', skill_id)}/versions",
-            body.stream,
-            replayable=body.replayable,
-            cast_to=SkillVersion,
-            headers=headers,
-            options=options,
+            self._client, f"{_skill_path(skill_id)}/versions", body, SkillVersion, call_options
         )
 
     async def retrieve(
-        self,
-        version: str,
-        *,
-        skill_id: str,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        self, version: str, *, skill_id: str, **options: Unpack[ResourceOptions]
     ) -> SkillVersion:
         """One version of a skill."""
-        return await self._client.request(
-            "GET",
-            f"{_PATH}/{path_id('skill_id', skill_id)}/versions/{path_id('version', version)}",
-            cast_to=SkillVersion,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("GET", _version_path(skill_id, version), SkillVersion, options)
 
-    def list(
-        self,
-        skill_id: str,
-        *,
-        limit: int | None = None,
-        page: str | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> AsyncPaginator[SkillVersion]:
+    def list(self, skill_id: str, **params: Unpack[TokenPageParams]) -> AsyncPaginator[SkillVersion]:
         """A skill's versions, newest first."""
-        return list_endpoint(
-            self._client,
-            f"{_PATH}/{path_id('skill_id', skill_id)}/versions",
-            SkillVersion,
-            cursor_params(limit=limit, page=page),
-            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
-            options=options,
-        )
+        return self._list(f"{_skill_path(skill_id)}/versions", SkillVersion, params)
 
     async def delete(
-        self,
-        version: str,
-        *,
-        skill_id: str,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        self, version: str, *, skill_id: str, **options: Unpack[ResourceOptions]
     ) -> DeletedSkillVersion:
         """Delete one version of a skill."""
-        return await self._client.request(
-            "DELETE",
-            f"{_PATH}/{path_id('skill_id', skill_id)}/versions/{path_id('version', version)}",
-            cast_to=DeletedSkillVersion,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("DELETE", _version_path(skill_id, version), DeletedSkillVersion, options)
 
 
-class SkillVersionsWithRawResponse:
+class SkillVersions(_SkillVersions["SkillVersionsWithRawResponse", "SkillVersionsWithStreamingResponse"]):
+    """``client.skills.versions``: ``create``, ``retrieve``, ``list``, ``delete``."""
+
+
+class BetaSkillVersions(
+    _SkillVersions["BetaSkillVersionsWithRawResponse", "BetaSkillVersionsWithStreamingResponse"]
+):
+    """``client.beta.skills.versions``: also ``download``."""
+
+    async def download(
+        self, version: str, *, skill_id: str, **options: Unpack[ResourceOptions]
+    ) -> BinaryResponse:
+        """A skill version's files as a zip archive, not yet read:
+        ``await (await versions.download(v, skill_id=s)).write_to_file("skill.zip")``."""
+        return await self._download(f"{_version_path(skill_id, version)}/content", options)
+
+
+class Skills(_Skills["SkillsWithRawResponse", "SkillsWithStreamingResponse"]):
+    """``client.skills``: ``create``, ``retrieve``, ``list``, ``delete``, and ``versions``."""
+
+    def __init__(self, client: APIClient, *, default_betas: Sequence[str] = ()) -> None:
+        super().__init__(client, default_betas=default_betas)
+        self.versions = SkillVersions(client, default_betas=default_betas)
+
+
+class BetaSkills(_Skills["BetaSkillsWithRawResponse", "BetaSkillsWithStreamingResponse"]):
+    """``client.beta.skills``: as ``client.skills``, with ``versions.download``."""
+
+    def __init__(self, client: APIClient, *, default_betas: Sequence[str] = ()) -> None:
+        super().__init__(client, default_betas=default_betas)
+        self.versions = BetaSkillVersions(client, default_betas=default_betas)
+
+
+class _SkillVersionsTwin(Twin):
+    create = json_method(SkillVersions.create, SkillVersion)
+    retrieve = json_method(SkillVersions.retrieve, SkillVersion)
+    list = page_method(SkillVersions.list, SkillVersion)
+    delete = json_method(SkillVersions.delete, DeletedSkillVersion)
+
+
+class SkillVersionsWithRawResponse(_SkillVersionsTwin, RawTwin, of=SkillVersions):
     """``client.skills.versions.with_raw_response``."""
 
-    def __init__(self, versions: SkillVersions) -> None:
-        self.create = to_raw_response(versions.create)
-        self.retrieve = to_raw_response(versions.retrieve)
-        self.list = to_raw_response(versions.list)
-        self.delete = to_raw_response(versions.delete)
+
+class SkillVersionsWithStreamingResponse(_SkillVersionsTwin, StreamingTwin, of=SkillVersions):
+    """``client.skills.versions.with_streaming_response``."""
 
 
-class SkillsWithRawResponse:
+class _BetaSkillVersionsTwin(_SkillVersionsTwin):
+    download = binary_method(BetaSkillVersions.download)
+
+
+class BetaSkillVersionsWithRawResponse(_BetaSkillVersionsTwin, RawTwin, of=BetaSkillVersions):
+    """``client.beta.skills.versions.with_raw_response``."""
+
+
+class BetaSkillVersionsWithStreamingResponse(_BetaSkillVersionsTwin, StreamingTwin, of=BetaSkillVersions):
+    """``client.beta.skills.versions.with_streaming_response``."""
+
+
+class _SkillsTwin(Twin):
+    create = json_method(Skills.create, Skill)
+    retrieve = json_method(Skills.retrieve, Skill)
+    list = page_method(Skills.list, Skill)
+    delete = json_method(Skills.delete, DeletedSkill)
+
+
+class SkillsWithRawResponse(_SkillsTwin, RawTwin, of=Skills):
     """``client.skills.with_raw_response``."""
 
-    def __init__(self, skills: Skills) -> None:
-        self.create = to_raw_response(skills.create)
-        self.retrieve = to_raw_response(skills.retrieve)
-        self.list = to_raw_response(skills.list)
-        self.delete = to_raw_response(skills.delete)
-        self.versions = SkillVersionsWithRawResponse(skills.versions)
+    versions = nested(SkillVersions)
+
+
+class SkillsWithStreamingResponse(_SkillsTwin, StreamingTwin, of=Skills):
+    """``client.skills.with_streaming_response``."""
+
+    versions = nested(SkillVersions)
+
+
+class BetaSkillsWithRawResponse(_SkillsTwin, RawTwin, of=BetaSkills):
+    """``client.beta.skills.with_raw_response``."""
+
+    versions = nested(BetaSkillVersions)
+
+
+class BetaSkillsWithStreamingResponse(_SkillsTwin, StreamingTwin, of=BetaSkills):
+    """``client.beta.skills.with_streaming_response``."""
+
+    versions = nested(BetaSkillVersions)

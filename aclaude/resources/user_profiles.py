@@ -4,164 +4,135 @@ Messages, batch or token-counting call to attribute the request to it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._http.pagination import AsyncPaginator
-from .._http.raw_response import to_raw_response
-from ..types._skills import DeletedUserProfile, UserProfile
-from ._base import BetaAwareResource, cursor_params, list_endpoint, path_id, with_query
-from ._options import RequestOptions
+from ..types._skills import DeletedUserProfile, UserProfile, UserProfileEnrollmentURL
+from ._base import BetaAwareResource, ResourceOptions, TokenPageParams, path_id, with_query
+from ._options import OPTION_KEYS
+from ._twins import RawTwin, RawTwinT, StreamingTwin, StreamingTwinT, Twin, json_method, page_method
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._streaming_twins import UserProfilesWithStreamingResponse
-
-__all__ = ["USER_PROFILES_BETA", "UserProfiles", "UserProfilesWithRawResponse"]
+__all__ = [
+    "USER_PROFILES_BETA",
+    "BetaUserProfiles",
+    "UserProfileFields",
+    "UserProfiles",
+    "UserProfilesWithRawResponse",
+    "UserProfilesWithStreamingResponse",
+]
 
 #: The beta ``client.beta.user_profiles`` sends, as the official SDK does.
 USER_PROFILES_BETA = "user-profiles-2026-08-18"
 _PATH = "/v1/user_profiles"
 
 
-class UserProfiles(BetaAwareResource):
+class UserProfileFields(ResourceOptions, total=False):
+    """The fields ``create()`` and ``update()`` send (those not given are left out), and the
+    ``ResourceOptions``."""
+
+    name: str | None
+    access_type: str | None
+    external_id: str | None
+    external_user_details: Mapping[str, Any] | None
+    metadata: Mapping[str, str] | None
+
+
+_OPTION_NAMES = OPTION_KEYS | {"betas", "workspace_id"}
+_NAMES = frozenset(UserProfileFields.__annotations__)
+
+
+def _profile_path(user_profile_id: str) -> str:
+    return f"{_PATH}/{path_id('user_profile_id', user_profile_id)}"
+
+
+def _split(params: UserProfileFields) -> tuple[dict[str, Any], ResourceOptions]:
+    """``params`` as the JSON body (fields given, not ``None``) and the options."""
+    if not _NAMES.issuperset(params):
+        raise TypeError(f"got an unexpected keyword argument {sorted(set(params) - _NAMES)[0]!r}")
+    body = {k: v for k, v in params.items() if k not in _OPTION_NAMES and v is not None}
+    options: Any = {k: v for k, v in params.items() if k in _OPTION_NAMES}
+    return body, options
+
+
+class _UserProfiles(BetaAwareResource[RawTwinT, StreamingTwinT]):
     """User profiles: ``create``, ``retrieve``, ``update``, ``list``, ``delete``."""
 
-    @property
-    def with_streaming_response(self) -> UserProfilesWithStreamingResponse:
-        """The same methods, each an ``async with`` giving the response as soon as its headers
-        arrive, then its body as it arrives (``iter_bytes()`` ...) or ``parse()``."""
-        from ._streaming_twins import UserProfilesWithStreamingResponse
-
-        return UserProfilesWithStreamingResponse(self)
-
-    @property
-    def with_raw_response(self) -> UserProfilesWithRawResponse:
-        """The same methods, returning a ``RawResponse`` (status, headers, request id)."""
-        return UserProfilesWithRawResponse(self)
-
-    async def create(
-        self,
-        *,
-        name: str | None = None,
-        access_type: str | None = None,
-        external_id: str | None = None,
-        external_user_details: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> UserProfile:
+    async def create(self, **params: Unpack[UserProfileFields]) -> UserProfile:
         """Create a user profile."""
-        body = _body(name, access_type, external_id, external_user_details, metadata)
-        return await self._client.request(
-            "POST", _PATH, cast_to=UserProfile, body=body, **self._options(options, betas, workspace_id)
-        )
+        body, options = _split(params)
+        return await self._call("POST", _PATH, UserProfile, options, body)
 
-    async def retrieve(
-        self,
-        user_profile_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> UserProfile:
+    async def retrieve(self, user_profile_id: str, **options: Unpack[ResourceOptions]) -> UserProfile:
         """One user profile (``NotFoundError`` for an unknown id)."""
-        return await self._client.request(
-            "GET",
-            f"{_PATH}/{path_id('user_profile_id', user_profile_id)}",
-            cast_to=UserProfile,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("GET", _profile_path(user_profile_id), UserProfile, options)
 
-    async def update(
-        self,
-        user_profile_id: str,
-        *,
-        name: str | None = None,
-        access_type: str | None = None,
-        external_id: str | None = None,
-        external_user_details: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> UserProfile:
+    async def update(self, user_profile_id: str, **params: Unpack[UserProfileFields]) -> UserProfile:
         """Change the fields given (the others stay)."""
-        body = _body(name, access_type, external_id, external_user_details, metadata)
-        return await self._client.request(
-            "POST",
-            f"{_PATH}/{path_id('user_profile_id', user_profile_id)}",
-            cast_to=UserProfile,
-            body=body,
-            **self._options(options, betas, workspace_id),
-        )
+        body, options = _split(params)
+        return await self._call("POST", _profile_path(user_profile_id), UserProfile, options, body)
 
     def list(
         self,
         *,
-        limit: int | None = None,
-        page: str | None = None,
         order: str | None = None,
         order_by: str | None = None,
         enforcement_status: str | None = None,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
+        **params: Unpack[TokenPageParams],
     ) -> AsyncPaginator[UserProfile]:
         """User profiles: ``await`` for the first page, ``async for`` for all."""
         filters = {"order": order, "order_by": order_by, "enforcement_status": enforcement_status}
-        path = with_query(_PATH, filters)
-        return list_endpoint(
-            self._client,
-            path,
-            UserProfile,
-            cursor_params(limit=limit, page=page),
-            headers=self._headers(options.get("extra_headers"), betas, workspace_id),
-            options=options,
-        )
+        return self._list(with_query(_PATH, filters), UserProfile, params)
 
-    async def delete(
-        self,
-        user_profile_id: str,
-        *,
-        betas: Iterable[str] | None = None,
-        workspace_id: str | None = None,
-        **options: Unpack[RequestOptions],
-    ) -> DeletedUserProfile:
+    async def delete(self, user_profile_id: str, **options: Unpack[ResourceOptions]) -> DeletedUserProfile:
         """Delete a user profile."""
-        return await self._client.request(
-            "DELETE",
-            f"{_PATH}/{path_id('user_profile_id', user_profile_id)}",
-            cast_to=DeletedUserProfile,
-            **self._options(options, betas, workspace_id),
-        )
+        return await self._call("DELETE", _profile_path(user_profile_id), DeletedUserProfile, options)
 
 
-def _body(
-    name: str | None,
-    access_type: str | None,
-    external_id: str | None,
-    external_user_details: Mapping[str, Any] | None,
-    metadata: Mapping[str, str] | None,
-) -> dict[str, Any]:
-    fields = {
-        "name": name,
-        "access_type": access_type,
-        "external_id": external_id,
-        "external_user_details": external_user_details,
-        "metadata": metadata,
-    }
-    return {k: v for k, v in fields.items() if v is not None}
+class UserProfiles(_UserProfiles["UserProfilesWithRawResponse", "UserProfilesWithStreamingResponse"]):
+    """``client.user_profiles``: ``create``, ``retrieve``, ``update``, ``list``, ``delete``."""
 
 
-class UserProfilesWithRawResponse:
+class BetaUserProfiles(
+    _UserProfiles["BetaUserProfilesWithRawResponse", "BetaUserProfilesWithStreamingResponse"]
+):
+    """``client.beta.user_profiles``: also ``create_enrollment_url``."""
+
+    async def create_enrollment_url(
+        self, user_profile_id: str, **options: Unpack[ResourceOptions]
+    ) -> UserProfileEnrollmentURL:
+        """A link (``url``, valid until ``expires_at``) that sends the entity the profile
+        represents to enroll (the Verification Portal of Claude Platform on AWS)."""
+        path = f"{_profile_path(user_profile_id)}/enrollment_url"
+        return await self._call("POST", path, UserProfileEnrollmentURL, options)
+
+
+class _UserProfilesTwin(Twin):
+    create = json_method(UserProfiles.create, UserProfile)
+    retrieve = json_method(UserProfiles.retrieve, UserProfile)
+    update = json_method(UserProfiles.update, UserProfile)
+    list = page_method(UserProfiles.list, UserProfile)
+    delete = json_method(UserProfiles.delete, DeletedUserProfile)
+
+
+class UserProfilesWithRawResponse(_UserProfilesTwin, RawTwin, of=UserProfiles):
     """``client.user_profiles.with_raw_response``."""
 
-    def __init__(self, profiles: UserProfiles) -> None:
-        self.create = to_raw_response(profiles.create)
-        self.retrieve = to_raw_response(profiles.retrieve)
-        self.update = to_raw_response(profiles.update)
-        self.list = to_raw_response(profiles.list)
-        self.delete = to_raw_response(profiles.delete)
+
+class UserProfilesWithStreamingResponse(_UserProfilesTwin, StreamingTwin, of=UserProfiles):
+    """``client.user_profiles.with_streaming_response``."""
+
+
+class _BetaUserProfilesTwin(_UserProfilesTwin):
+    create_enrollment_url = json_method(BetaUserProfiles.create_enrollment_url, UserProfileEnrollmentURL)
+
+
+class BetaUserProfilesWithRawResponse(_BetaUserProfilesTwin, RawTwin, of=BetaUserProfiles):
+    """``client.beta.user_profiles.with_raw_response``."""
+
+
+class BetaUserProfilesWithStreamingResponse(_BetaUserProfilesTwin, StreamingTwin, of=BetaUserProfiles):
+    """``client.beta.user_profiles.with_streaming_response``."""

@@ -80,12 +80,14 @@ class ResourceAPI:
             ("POST", one_skill + "/versions", skills.create_version),
             ("GET", one_skill + "/versions", skills.list_versions),
             ("GET", one_version, skills.retrieve_version),
+            ("GET", one_version + "/content", skills.download_version),
             ("DELETE", one_version, skills.delete_version),
             ("POST", r"/v1/user_profiles", profiles.create),
             ("GET", r"/v1/user_profiles", profiles.list),
             ("GET", one_profile, profiles.retrieve),
             ("POST", one_profile, profiles.update),
             ("DELETE", one_profile, profiles.delete),
+            ("POST", one_profile + "/enrollment_url", profiles.create_enrollment_url),
         ]
 
     @staticmethod

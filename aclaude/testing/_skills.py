@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime
 import email.parser
 import email.policy
+import io
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from ._headers import response_headers
 from ._ids import new_id
 from ._pages import rfc3339
 from ._respond import Context, json_error, json_response, page_response
@@ -127,6 +130,19 @@ class SkillStore:
         skill = self._skills.get(params["skill_id"])
         version = skill.versions.get(params["version"]) if skill else None
         return json_response(ctx, version) if version else _not_found(ctx, "Skill version", params["version"])
+
+    async def download_version(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
+        """A version's files as a zip archive, each under its path in the skill's folder."""
+        skill = self._skills.get(params["skill_id"])
+        files = skill.stored_files.get(params["version"]) if skill else None
+        if files is None:
+            return _not_found(ctx, "Skill version", params["version"])
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            for path, content in files.items():
+                zipped.writestr(path, content)
+        headers = response_headers(ctx.request_id, content_type="application/zip")
+        return web.Response(status=200, body=archive.getvalue(), headers=headers)
 
     async def delete_version(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
         skill = self._skills.get(params["skill_id"])

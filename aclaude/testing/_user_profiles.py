@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,6 +66,15 @@ class UserProfileStore:
         profile.update({k: v for k, v in (ctx.json or {}).items() if k in _FIELDS})
         profile["updated_at"] = rfc3339(datetime.datetime.now(datetime.timezone.utc))
         return json_response(ctx, profile)
+
+    async def create_enrollment_url(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
+        """A one-day enrollment link for the profile (the body, if any, is ignored as by the SDK's
+        bodiless POST)."""
+        if params["user_profile_id"] not in self.profiles:
+            return _not_found(ctx, params["user_profile_id"])
+        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
+        url = f"https://verify.example.invalid/enroll/{secrets.token_urlsafe(16)}"
+        return json_response(ctx, {"type": "enrollment_url", "url": url, "expires_at": rfc3339(expires)})
 
     async def delete(self, ctx: Context, params: Mapping[str, str]) -> web.StreamResponse:
         if self.profiles.pop(params["user_profile_id"], None) is None:

@@ -15,6 +15,7 @@ __all__ = [
     "Skill",
     "SkillVersion",
     "UserProfile",
+    "UserProfileEnrollmentURL",
 ]
 
 
@@ -74,3 +75,12 @@ class UserProfile(_Object, kw_only=True):
 
 class DeletedUserProfile(_Object, kw_only=True):
     type: str = "user_profile_deleted"
+
+
+class UserProfileEnrollmentURL(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A link for the entity a user profile represents to enroll in a program (valid until
+    ``expires_at``)."""
+
+    url: str
+    expires_at: datetime.datetime
+    type: str = "enrollment_url"

@@ -5,6 +5,7 @@ boundaries differ)."""
 from __future__ import annotations
 
 import asyncio
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import anthropic
 import pytest
 
 import aclaude
-from aclaude.testing import FakeAnthropic
+from aclaude.testing import FakeAnthropic, Reply
 from aclaude.testing._skills import parse_form
 
 API_KEY = "sk-ant-test-not-a-real-key"
@@ -127,3 +128,79 @@ async def test_user_profile_requests_are_the_sdks(
     await both(lambda api: api.update(profile_id, name="B", workspace_id="w"))
     await both(lambda api: api.retrieve(profile_id))
     await both(lambda api: asyncio.wait_for(api.list(limit=5, order="asc"), 10))
+
+
+async def test_beta_skill_version_download(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic, tmp_path: Path
+) -> None:
+    skill = await client.beta.skills.create(files=files())
+    version = skill.latest_version_id
+    assert version is not None
+    server.reset()
+    ref = await sdk.beta.skills.versions.download(
+        version, skill_id=skill.id, betas=["skills-2025-10-02"], workspace_id="w"
+    )
+    got = await client.beta.skills.versions.download(
+        version, skill_id=skill.id, betas=["skills-2025-10-02"], workspace_id="w"
+    )
+    sent = [(r.method, r.path, dict(r.query), r.body) for r in server.requests]
+    assert sent[0] == sent[1] == ("GET", f"/v1/skills/{skill.id}/versions/{version}/content", {}, b"")
+    for header in ("accept", "anthropic-beta", "anthropic-workspace-id"):
+        assert server.requests[0].headers.get(header) == server.requests[1].headers.get(header), header
+    assert server.requests[1].headers["accept"] == "application/binary"
+    archive = tmp_path / "skill.zip"
+    await got.write_to_file(archive)
+    assert archive.read_bytes() == await ref.read()
+    await ref.close()
+    with zipfile.ZipFile(archive) as zipped:
+        assert {n: zipped.read(n) for n in zipped.namelist()} == dict((f[0], f[1]) for f in files())
+    # Its twins, and the error of an unknown version.
+    async with client.beta.skills.versions.with_streaming_response.download(version, skill_id=skill.id) as r:
+        assert r.headers["content-type"] == "application/zip" and await r.read() == archive.read_bytes()
+    raw = await client.beta.skills.with_raw_response.versions.download(version, skill_id=skill.id)
+    assert await (await raw.parse()).read() == archive.read_bytes()
+    with pytest.raises(aclaude.NotFoundError):
+        await client.beta.skills.versions.download("404", skill_id=skill.id)
+    # Beta only, as in the SDK.
+    assert not hasattr(sdk.skills.versions, "download") and not hasattr(client.skills.versions, "download")
+    assert not hasattr(client.skills.versions.with_raw_response, "download")
+
+
+async def test_create_enrollment_url(
+    client: aclaude.Client, sdk: anthropic.AsyncAnthropic, server: FakeAnthropic
+) -> None:
+    profile = await client.beta.user_profiles.create(name="Acme")
+    made = await client.beta.user_profiles.create_enrollment_url(profile.id)
+    assert made.type == "enrollment_url" and made.url.startswith("https://") and made.expires_at.tzinfo
+    # The same request as the SDK's, and the same answer decoded the same way.
+    path = f"/v1/user_profiles/{profile.id}/enrollment_url"
+    body = {"type": "enrollment_url", "url": "https://x.invalid/e/1", "expires_at": "2026-12-07T05:00:00Z"}
+    server.reset()
+    server.enqueue(Reply.json(body), Reply.json(body), path=path)
+    kwargs: dict[str, Any] = {"betas": ["x-2025-01-01"], "workspace_id": "w"}
+    ref = await sdk.beta.user_profiles.create_enrollment_url(profile.id, **kwargs)
+    got = await client.beta.user_profiles.create_enrollment_url(profile.id, **kwargs)
+    sent = [(r.method, r.path, dict(r.query), r.body) for r in server.requests]
+    assert sent[0] == sent[1] and sent[1][:2] == ("POST", path)
+    for header in ("anthropic-beta", "anthropic-workspace-id"):
+        assert server.requests[0].headers.get(header) == server.requests[1].headers.get(header), header
+    assert server.requests[1].headers["anthropic-beta"] == "x-2025-01-01,user-profiles-2026-08-18"
+    assert (ref.url, ref.expires_at, ref.type) == (got.url, got.expires_at, got.type)
+    raw = await client.beta.with_raw_response.user_profiles.create_enrollment_url(profile.id)
+    assert raw.status_code == 200 and (await raw.parse()).type == "enrollment_url"
+    with pytest.raises(aclaude.NotFoundError):
+        await client.beta.user_profiles.create_enrollment_url("uprof_missing")
+    assert not hasattr(sdk.user_profiles, "create_enrollment_url")
+    assert not hasattr(client.user_profiles, "create_enrollment_url")
+
+
+async def test_resource_keywords_are_checked_before_sending(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nmae'"):
+        await client.user_profiles.create(nmae="Acme")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'workspace'"):
+        await client.skills.retrieve("skill_1", workspace="w")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'cursor'"):
+        client.skills.versions.list("skill_1", cursor="x")  # type: ignore[call-arg]  # at once, not when awaited
+    assert server.requests == []
