@@ -21,13 +21,16 @@ import asyncio
 import inspect
 import socket
 import sys
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
 import msgspec
-from aiohttp.client_reqrep import ConnectionKey, RequestInfo
+from aiohttp.client_reqrep import ClientRequest, ConnectionKey, RequestInfo
+from aiohttp.connector import Connection
 from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.tracing import Trace
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -43,6 +46,7 @@ from .._exceptions import (
 from .._logging import redact_headers, redact_url
 from ..types._rate_limits import RateLimits
 from .read_deadlines import ReadDeadlines
+from .timings_context import current_timings
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -98,7 +102,7 @@ def new_session(
     without one, a pool of ``max_connections`` is made and owned by the session."""
     session = aiohttp.ClientSession(
         connector=connector
-        or aiohttp.TCPConnector(
+        or _StampingConnector(
             limit=max_connections, limit_per_host=0, **keepalive_options(tcp_keepalive)
         ),
         connector_owner=connector is None,
@@ -115,6 +119,22 @@ def new_session(
     if hasattr(session, "_retry_connection"):
         session._retry_connection = False
     return session
+
+class _StampingConnector(aiohttp.TCPConnector):
+    """aiohttp's pool, stamping when it hands a (pooled or new) connection to a stream's request:
+    ``StreamTimings.connection_acquired``, so ``pool_wait`` shows time spent queueing for a
+    connection. One awaited frame and a context-variable read per request (no aiohttp trace:
+    a ``TraceConfig`` makes a trace object and fires its signals on every request)."""
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        connection = await super().connect(req, traces, timeout)
+        timings = current_timings.get()
+        if timings is not None:
+            timings.connection_acquired = time.monotonic()
+        return connection
+
 
 #: The largest JSON body ``Response.read()`` takes (counted after decompression, while reading):
 #: the API's JSON answers (a model list, a batch, file metadata) are a few KB; a page of 1,000
