@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy as _copy
 import inspect
+import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -166,6 +167,9 @@ class ResponseWrapper(Response):
     async def read_chunk(self) -> bytes:
         return await self.inner.read_chunk()
 
+    def read_time(self) -> float:
+        return self.inner.read_time()
+
     def expire(self) -> None:
         self.inner.expire()
 
@@ -199,6 +203,9 @@ class StaticResponse(Response):
 
     async def read_chunk(self) -> bytes:
         return self._chunks.pop() if self._chunks else b""
+
+    def read_time(self) -> float:
+        return time.monotonic()  # made up here: its bytes come when they are read
 
     def expire(self) -> None:
         pass

@@ -18,6 +18,7 @@ what error trackers and debuggers show.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import socket
 import sys
@@ -27,6 +28,7 @@ from typing import Any
 
 import aiohttp
 import msgspec
+from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest, ConnectionKey, RequestInfo
 from aiohttp.connector import Connection
 from aiohttp.helpers import get_env_proxy_for_url
@@ -120,11 +122,30 @@ def new_session(
         session._retry_connection = False
     return session
 
+class _ReadStampingHandler(ResponseHandler):
+    """aiohttp's protocol, noting when bytes last came off the socket: a stream's timings stamp
+    a read with this (``Response.read_time``), not with the moment its task got to run."""
+
+    read_at = 0.0
+
+    def data_received(self, data: bytes) -> None:
+        if data:  # aiohttp calls it with b"" to resume a paused decompression: not a read
+            self.read_at = time.monotonic()
+        super().data_received(data)
+
+
 class _StampingConnector(aiohttp.TCPConnector):
     """aiohttp's pool, stamping when it hands a (pooled or new) connection to a stream's request:
     ``StreamTimings.connection_acquired``, so ``pool_wait`` shows time spent queueing for a
     connection. One awaited frame and a context-variable read per request (no aiohttp trace:
-    a ``TraceConfig`` makes a trace object and fires its signals on every request)."""
+    a ``TraceConfig`` makes a trace object and fires its signals on every request). Its
+    connections stamp their reads (``_ReadStampingHandler``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if hasattr(self, "_factory"):  # aiohttp's protocol factory (private; checked)
+            factory: Any = functools.partial(_ReadStampingHandler, loop=self._loop)
+            self._factory = factory
 
     async def connect(
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
@@ -207,6 +228,7 @@ class Response:
     __slots__ = (
         "_deadlines",
         "_on_release",
+        "_protocol",
         "_read_timeout",
         "_resp",
         "headers",
@@ -224,6 +246,10 @@ class Response:
     ) -> None:
         self._resp = resp
         self._on_release = on_release
+        connection = resp.connection
+        protocol = connection.protocol if connection is not None else None
+        # Stamps its reads when aclaude's own pool made the connection (not a caller's session).
+        self._protocol = protocol if isinstance(protocol, _ReadStampingHandler) else None
         # Each read that has to wait registers here for at most read_timeout seconds.
         self._deadlines = deadlines if read_timeout else None
         self._read_timeout = read_timeout or 0.0
@@ -268,6 +294,13 @@ class Response:
                 f"connection lost while reading the response: {_describe(exc)}",
                 request_id=self.request_id,
             ) from _scrubbed(exc)
+
+    def read_time(self) -> float:
+        """When the bytes that ``read_chunk`` just returned came off the socket (the last of
+        them, in ``time.monotonic()`` seconds): the moment aiohttp's protocol received them,
+        not when the reading task got to run after them; now, without aclaude's own pool."""
+        protocol = self._protocol
+        return protocol.read_at if protocol is not None else time.monotonic()
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body as it arrives, chunk by chunk (see ``read_chunk``)."""

@@ -1,0 +1,44 @@
+"""Stream timings stamp a read when its bytes came off the socket, not when the task got to run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import pytest
+
+import aclaude
+from aclaude.testing._pacing import WRITE_LOG
+
+PACED = {"x-fake-pacing": "ttft=10ms,itl=10ms", "x-fake-deltas": "3"}
+
+
+@pytest.fixture
+def write_log() -> Iterator[None]:
+    WRITE_LOG.enable()
+    WRITE_LOG.clear()
+    yield
+    WRITE_LOG.enabled = False
+    WRITE_LOG.clear()
+
+
+async def test_bytes_that_waited_for_a_busy_consumer_keep_their_arrival_time(
+    client: aclaude.Client, params: dict[str, object], write_log: None
+) -> None:
+    # The consumer is busy for 0.3 s after the first delta; meanwhile the second arrives (10 ms
+    # later) and waits in aiohttp's buffer. Its stamp is when it came off the socket, so it
+    # is before the consumer came back, and after the server wrote it.
+    resumed = None
+    async with asyncio.timeout(10):
+        stream = client.messages.create(**params, stream=True, extra_headers=PACED)
+        stream.timings.record_arrivals()
+        async for event in stream:
+            if event.type == "content_block_delta" and resumed is None:
+                await asyncio.sleep(0.3)
+                resumed = time.monotonic()
+    arrivals = stream.timings.arrivals
+    assert resumed is not None and arrivals is not None and len(arrivals) == 3
+    _received, writes = WRITE_LOG.entries[stream.request_id or ""]
+    written = [at for is_delta, at in writes if is_delta]
+    assert written[1] <= arrivals[1] < resumed
