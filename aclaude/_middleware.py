@@ -163,12 +163,10 @@ class ResponseWrapper(Response):
         self.status = inner.status
         self.headers = inner.headers
         self.request_id = inner.request_id
+        self.read_time = inner.read_time
 
     async def read_chunk(self) -> bytes:
         return await self.inner.read_chunk()
-
-    def read_time(self) -> float:
-        return self.inner.read_time()
 
     def expire(self) -> None:
         self.inner.expire()
@@ -200,12 +198,10 @@ class StaticResponse(Response):
         given = {k.lower(): v for k, v in (headers or {}).items()}
         self.headers = {"content-type": "text/event-stream", **given}
         self.request_id = self.headers.get("request-id")
+        self.read_time = time.monotonic  # made up here: its bytes come when they are read
 
     async def read_chunk(self) -> bytes:
         return self._chunks.pop() if self._chunks else b""
-
-    def read_time(self) -> float:
-        return time.monotonic()  # made up here: its bytes come when they are read
 
     def expire(self) -> None:
         pass
