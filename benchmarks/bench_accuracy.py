@@ -1,14 +1,16 @@
 """How accurately does a benchmark loop time a stream? Client stamps against the server's truth.
 
 The fake API (its own process) writes each stream on a script (``x-fake-pacing``: a true TTFT
-and inter-token time) and logs the ``time.monotonic()`` at which it wrote every event
+and inter-token time; one shared scheduler for all streams) and logs the ``time.monotonic()``
+at which it handed every event to the socket
 (``aclaude.testing._pacing.WRITE_LOG``). Client and server share the machine's monotonic clock,
 so for every content delta, lag = client stamp - server write. Three loops are measured at each
 concurrency, each a closed loop of one warm-up wave (connections opened) then the measured
 requests:
 
-* ``aclaude bench``: the bench's own loop (``aclaude.bench._runner.run_level``); stamps come from
-  ``StreamTimings``, taken when the bytes are read.
+* ``aclaude bench``: the bench's own loop (``aclaude.bench._runner.run_level``) on the bench's
+  client; stamps come from ``StreamTimings``, taken when the bytes came off the socket (its
+  ``read_stamping_connector``).
 * ``SDK (aiohttp)`` / ``SDK (httpx)``: the official ``anthropic`` SDK's
   ``messages.create(stream=True)``, on its aiohttp and its default httpx transport; a stamp is
   taken as each ``content_block_delta`` is handed over (the SDK offers nothing earlier), request
