@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy as _copy
 import inspect
+import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -162,6 +163,7 @@ class ResponseWrapper(Response):
         self.status = inner.status
         self.headers = inner.headers
         self.request_id = inner.request_id
+        self.read_time = inner.read_time
 
     async def read_chunk(self) -> bytes:
         return await self.inner.read_chunk()
@@ -196,6 +198,7 @@ class StaticResponse(Response):
         given = {k.lower(): v for k, v in (headers or {}).items()}
         self.headers = {"content-type": "text/event-stream", **given}
         self.request_id = self.headers.get("request-id")
+        self.read_time = time.monotonic  # made up here: its bytes come when they are read
 
     async def read_chunk(self) -> bytes:
         return self._chunks.pop() if self._chunks else b""

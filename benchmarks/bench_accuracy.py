@@ -1,14 +1,16 @@
 """How accurately does a benchmark loop time a stream? Client stamps against the server's truth.
 
 The fake API (its own process) writes each stream on a script (``x-fake-pacing``: a true TTFT
-and inter-token time) and logs the ``time.monotonic()`` at which it wrote every event
+and inter-token time; one shared scheduler for all streams) and logs the ``time.monotonic()``
+at which it handed every event to the socket
 (``aclaude.testing._pacing.WRITE_LOG``). Client and server share the machine's monotonic clock,
 so for every content delta, lag = client stamp - server write. Three loops are measured at each
 concurrency, each a closed loop of one warm-up wave (connections opened) then the measured
 requests:
 
-* ``aclaude bench``: the bench's own loop (``aclaude.bench._runner.run_level``); stamps come from
-  ``StreamTimings``, taken when the bytes are read.
+* ``aclaude bench``: the bench's own loop (``aclaude.bench._runner.run_level``) on the bench's
+  client; stamps come from ``StreamTimings``, taken when the bytes came off the socket (its
+  ``read_stamping_connector``).
 * ``SDK (aiohttp)`` / ``SDK (httpx)``: the official ``anthropic`` SDK's
   ``messages.create(stream=True)``, on its aiohttp and its default httpx transport; a stamp is
   taken as each ``content_block_delta`` is handed over (the SDK offers nothing earlier), request
@@ -31,6 +33,7 @@ import contextlib
 import itertools
 import json
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 API_KEY = "sk-ant-accuracy-not-a-key"
+SERVER_CPU = "_server_cpu_seconds"  # a key of the write log that is not a request id
 MODEL = "claude-sonnet-4-5"
 
 
@@ -54,16 +58,24 @@ def serve(log_path: str) -> None:
 
     WRITE_LOG.enable()
 
+    cpu_at_start = [0.0]
+
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         async with FakeAnthropic(record=False) as server:
+            cpu_at_start[0] = time.process_time()  # imports and start-up are not serving
             print(f"listening on {server.url}", flush=True)
             await stop.wait()
 
     asyncio.run(main())
-    entries = {rid: [received, writes] for rid, (received, writes) in WRITE_LOG.entries.items()}
+    entries: dict[str, Any] = {
+        rid: [received, writes] for rid, (received, writes) in WRITE_LOG.entries.items()
+    }
+    # The server's own CPU (user + sys) over its life: per event, it shows whether the server
+    # could keep to its schedule (its process does nothing else).
+    entries[SERVER_CPU] = time.process_time() - cpu_at_start[0]
     Path(log_path).write_text(json.dumps(entries))
 
 
@@ -184,6 +196,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def compare(samples: list[Sample], log: dict[str, Any]) -> dict[str, float]:
+    server_cpu = log.pop(SERVER_CPU, math.nan)
+    server_events = sum(len(writes) for _received, writes in log.values())
     lags: list[float] = []
     ttft, ttft_true, itl, itl_true, delivery, server_ttft = [], [], [], [], [], []
     for request_id, start, stamps in samples:
@@ -214,6 +228,7 @@ def compare(samples: list[Sample], log: dict[str, Any]) -> dict[str, float]:
         "itl_true_p99": _pct(itl_true, 99) * ms,
         "delivery_p50": _pct(delivery, 50) * ms,
         "server_ttft_p50": _pct(server_ttft, 50) * ms,
+        "server_cpu_us_per_event": server_cpu / max(server_events, 1) * 1e6,
     }
 
 
@@ -253,12 +268,13 @@ def main() -> int:
         for client in args.clients.split(","):
             requests = max(concurrency, args.min_requests)
             FAILURES.clear()
+            load = os.getloadavg()[0]  # the machine is shared: other work inflates every figure
             with server_process() as (url, log):
                 started = time.monotonic()
                 samples = asyncio.run(measure(client, url, concurrency, requests, headers))
                 wall = time.monotonic() - started
             figures = compare(samples, log)
-            figures.update(client=client, concurrency=concurrency, wall=wall, failed=len(FAILURES))
+            figures.update(client=client, concurrency=concurrency, wall=wall, failed=len(FAILURES), load=load)
             rows.append(figures)
             print(
                 f"{CLIENTS[client]} c={concurrency}: lag p50 {figures['lag_p50']:.2f} ms, "
@@ -281,11 +297,12 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"True TTFT {args.ttft * 1000:g} ms (from the server's receipt), inter-token time "
         f"{args.itl * 1000:g} ms, {args.deltas} deltas per reply. lag = client stamp - server write, "
         "per delta; TTFT true = server's first-delta write - the client's request start; delivery = "
-        "client's request start -> the server's handler has the request.",
+        "client's request start -> the server's handler has the request; server CPU = the fake "
+        "server process's user + sys per event written; load = 1-minute load average at the start.",
         "",
         "| loop | concurrency | lag p50 | lag p99 | TTFT p50 reported / true | ITL p50 reported / true "
-        "| ITL p99 reported / true | delivery p50 | failed |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| ITL p99 reported / true | delivery p50 | server CPU / event | load | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ttft = f"{row['ttft_p50']:.1f} / {row['ttft_true_p50']:.1f} ms"
@@ -296,7 +313,7 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"| {ttft} ({_err(row['ttft_p50'], row['ttft_true_p50'])}) "
             f"| {itl} ({_err(row['itl_p50'], row['itl_true_p50'])}) "
             f"| {row['itl_p99']:.1f} / {row['itl_true_p99']:.1f} ms | {row['delivery_p50']:.1f} ms "
-            f"| {row['failed']} |"
+            f"| {row['server_cpu_us_per_event']:.0f} µs | {row['load']:.1f} | {row['failed']} |"
         )
     return "\n".join(lines)
 

@@ -27,6 +27,7 @@ import msgspec
 
 from .._client import Client
 from .._exceptions import APIConnectionError, AuthenticationError
+from .._http.transport import read_stamping_connector
 from .._logging import redact_url
 from .._version import __version__
 from ._progress import Progress
@@ -99,16 +100,21 @@ _UNBOUNDED_POOL = 100_000
 async def bench_client(
     base_url: str, api_key: str | None, settings: BenchSettings, connections: int
 ) -> AsyncIterator[Client]:
-    """A client with a pool of ``connections`` (0: as many as the load needs)."""
-    client = Client(
-        api_key=api_key,
-        base_url=base_url,
-        max_retries=settings.max_retries,
-        timeout=settings.timeout,
-        max_connections=connections or _UNBOUNDED_POOL,
-    )
-    async with client:
-        yield client
+    """A client with a pool of ``connections`` (0: as many as the load needs), whose streams
+    stamp each read when its bytes came off the socket, not when the reading task got to run."""
+    connector = read_stamping_connector(connections or _UNBOUNDED_POOL)
+    try:
+        client = Client(
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=settings.max_retries,
+            timeout=settings.timeout,
+            connector=connector,
+        )
+        async with client:
+            yield client
+    finally:
+        await connector.close()
 
 
 def headers_for_fake(pacing: str) -> Any:

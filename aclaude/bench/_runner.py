@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -116,6 +117,21 @@ def _intervals(plan: LevelPlan) -> Callable[[], float]:
     return lambda: rng.gammavariate(shape, mean / shape)
 
 
+@contextlib.contextmanager
+def _collector_held_back() -> Iterator[None]:
+    """For one level: everything alive before it (modules, the client, the prompts) is moved out
+    of the garbage collector's reach (``gc.freeze``), so a collection during the level scans
+    only what the level made. A full collection of the whole heap stops the event loop, and
+    every stream's next read with it, for tens of ms: in a 100-stream level on this project's
+    machine one took 26 ms, and its stamps were the lag's p99."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 async def run_level(
     client: Client,
     model: str,
@@ -127,6 +143,19 @@ async def run_level(
     stop: asyncio.Event | None = None,
 ) -> LevelResult:
     """Run one level; ``stop`` (when set) ends it early with the records so far."""
+    with _collector_held_back():
+        return await _run_level(client, model, specs, headers_for, plan, on_record, stop)
+
+
+async def _run_level(
+    client: Client,
+    model: str,
+    specs: Sequence[RequestSpec],
+    headers_for: Callable[[RequestSpec], dict[str, str] | None],
+    plan: LevelPlan,
+    on_record: Callable[[RequestRecord], None] | None,
+    stop: asyncio.Event | None,
+) -> LevelResult:
     records: list[RequestRecord] = []
     counter = itertools.count()
     started = time.monotonic()

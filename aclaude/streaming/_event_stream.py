@@ -211,16 +211,17 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
     async def _ahead(self, response: Response, decoder: StreamDecoder, pending: list[bytes]) -> None:
         """Read until the first content event, or to the end of the body (a short stream)."""
         read_chunk = response.read_chunk
-        clock = time.monotonic  # the default loop's clock, without its frame; shared by timings
+        clock = time.monotonic  # the default loop's clock, without its frame
         timings = self.timings
         window = ReadAhead(
             started=clock(),
             idle=self._idle_timeout,
             max_bytes=held_bytes_limit(self._max_event_bytes),
         )
+        read_time = response.read_time  # when the bytes came off the socket (timings)
         with Reading(response.request_id) as reading:
             while chunk := await read_chunk():
-                arrived = timings.last_event = clock()
+                arrived = timings.last_event = read_time()
                 events = decoder.feed(chunk)
                 for i, (_name, data) in enumerate(events):
                     kind = _peek_type(data)
@@ -297,7 +298,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         done = False  # message_stop seen
         read_to_end = False
         idle = self._idle_timeout
-        clock = time.monotonic  # the default loop's clock, without its frame; shared by timings
+        clock = time.monotonic  # the default loop's clock, without its frame
         last_progress = clock()
         progress_mark = 0
         timings = self.timings
@@ -329,10 +330,12 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                     timings._add_chunk(arrived, deltas)
                 event: RawMessageStreamEvent
                 read_chunk = response.read_chunk
+                read_time = response.read_time
                 while chunk := await read_chunk():
-                    # When the bytes came, not when the caller was done with them: a slow
-                    # consumer is not a silent server (and timings stamp the read).
-                    arrived = clock()
+                    # When the bytes came off the socket, not when this task got to run nor
+                    # when the caller was done with them: a slow consumer is not a silent
+                    # server, and the timings stamp the read.
+                    arrived = read_time()
                     before = deltas
                     for _name, data in feed(chunk):
                         try:

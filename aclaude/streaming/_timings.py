@@ -25,25 +25,23 @@ Definitions (the same as vLLM's ``bench serve``; see docs/bench.md):
 
 from __future__ import annotations
 
-import contextvars
 import math
 from typing import Any
 
-__all__ = ["StreamTimings", "current_timings"]
+# The timings of the stream whose request is being sent in this task right now (None
+# otherwise): aclaude's connector stamps ``connection_acquired`` on them, and so can a hook
+# on a caller's own aiohttp session. Defined in the transport layer, which reads it.
+from .._http.timings_context import current_timings
 
-#: The timings of the stream whose request is being sent in this task right now (None
-#: otherwise): lets a transport hook such as an aiohttp ``TraceConfig`` stamp
-#: ``connection_acquired`` without the stream passing anything down (``aclaude.bench`` does).
-current_timings: contextvars.ContextVar[StreamTimings | None] = contextvars.ContextVar(
-    "aclaude_current_timings", default=None
-)
+__all__ = ["StreamTimings", "current_timings"]
 
 
 class StreamTimings:
     """Monotonic times (seconds) of one streamed request; None where it did not happen (yet).
 
-    Stamps: ``request_start`` (the first attempt is sent), ``connection_acquired`` (a pooled or
-    new connection was ready; only when a transport hook reports it, e.g. ``aclaude bench``),
+    Stamps: ``request_start`` (the first attempt is sent), ``connection_acquired`` (aiohttp's pool
+    handed the request a pooled or new connection; stamped by aclaude's own connector, or by
+    a hook on a caller's session when the client was given one),
     ``headers`` (response headers of the attempt that succeeded), ``message_start``,
     ``first_content`` (the first ``content_block_delta``), ``last_event`` (the last bytes read).
     Retries: ``attempts`` (start of each attempt), ``failures`` (``(time, error class name)`` of

@@ -122,7 +122,7 @@ async def send_stream(
             await asyncio.sleep(plan.hold_after_first)
             pieces = pieces[head:]
         if plan.pacing is not None:
-            await plan.pacing.write(resp, pieces, headers.get("request-id", ""), received)
+            await plan.pacing.write(request, resp, pieces, headers.get("request-id", ""), received)
         else:
             await _write_pieces(resp, pieces, plan)
         if plan.stall is not None:
