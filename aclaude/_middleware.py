@@ -21,6 +21,7 @@ only when there is a chain to run, so the streaming path of every other client i
 from __future__ import annotations
 
 import copy as _copy
+import dataclasses
 import inspect
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -46,6 +47,7 @@ __all__ = [
 _UNSET: Any = object()
 
 
+@dataclasses.dataclass(slots=True, kw_only=True, eq=False, repr=False)
 class APIRequest:
     """One attempt of a call as the middleware sees it, before the client adds its own headers
     (credentials, version) and encodes the body.
@@ -56,40 +58,17 @@ class APIRequest:
     makes a changed one (its body and headers are copies, safe to edit).
     """
 
-    __slots__ = (
-        "base_url",
-        "body",
-        "content",
-        "headers",
-        "method",
-        "params",
-        "path",
-        "retry_count",
-        "timeout",
-    )
-
-    def __init__(
-        self,
-        *,
-        method: str,
-        path: str,
-        base_url: str,
-        headers: Mapping[str, str],
-        body: Any = None,
-        content: bytes | AsyncIterable[bytes] | None = None,
-        params: Mapping[str, str] | None = None,
-        timeout: Timeout | float | None = None,
-        retry_count: int = 0,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.base_url = base_url
-        self.headers = headers
-        self.body = body
-        self.content = content
-        self.params = params
-        self.timeout = timeout
-        self.retry_count = retry_count
+    # A dataclass for its generated keyword-only __init__ and slots; equality stays identity
+    # and the repr is the short one below (a generated repr would show the headers).
+    method: str
+    path: str
+    base_url: str
+    headers: Mapping[str, str]
+    body: Any = None
+    content: bytes | AsyncIterable[bytes] | None = None
+    params: Mapping[str, str] | None = None
+    timeout: Timeout | float | None = None
+    retry_count: int = 0
 
     @property
     def url(self) -> str:

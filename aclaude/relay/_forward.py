@@ -22,19 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..types import _events as wire
 from ..types._events import (
-    CitationsDelta,
-    InputJSONDelta,
     PingEvent,
     RawContentBlockDeltaEvent,
     RawContentBlockStartEvent,
     RawContentBlockStopEvent,
-    RawMessageDeltaEvent,
-    RawMessageStartEvent,
-    RawMessageStopEvent,
-    SignatureDelta,
-    TextDelta,
-    ThinkingDelta,
 )
 from ..types._extras import known_type
 
@@ -45,14 +38,16 @@ ALL_CATEGORIES = frozenset(
 )
 DEFAULT_FORWARD = ALL_CATEGORIES - {"ping"}
 
+# The tables name their classes through the module (looked up once, here); the four events
+# that ``Classifier.category`` compares per event are imported by name.
 _DELTAS: dict[type, str] = {
-    TextDelta: "text",
-    ThinkingDelta: "thinking",
-    SignatureDelta: "thinking",
-    InputJSONDelta: "tool_use",
-    CitationsDelta: "citations",
+    wire.TextDelta: "text",
+    wire.ThinkingDelta: "thinking",
+    wire.SignatureDelta: "thinking",
+    wire.InputJSONDelta: "tool_use",
+    wire.CitationsDelta: "citations",
 }
-_MESSAGE_EVENTS = (RawMessageStartEvent, RawMessageDeltaEvent, RawMessageStopEvent)
+_MESSAGE_EVENTS = (wire.RawMessageStartEvent, wire.RawMessageDeltaEvent, wire.RawMessageStopEvent)
 _BLOCKS = {
     "text": "text",
     "thinking": "thinking",

@@ -22,7 +22,15 @@ from ._blocks import DEFAULT_SIGNATURE, Block, TextBlock, ThinkingBlock, ToolUse
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["Chunking", "Reply", "ReplyKind", "ReplyOptions", "StallWith", "StreamOptions"]
+__all__ = [
+    "Chunking",
+    "MessageReplyOptions",
+    "Reply",
+    "ReplyKind",
+    "ReplyOptions",
+    "StallWith",
+    "StreamOptions",
+]
 
 ReplyKind: TypeAlias = Literal["message", "events", "raw", "error", "json", "disconnect"]
 
@@ -50,6 +58,15 @@ class StreamOptions(TypedDict, total=False):
     hold_after_start: float | None
     delay_headers: float
     extra_fields: Mapping[str, Any] | None
+
+
+class MessageReplyOptions(StreamOptions, total=False):
+    """The keywords every message constructor (``text``, ``tool_use``, ``thinking``,
+    ``message``) takes: the stream options, ``model`` (the request's model when None) and
+    ``usage`` (fields merged into the reported usage)."""
+
+    model: str | None
+    usage: Mapping[str, Any] | None
 
 
 class ReplyOptions(StreamOptions, total=False):
@@ -149,18 +166,14 @@ class Reply:
         text: str,
         *,
         chunk_chars: int | None = None,
-        model: str | None = None,
         stop_reason: str | None = "end_turn",
-        usage: Mapping[str, Any] | None = None,
-        **options: Unpack[StreamOptions],
+        **options: Unpack[MessageReplyOptions],
     ) -> Reply:
         """A one-text-block message, streamed in pieces of ``chunk_chars`` characters
         (``None``: word-ish pieces like the API's tokens)."""
         # Not through message(): stop_reason=None here means a null stop reason on the wire.
         blocks = (TextBlock(text, chunk_chars),)
-        return cls(
-            kind="message", blocks=blocks, model=model, stop_reason=stop_reason, usage=usage, **options
-        )
+        return cls(kind="message", blocks=blocks, stop_reason=stop_reason, **options)
 
     @classmethod
     def tool_use(
@@ -171,9 +184,7 @@ class Reply:
         text_before: str | None = None,
         id: str | None = None,
         chunk_chars: int | None = None,
-        model: str | None = None,
-        usage: Mapping[str, Any] | None = None,
-        **options: Unpack[StreamOptions],
+        **options: Unpack[MessageReplyOptions],
     ) -> Reply:
         """A tool call (optionally after a text block), ``stop_reason="tool_use"``. For several
         calls in one turn use ``Reply.message([ToolUseBlock(...), ToolUseBlock(...)])``."""
@@ -181,7 +192,7 @@ class Reply:
         if text_before is not None:
             blocks.append(TextBlock(text_before))
         blocks.append(ToolUseBlock(name, input, id=id, chunk_chars=chunk_chars))
-        return cls.message(blocks, model=model, stop_reason="tool_use", usage=usage, **options)
+        return cls.message(blocks, stop_reason="tool_use", **options)
 
     @classmethod
     def thinking(
@@ -191,25 +202,21 @@ class Reply:
         signature: str = DEFAULT_SIGNATURE,
         *,
         chunk_chars: int | None = None,
-        model: str | None = None,
-        usage: Mapping[str, Any] | None = None,
-        **options: Unpack[StreamOptions],
+        **options: Unpack[MessageReplyOptions],
     ) -> Reply:
         """A thinking block (``thinking_delta``s and one ``signature_delta``), then a text block."""
         blocks: list[Block] = [ThinkingBlock(thinking, signature, chunk_chars), TextBlock(text, chunk_chars)]
-        return cls.message(blocks, model=model, usage=usage, **options)
+        return cls.message(blocks, **options)
 
     @classmethod
     def message(
         cls,
         blocks: Sequence[Block],
         *,
-        model: str | None = None,
         stop_reason: str | None = None,
         stop_sequence: str | None = None,
-        usage: Mapping[str, Any] | None = None,
         ping: bool = True,
-        **options: Unpack[StreamOptions],
+        **options: Unpack[MessageReplyOptions],
     ) -> Reply:
         """Any mix of blocks (``TextBlock``, ``ToolUseBlock``, ``ThinkingBlock``,
         ``RedactedThinkingBlock``, ``CustomBlock``), indexed in order. ``stop_reason`` defaults
@@ -219,10 +226,8 @@ class Reply:
         return cls(
             kind="message",
             blocks=tuple(blocks),
-            model=model,
             stop_reason=stop_reason,
             stop_sequence=stop_sequence,
-            usage=usage,
             ping=ping,
             **options,
         )

@@ -127,18 +127,23 @@ class RawMessageStartEvent(Tagged, tag="message_start", kw_only=True):
     message: Message
 
 
-class RawContentBlockStartEvent(Tagged, tag="content_block_start", kw_only=True):
+class _ContentBlockEvent(Tagged, kw_only=True):
+    """What the events of one content block share: the block's place in ``message.content``
+    (a private base: ``index`` stays the first field, so the wire order is unchanged)."""
+
     index: int
+
+
+class RawContentBlockStartEvent(_ContentBlockEvent, tag="content_block_start", kw_only=True):
     content_block: ContentBlock
 
 
-class RawContentBlockDeltaEvent(Tagged, tag="content_block_delta", kw_only=True):
-    index: int
+class RawContentBlockDeltaEvent(_ContentBlockEvent, tag="content_block_delta", kw_only=True):
     delta: Delta  # or UnknownDelta at run time
 
 
-class RawContentBlockStopEvent(Tagged, tag="content_block_stop", kw_only=True):
-    index: int
+class RawContentBlockStopEvent(_ContentBlockEvent, tag="content_block_stop", kw_only=True):
+    """The end of block ``index``: its content is complete."""
 
 
 class RawMessageDeltaEvent(Tagged, tag="message_delta", kw_only=True):

@@ -149,3 +149,24 @@ async def test_with_options_keeps_or_replaces_middleware(server: FakeAnthropic) 
         assert client.with_options(max_retries=1).middleware == (_passthrough,)
         assert client.with_options(middleware=[]).middleware == ()
         assert "open_response" not in vars(client.with_options(middleware=[]))
+
+
+def test_api_request_is_keyword_only_slotted_and_compared_by_identity() -> None:
+    """A dataclass, but keeping the hand-written class's contract: keywords only, no
+    ``__dict__``, identity equality, and a repr without the headers (credentials)."""
+    def make() -> APIRequest:
+        return APIRequest(
+            method="POST",
+            path="/v1/messages",
+            base_url="http://h",
+            headers={"x-api-key": "sk-fake-secret"},
+            body={"model": "m"},
+        )
+
+    request, twin = make(), make()
+    assert request != twin and request == request
+    assert "sk-fake-secret" not in repr(request) and repr(request) == "<APIRequest POST /v1/messages retry=0>"
+    assert not hasattr(request, "__dict__")
+    assert (request.url, request.model, request.retry_count) == ("http://h/v1/messages", "m", 0)
+    with pytest.raises(TypeError):
+        APIRequest("POST", "/v1/messages", "http://h", {})  # type: ignore[misc]

@@ -286,6 +286,20 @@ async def test_scripted_reply_options(server: FakeAnthropic, session: aiohttp.Cl
     assert events[-2][1]["usage"] == {"output_tokens": 9}
 
 
+def test_message_constructors_take_model_and_usage() -> None:
+    """``model`` and ``usage`` (MessageReplyOptions) reach the reply from every message
+    constructor, beside the stream options."""
+    usage = {"output_tokens": 4}
+    replies = [
+        Reply.text("x", model="m", usage=usage, chunking=3),
+        Reply.tool_use("f", {}, model="m", usage=usage, chunking=3),
+        Reply.thinking("t", "x", model="m", usage=usage, chunking=3),
+        Reply.message([TextBlock("x")], model="m", usage=usage, chunking=3),
+    ]
+    assert [(r.model, r.usage, r.chunking) for r in replies] == [("m", usage, 3)] * 4
+    assert [r.stop_reason for r in replies] == ["end_turn", "tool_use", "end_turn", "end_turn"]
+
+
 async def test_scripted_tool_use(server: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     tool_input = {"city": "Paris", "units": "celsius", "days": [1, 2]}
     server.enqueue(Reply.tool_use("get_weather", tool_input, text_before="Let me check.", chunk_chars=5))

@@ -84,6 +84,9 @@ WIRE_ORDER = {
     aclaude.types.CodeExecutionToolResultBlock: ("tool_use_id", "content"),
     aclaude.types.ServerToolCaller20260120: ("tool_id",),
     aclaude.types.EffortCapability: ("supported", "low", "medium", "high", "xhigh", "max"),
+    aclaude.types.RawContentBlockStartEvent: ("index", "content_block"),
+    aclaude.types.RawContentBlockDeltaEvent: ("index", "delta"),
+    aclaude.types.RawContentBlockStopEvent: ("index",),
 }
 
 
