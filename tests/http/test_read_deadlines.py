@@ -48,6 +48,8 @@ def armed_timers(loop: asyncio.AbstractEventLoop, deadlines: ReadDeadlines) -> i
     return armed(loop, lambda callback: getattr(callback, "__self__", None) is deadlines)
 
 
+# Counts the timers in the stdlib loop's heap (uvloop has no such list).
+@pytest.mark.stdlib_loop
 async def test_a_waiter_past_its_deadline_is_expired_once() -> None:
     loop = asyncio.get_running_loop()
     deadlines = ReadDeadlines(loop)
@@ -90,6 +92,8 @@ async def test_each_waiter_expires_at_its_own_deadline_in_order() -> None:
     assert log[-1][1] - started > 0.15
 
 
+# Counts the timers in the stdlib loop's heap (uvloop has no such list).
+@pytest.mark.stdlib_loop
 async def test_many_waiters_share_one_timer() -> None:
     loop = asyncio.get_running_loop()
     deadlines = ReadDeadlines(loop)
@@ -141,6 +145,8 @@ def aiohttp_read_timers(loop: asyncio.AbstractEventLoop) -> int:
     return armed(loop, lambda callback: getattr(callback, "__name__", "") == "_on_read_timeout")
 
 
+# Counts the timers in the stdlib loop's heap (uvloop has no such list).
+@pytest.mark.stdlib_loop
 async def test_held_streams_arm_no_read_timer_each() -> None:
     streams = 50
     async with FakeAnthropic() as server:
