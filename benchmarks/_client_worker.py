@@ -520,12 +520,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--hold", type=float, default=30.0, help="memory: x-fake-hold seconds")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument(
+        "--loop",
+        default="asyncio",
+        choices=["asyncio", "uvloop"],
+        help="the event loop the client runs on (uvloop: the aclaude[uvloop] extra)",
+    )
+    p.add_argument(
         "--budget",
         type=float,
         default=60.0,
         help="seconds of measuring after which no further run is started",
     )
     return p.parse_args(argv)
+
+
+def run_on_loop(main: Awaitable[dict[str, Any]], loop: str) -> dict[str, Any]:
+    """asyncio.run on the stdlib loop or on uvloop; the import happens here, before any reading."""
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(main)  # type: ignore[arg-type]
+    return asyncio.run(main)  # type: ignore[arg-type]
 
 
 def main(argv: list[str]) -> int:
@@ -537,9 +552,10 @@ def main(argv: list[str]) -> int:
         "deltas": args.deltas,
         "streams": args.streams,
         "requests": args.requests,
+        "loop": args.loop,
     }
     try:
-        result = asyncio.run(amain(args))
+        result = run_on_loop(amain(args), args.loop)
     except BaseException as exc:  # report every failure as data, incl. KeyboardInterrupt
         traceback.print_exc(file=sys.stderr)
         print(json.dumps({**header, "ok": False, "error": f"{type(exc).__name__}: {exc}"}))

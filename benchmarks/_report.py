@@ -43,5 +43,10 @@ def div(a: float | None, b: float | None) -> float | None:
 
 
 def spread(values: Sequence[float]) -> str:
-    """The individual runs, so a reader can see how noisy the best-of figure was."""
-    return " / ".join(num(v) for v in values) if values else "n/a"
+    """min-max of the repeats and their count, printed beside each median, so that a ratio at
+    the edge of its target is visible as such (every run is in the --json output)."""
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return f"{num(values[0])} (n=1)"
+    return f"{num(min(values))}-{num(max(values))} (n={len(values)})"

@@ -79,3 +79,25 @@ async def client(server: FakeAnthropic) -> AsyncIterator[aclaude.Client]:
 
 # A real redis-server on loopback for the tests that ask for it (`redis_server` fixture).
 from _redis_support import _redis_session, redis_server  # noqa: E402, F401
+
+
+# ACLAUDE_TEST_LOOP=uvloop runs every async test (and fixture) on uvloop instead of the stdlib
+# loop, through pytest-asyncio's loop-factory hook (1.4+): aclaude must not depend on which
+# loop runs it. Defined only when asked for: with the hook present pytest-asyncio uses it for
+# every test. CI runs tests/http, tests/streaming and tests/hostile this way (see .ci/run).
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "stdlib_loop: inspects the stdlib loop's internals; never run on uvloop"
+    )
+
+
+if os.environ.get("ACLAUDE_TEST_LOOP", "asyncio") == "uvloop":
+    import uvloop
+
+    def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, object]:
+        if item.get_closest_marker("stdlib_loop"):
+            return {"asyncio": asyncio.new_event_loop}
+        return {"uvloop": uvloop.new_event_loop}
+
+elif os.environ.get("ACLAUDE_TEST_LOOP", "asyncio") != "asyncio":
+    raise RuntimeError("ACLAUDE_TEST_LOOP must be asyncio or uvloop")

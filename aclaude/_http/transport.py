@@ -408,8 +408,25 @@ async def send(
         else:
             # The final headers within connect + read: aiohttp's sock_read restarts on every
             # packet, so endless 103 Early Hints (or headers a byte at a time) would never end.
-            async with _timeout_cm((timeout.connect or 0.0) + timeout.read):
-                resp = await pending
+            limit = (timeout.connect or 0.0) + timeout.read
+            task = asyncio.current_task() if deadlines is not None else None
+            if task is None:
+                async with _timeout_cm(limit):
+                    resp = await pending
+            else:
+                # On the client's shared timer, like the body's reads: an asyncio.timeout is
+                # a Timeout and a TimerHandle per request, held while it waits (thousands at
+                # a time when many streams open at once) and a heap push and cancel each.
+                wait = _HeadersWait(task)
+                deadlines.start(wait, limit)  # type: ignore[union-attr]  # task set: not None
+                try:
+                    resp = await pending
+                except asyncio.CancelledError:
+                    if wait.timed_out():
+                        raise asyncio.TimeoutError from None
+                    raise
+                finally:
+                    deadlines.stop(wait)  # type: ignore[union-attr]
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
         error: APIConnectionError = APITimeoutError(
             f"request timed out before a response: {request.method} {redact_url(request.url)}"
@@ -466,6 +483,36 @@ def _stop_aiohttp_read_timer(resp: aiohttp.ClientResponse) -> None:
     if protocol is not None:  # None: the body already arrived and the timer is gone with it
         protocol.read_timeout = None
         protocol.start_timeout()  # with no timeout set: cancels the armed timer, arms none
+
+
+class _HeadersWait:
+    """A request waiting for its final headers, registered with ``ReadDeadlines``: past its
+    deadline the waiting task is cancelled, and ``timed_out()`` (in its ``except
+    CancelledError``) tells that cancellation from any other. As ``asyncio.timeout`` does it:
+    on 3.11+ the cancellation is taken back (``uncancel``) and counted, so that a cancel from
+    outside arriving at the same time still wins and a surrounding ``asyncio.timeout`` or
+    TaskGroup is not confused."""
+
+    __slots__ = ("_cancelling", "_expired", "_task")
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self._task = task
+        self._expired = False
+        self._cancelling = 0
+        if sys.version_info >= (3, 11):
+            self._cancelling = task.cancelling()
+
+    def expire(self) -> None:
+        self._expired = True
+        self._task.cancel()
+
+    def timed_out(self) -> bool:
+        """In ``except CancelledError``: True if this deadline was the cancellation's cause."""
+        if not self._expired:
+            return False
+        if sys.version_info >= (3, 11):
+            return self._task.uncancel() <= self._cancelling
+        return True  # pragma: no cover - Python 3.10: no cancellation counts to compare
 
 
 class _ReadTimedOut(Exception):

@@ -291,8 +291,6 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         response = self._response
         decoder = self._decoder
         assert response is not None and decoder is not None
-        feed = decoder.feed
-        fast_decode = event_decoder.decode  # known types in one C call; no Python frame
         count = 0
         pings = 0
         done = False  # message_stop seen
@@ -310,11 +308,19 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 pending, self._pending = self._pending, []
                 pending.reverse()  # popped from the end: data handed out is let go at once
                 held: list[RawMessageStreamEvent] = []
+                # All of a short reply (a drained create(), the first delta) often came in the
+                # read-ahead: the same one-C-call decode as below, the typed path on failure.
                 while pending:
-                    reading.count = count  # a handful of events: kept exact for the errors
-                    held.append(decode_event(pending.pop()))
+                    try:
+                        held.append(event_decoder.decode(pending[-1]))
+                    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+                        reading.count = count  # for the typed error decode_event may raise
+                        held.append(decode_event(pending[-1]))
+                    pending.pop()
                     count += 1
-                    etype = known_type(type(held[0]))
+                    etype = type(held[0])
+                    if etype is not RawContentBlockDeltaEvent:
+                        etype = known_type(etype)
                     if etype is RawContentBlockDeltaEvent:
                         deltas += 1
                     elif etype is RawMessageStopEvent:
@@ -329,6 +335,10 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 if deltas and arrived is not None:  # read ahead in the last chunk of the opening
                     timings._add_chunk(arrived, deltas)
                 event: RawMessageStreamEvent
+                # Bound here, not above: a stream held open in its read-ahead events (thousands
+                # at a time) keeps none of them.
+                feed = decoder.feed
+                fast_decode = event_decoder.decode  # known types in one C call; no Python frame
                 read_chunk = response.read_chunk
                 read_time = response.read_time
                 while chunk := await read_chunk():

@@ -86,5 +86,7 @@ class LazyStream(AsyncClosing, Generic[_T]):
             self._iterator = self._iterate()
         return self._iterator
 
-    async def __anext__(self) -> _T:
-        return await self.__aiter__().__anext__()
+    def __anext__(self) -> Awaitable[_T]:
+        # The iterator's own awaitable, not a coroutine around it: a stream advanced with
+        # anext() holds no extra frame while it waits (thousands may wait for their headers).
+        return self.__aiter__().__anext__()

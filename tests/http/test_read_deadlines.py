@@ -8,8 +8,9 @@ what ReadDeadlines replaces) and that every wait stays bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -48,6 +49,8 @@ def armed_timers(loop: asyncio.AbstractEventLoop, deadlines: ReadDeadlines) -> i
     return armed(loop, lambda callback: getattr(callback, "__self__", None) is deadlines)
 
 
+# Counts the timers in the stdlib loop's heap (uvloop has no such list).
+@pytest.mark.stdlib_loop
 async def test_a_waiter_past_its_deadline_is_expired_once() -> None:
     loop = asyncio.get_running_loop()
     deadlines = ReadDeadlines(loop)
@@ -90,6 +93,8 @@ async def test_each_waiter_expires_at_its_own_deadline_in_order() -> None:
     assert log[-1][1] - started > 0.15
 
 
+# Counts the timers in the stdlib loop's heap (uvloop has no such list).
+@pytest.mark.stdlib_loop
 async def test_many_waiters_share_one_timer() -> None:
     loop = asyncio.get_running_loop()
     deadlines = ReadDeadlines(loop)
@@ -141,6 +146,8 @@ def aiohttp_read_timers(loop: asyncio.AbstractEventLoop) -> int:
     return armed(loop, lambda callback: getattr(callback, "__name__", "") == "_on_read_timeout")
 
 
+# Counts the timers in the stdlib loop's heap (uvloop has no such list).
+@pytest.mark.stdlib_loop
 async def test_held_streams_arm_no_read_timer_each() -> None:
     streams = 50
     async with FakeAnthropic() as server:
@@ -188,3 +195,69 @@ async def test_a_silent_server_still_times_out(stall_after: int) -> None:
             assert 0.15 < time.monotonic() - started < 5.0
             assert info.value.events_received == stall_after
             assert client._deadlines is not None and len(client._deadlines) == 0
+
+
+# -- the wait for the final headers, on the same timer -------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def endless_early_hints() -> AsyncIterator[str]:
+    """A loopback server that answers every request with 103 Early Hints every 50 ms, forever
+    (bounded by the client going away): the headers wait is never over, the socket never idle."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            for _ in range(600):  # 30 s at most
+                writer.write(b"HTTP/1.1 103 Early Hints\r\nlink: </a>; rel=preload\r\n\r\n")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_headers_deadline_is_on_the_shared_timer() -> None:
+    async with (
+        endless_early_hints() as url,
+        aclaude.Client(
+            api_key=API_KEY, base_url=url, max_retries=0, timeout=aclaude.Timeout(connect=0.2, read=0.3)
+        ) as client,
+    ):
+        call = asyncio.ensure_future(client.messages.create(**PARAMS))
+        await asyncio.sleep(0.2)
+        assert client._deadlines is not None and len(client._deadlines) == 1  # the headers wait
+        started = time.monotonic()
+        with pytest.raises(aclaude.APITimeoutError, match="before a response"):
+            async with asyncio.timeout(LIMIT):
+                await call
+        assert time.monotonic() - started < 5.0
+        assert len(client._deadlines) == 0
+        assert call.cancelling() == 0  # the deadline's cancellation was taken back
+
+
+async def test_a_cancel_while_waiting_for_headers_stays_a_cancel() -> None:
+    async with (
+        endless_early_hints() as url,
+        aclaude.Client(
+            api_key=API_KEY, base_url=url, max_retries=0, timeout=aclaude.Timeout(connect=0.2, read=0.3)
+        ) as client,
+    ):
+        # A caller's own deadline shorter than the client's: the caller's TimeoutError, not ours.
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await client.messages.create(**PARAMS)
+        call = asyncio.ensure_future(client.messages.create(**PARAMS))
+        await asyncio.sleep(0.1)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert client._deadlines is not None and len(client._deadlines) == 0

@@ -32,6 +32,9 @@ def write_log() -> Iterator[None]:
     WRITE_LOG.clear()
 
 
+# The fake server paces with asyncio.sleep(0.04), which uvloop (millisecond timers on a clock
+# cached per loop iteration) may end up to a millisecond early: the 40 ms below is the stdlib's.
+@pytest.mark.stdlib_loop
 async def test_stamps_are_ordered_and_match_the_servers_writes(
     client: aclaude.Client, params: dict[str, object], write_log: None
 ) -> None:
