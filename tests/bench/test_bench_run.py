@@ -38,8 +38,11 @@ async def test_closed_loop_sweep_measures_every_level() -> None:
         assert level.completed == 4 and level.failed == 0
         assert level.output_tokens == 20
         assert level.ttft.p50 is not None and level.ttft.p50 >= 20.0  # ms: at least the pacing
-        # Not >= the pacing: on a busy machine a late first read makes the rest look faster.
-        assert level.tpot.p50 is not None and level.tpot.p50 > 0
+        # Not >= the pacing, nor > 0 at the median: bytes are stamped when read from the socket,
+        # and on a busy machine one late read can carry all of a request's deltas (TPOT 0).
+        # Some request of the level still has its deltas spread over several reads.
+        assert level.tpot.p50 is not None and level.tpot.p50 >= 0
+        assert level.tpot.max is not None and level.tpot.max > 0
         assert level.itl.count == 16  # 4 gaps a request
         assert level.goodput == pytest.approx(level.request_throughput)
         assert level.client_cpu_us_per_event is not None and level.events >= 4 * 6
