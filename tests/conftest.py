@@ -87,7 +87,9 @@ from _redis_support import _redis_session, redis_server  # noqa: E402, F401
 # every test. CI runs tests/http, tests/streaming and tests/hostile this way (see .ci/run).
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "stdlib_loop: inspects the stdlib loop's internals; never run on uvloop"
+        "markers",
+        "stdlib_loop: inspects the stdlib loop's internals, or measures memory that only it frees"
+        " at once; runs on the stdlib loop even when the suite runs on uvloop",
     )
 
 
