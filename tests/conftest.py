@@ -11,13 +11,18 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import aclaude
 from aclaude.testing import FakeAnthropic
+from aclaude.testing._pacing import WRITE_LOG
+
+if TYPE_CHECKING:
+    import anthropic
 
 if sys.version_info < (3, 11):
     # The tests bound their waits with asyncio.timeout (3.11+); on 3.10 the maintained backport
@@ -75,6 +80,31 @@ async def client(server: FakeAnthropic) -> AsyncIterator[aclaude.Client]:
     """An aclaude client for ``server``; no retries, so each scripted reply is one attempt."""
     async with aclaude.Client(api_key=API_KEY, base_url=server.url, max_retries=0) as c:
         yield c
+
+
+@pytest.fixture
+async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
+    """The official SDK against ``server`` (conformance tests send the same call through both);
+    imported here, not at the top, so that a test run that never asks for it does not pay the
+    SDK's second of import time."""
+    import anthropic
+
+    sdk_client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
+    try:
+        yield sdk_client
+    finally:
+        await sdk_client.close()
+
+
+@pytest.fixture
+def write_log() -> Iterator[None]:
+    """The fake API's log of when it handed each paced event to the socket, on and empty for
+    one test (the server-side truth that stream timings are checked against)."""
+    WRITE_LOG.enable()
+    WRITE_LOG.clear()
+    yield
+    WRITE_LOG.enabled = False
+    WRITE_LOG.clear()
 
 
 # A real redis-server on loopback for the tests that ask for it (`redis_server` fixture).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -19,15 +19,6 @@ from aclaude.testing._sse_render import render_event
 
 TTFT, ITL, DELTAS = 0.03, 0.01, 5
 PACED = {"x-fake-pacing": f"ttft={TTFT},itl={ITL}", "x-fake-deltas": str(DELTAS)}
-
-
-@pytest.fixture
-def write_log() -> Iterator[None]:
-    WRITE_LOG.enable()
-    WRITE_LOG.clear()
-    yield
-    WRITE_LOG.enabled = False
-    WRITE_LOG.clear()
 
 
 async def test_many_streams_each_keep_their_schedule(

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-
-import pytest
 
 import aclaude
 from aclaude._http.transport import read_stamping_connector
@@ -15,15 +12,6 @@ from aclaude.testing import FakeAnthropic
 from aclaude.testing._pacing import WRITE_LOG
 
 PACED = {"x-fake-pacing": "ttft=10ms,itl=10ms", "x-fake-deltas": "3"}
-
-
-@pytest.fixture
-def write_log() -> Iterator[None]:
-    WRITE_LOG.enable()
-    WRITE_LOG.clear()
-    yield
-    WRITE_LOG.enabled = False
-    WRITE_LOG.clear()
 
 
 async def test_bytes_that_waited_for_a_busy_consumer_keep_their_arrival_time(

@@ -22,16 +22,6 @@ from conftest import API_KEY, PARAMS
 import aclaude
 from aclaude.testing import FakeAnthropic, Reply
 
-
-@pytest.fixture
-async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        await client.close()
-
-
 # -- errors -----------------------------------------------------------------------------------
 
 _STATUS_NAMES = {

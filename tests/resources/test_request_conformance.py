@@ -15,7 +15,7 @@ for both clients alike): only what was sent is compared.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anthropic
@@ -100,15 +100,6 @@ def wire(request: RecordedRequest) -> dict[str, Any]:
         "headers": {h: request.headers.get(h) for h in HEADERS},
         "body": body,
     }
-
-
-@pytest.fixture
-async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 async def sent(server: FakeAnthropic, call: Callable[[], Awaitable[Any]]) -> list[dict[str, Any]]:

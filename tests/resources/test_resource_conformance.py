@@ -61,15 +61,6 @@ def ours(obj: Any) -> Any:
 
 
 @pytest.fixture
-async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        await client.close()
-
-
-@pytest.fixture
 async def raw(server: FakeAnthropic) -> AsyncIterator[Any]:
     """``await raw(method, path, json=...)`` -> the decoded body, read by the standard library."""
     async with aiohttp.ClientSession(headers={"x-api-key": API_KEY}) as session:

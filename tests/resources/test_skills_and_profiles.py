@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,6 @@ from aclaude.testing._skills import parse_form
 API_KEY = "sk-ant-test-not-a-real-key"
 SKILL_MD = b"---\nname: pdf-tools\ndescription: Work with PDF files.\n---\n# PDF tools\n"
 SCRIPT = b"print('hello')\n"
-
-
-@pytest.fixture
-async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 def files() -> list[Any]:

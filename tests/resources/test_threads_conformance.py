@@ -11,7 +11,7 @@ it names (``reply-1`` ...), which also checks that each turn continues from the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anthropic
@@ -52,15 +52,6 @@ def wire(request: RecordedRequest, reply_ids: list[str]) -> dict[str, Any]:
         "headers": {h: request.headers.get(h) for h in HEADERS},
         "body": body,
     }
-
-
-@pytest.fixture
-async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 Conversation = Callable[[Any, FakeAnthropic, list[str]], Awaitable[None]]

@@ -11,12 +11,11 @@ never ``IncompleteStreamError``; ``abort`` fires once, ``end`` fires once on eve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import anthropic
 import pytest
-from conftest import API_KEY, PARAMS
+from conftest import PARAMS
 
 import aclaude
 from aclaude.testing import FakeAnthropic, Reply
@@ -137,15 +136,6 @@ async def test_a_stop_after_the_end_changes_nothing(client: aclaude.Client, serv
             await stream.abort()
             assert await stream.get_final_message() is message
     assert calls.names == ["final_message", "end"]
-
-
-@pytest.fixture
-async def sdk(server: FakeAnthropic) -> AsyncIterator[anthropic.AsyncAnthropic]:
-    client = anthropic.AsyncAnthropic(api_key=API_KEY, base_url=server.url, max_retries=0)
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 async def test_the_same_stop_through_the_python_sdk_and_aclaude(

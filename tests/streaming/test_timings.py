@@ -11,7 +11,6 @@ import itertools
 import math
 import random
 import statistics
-from collections.abc import Iterator
 
 import pytest
 
@@ -21,15 +20,6 @@ from aclaude.testing import FakeAnthropic, Reply
 from aclaude.testing._pacing import WRITE_LOG, parse_pacing
 
 PACED = {"x-fake-pacing": "ttft=40ms,itl=10ms", "x-fake-deltas": "6"}
-
-
-@pytest.fixture
-def write_log() -> Iterator[None]:
-    WRITE_LOG.enable()
-    WRITE_LOG.clear()
-    yield
-    WRITE_LOG.enabled = False
-    WRITE_LOG.clear()
 
 
 # The fake server paces with asyncio.sleep(0.04), which uvloop (millisecond timers on a clock
