@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -241,7 +242,8 @@ async def test_the_headers_deadline_is_on_the_shared_timer() -> None:
                 await call
         assert time.monotonic() - started < 5.0
         assert len(client._deadlines) == 0
-        assert call.cancelling() == 0  # the deadline's cancellation was taken back
+        if sys.version_info >= (3, 11):  # 3.10's tasks count no cancellations
+            assert call.cancelling() == 0  # the deadline's cancellation was taken back
 
 
 async def test_a_cancel_while_waiting_for_headers_stays_a_cancel() -> None:
@@ -251,8 +253,9 @@ async def test_a_cancel_while_waiting_for_headers_stays_a_cancel() -> None:
             api_key=API_KEY, base_url=url, max_retries=0, timeout=aclaude.Timeout(connect=0.2, read=0.3)
         ) as client,
     ):
-        # A caller's own deadline shorter than the client's: the caller's TimeoutError, not ours.
-        with pytest.raises(TimeoutError):
+        # A caller's own deadline shorter than the client's: the caller's TimeoutError, not ours
+        # (asyncio's: on 3.10 that is not yet the builtin TimeoutError).
+        with pytest.raises(asyncio.TimeoutError):
             async with asyncio.timeout(0.1):
                 await client.messages.create(**PARAMS)
         call = asyncio.ensure_future(client.messages.create(**PARAMS))
