@@ -284,11 +284,18 @@ class MessageStream(AsyncClosing):
                                     pending = self._emit(event)
                                 else:
                                     cbs = listeners.get("text")
-                                    pending = (
-                                        _call(cbs, (delta.text, TextSnapshot(parts, len(parts))), None)
-                                        if cbs
-                                        else None
-                                    )
+                                    pending = None
+                                    if cbs:
+                                        snapshot = TextSnapshot(parts, len(parts))
+                                        if len(cbs) > 1:
+                                            pending = _call(cbs, (delta.text, snapshot), None)
+                                        else:  # _call's work for one listener, without its frame
+                                            listener, is_async = cbs[0]
+                                            result = listener(delta.text, snapshot)
+                                            if is_async or (
+                                                result is not None and inspect.isawaitable(result)
+                                            ):
+                                                pending = [result]
                                 if pending:
                                     for awaitable in pending:
                                         await awaitable

@@ -91,3 +91,35 @@ async def test_text_into_a_second_text_block_goes_to_that_block(
     assert [block.text for block in message.content] == ["alpha beta", "gamma delta"]  # type: ignore[union-attr]
     first = ["alp", "alpha ", "alpha bet", "alpha beta"]
     assert snapshots == [*first, "gam", "gamma ", "gamma del", "gamma delta"]
+
+
+async def test_two_text_listeners_keep_registration_order_behind_an_async_one(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    server.enqueue(Reply.text(TEXT, chunk_chars=8))
+    log: list[str] = []
+
+    async def first(delta: str, snapshot: Any) -> None:
+        await asyncio.sleep(0)
+        log.append(f"async {delta}")
+
+    async with asyncio.timeout(LIMIT), client.messages.stream(**PARAMS) as stream:  # type: ignore[arg-type]
+        stream.on("text", first).on("text", lambda delta, snapshot: log.append(f"sync {delta}"))
+        await stream.until_done()
+    deltas = [TEXT[i : i + 8] for i in range(0, len(TEXT), 8)]
+    assert log == [f"{kind} {d}" for d in deltas for kind in ("async", "sync")]
+
+
+async def test_a_sync_text_listener_returning_an_awaitable_is_awaited(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    server.enqueue(Reply.text(TEXT, chunk_chars=8))
+    log: list[str] = []
+
+    async def record(delta: str) -> None:
+        log.append(delta)
+
+    async with asyncio.timeout(LIMIT), client.messages.stream(**PARAMS) as stream:  # type: ignore[arg-type]
+        stream.on("text", lambda delta, snapshot: record(delta))  # not a coroutine function
+        await stream.until_done()
+    assert log == [TEXT[i : i + 8] for i in range(0, len(TEXT), 8)]
