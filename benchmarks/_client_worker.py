@@ -489,14 +489,23 @@ async def measure_ttfd(adapter: Adapter, args: argparse.Namespace) -> dict[str, 
     }
 
 
+def running_loop_class() -> str:
+    """The class of the loop this measurement really ran on: run.py checks it against --loop, so
+    a uvloop row can never be an asyncio measurement under a uvloop label."""
+    loop_type = type(asyncio.get_running_loop())
+    return f"{loop_type.__module__}.{loop_type.__qualname__}"
+
+
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
     adapter = make_adapter(args.client, args.url)
     try:
         if args.scenario == "memory":
-            return await measure_memory(adapter, args)
-        if args.scenario == "ttfd":
-            return await measure_ttfd(adapter, args)
-        return await measure_cpu(adapter, args)
+            result = await measure_memory(adapter, args)
+        elif args.scenario == "ttfd":
+            result = await measure_ttfd(adapter, args)
+        else:
+            result = await measure_cpu(adapter, args)
+        return {**result, "loop_class": running_loop_class()}
     finally:
         await adapter.aclose()
 

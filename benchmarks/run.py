@@ -188,12 +188,21 @@ class Bench:
         self.progress(f"{label} ...", end="")
         t0 = time.perf_counter()
         result = _run_worker(argv, self.env, timeout)
+        result = check_loop(result, loop or "asyncio")
         status = "ok" if result["ok"] else f"FAILED: {result['error']}"
         print(f" {time.perf_counter() - t0:.1f}s {status}", file=sys.stderr, flush=True)
         result["argv"] = argv[2:]
         self.workers.append(result)
         self._cache[key] = result
         return result
+
+
+def check_loop(result: dict[str, Any], loop: str) -> dict[str, Any]:
+    """Fail a measurement whose worker did not run on the loop its row is labelled with."""
+    ran_on = str(result.get("loop_class", ""))
+    if result.get("ok") and not ran_on.startswith(f"{loop}."):
+        return {**result, "ok": False, "error": f"asked for {loop}, ran on {ran_on or 'unknown'}"}
+    return result
 
 
 def _run_worker(argv: list[str], env: dict[str, str], timeout: float) -> dict[str, Any]:

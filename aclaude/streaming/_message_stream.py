@@ -267,8 +267,48 @@ class MessageStream(AsyncClosing):
         # once, and without any pays nothing per event for them.
         listeners: Any = self._listeners if self._listeners or not quiet else False
         events = mode == _EVENTS
+        text_parts = state.text_parts  # never rebound: the open text blocks' parts
         try:
             async for event in self._events:
+                if type(event) is RawContentBlockDeltaEvent:
+                    # Nearly every event: a text delta to an open text block. What accumulate
+                    # and _emit do for it, inline (three Python calls fewer per event); any
+                    # other event, or a stream_event listener, takes the general path below.
+                    delta: Any = event.delta
+                    if type(delta) is TextDelta:
+                        parts = text_parts.get(event.index)
+                        if parts is not None:
+                            parts.append(delta.text)
+                            if listeners:
+                                if "stream_event" in listeners:
+                                    pending = self._emit(event)
+                                else:
+                                    cbs = listeners.get("text")
+                                    pending = None
+                                    if cbs:
+                                        snapshot = TextSnapshot(parts, len(parts))
+                                        if len(cbs) > 1:
+                                            pending = _call(cbs, (delta.text, snapshot), None)
+                                        else:  # _call's work for one listener, without its frame
+                                            listener, is_async = cbs[0]
+                                            result = listener(delta.text, snapshot)
+                                            if is_async or (
+                                                result is not None and inspect.isawaitable(result)
+                                            ):
+                                                pending = [result]
+                                if pending:
+                                    for awaitable in pending:
+                                        await awaitable
+                            if quiet:
+                                continue
+                            if events:
+                                yield event
+                                derived = derive_delta(state, event)
+                                if derived is not None:
+                                    yield derived
+                            else:
+                                yield delta.text
+                            continue
                 accumulate(state, event)
                 if listeners:
                     pending = self._emit(event)
@@ -298,7 +338,7 @@ class MessageStream(AsyncClosing):
                 else:
                     etype = type(event)
                     if etype is RawContentBlockDeltaEvent or known_type(etype) is RawContentBlockDeltaEvent:
-                        delta: Any = event.delta  # type: ignore[union-attr]
+                        delta = event.delta  # type: ignore[union-attr]
                         dtype = type(delta)
                         if dtype is TextDelta or known_type(dtype) is TextDelta:
                             yield delta.text
