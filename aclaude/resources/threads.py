@@ -32,7 +32,7 @@ import copy
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 import msgspec
 
@@ -52,22 +52,15 @@ from ..types._message import Message
 from ..types._threads import MESSAGE_THREADS_BETA, BetaMessageThreadParam, UnsupportedRequestBehavior
 from ..types.params import (
     BetaParams,
-    CacheControlEphemeralParam,
-    ContainerParam,
-    DiagnosticsParam,
     MessageParam,
-    MetadataParam,
     OutputConfigParam,
-    TextBlockParam,
-    ThinkingConfigParam,
-    ToolChoiceParam,
 )
+from ..types.params._messages import MessageSettingsParams
 from ._message_kwargs import BetaHeaderParams
 from ._options import RequestOptions
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Literal
 
     from typing_extensions import Unpack
 
@@ -98,33 +91,14 @@ MAX_ATTEMPTS = 3
 _KEYS_THAT_HOLD_BLOCKS = frozenset({"content", "source", "tool", "definition", "tool_references"})
 
 
-class _ThreadFields(TypedDict, total=False):
-    """The optional ``create()`` fields a thread holds and a turn may override."""
-
-    cache_control: CacheControlEphemeralParam | None
-    container: ContainerParam | str | None
-    diagnostics: DiagnosticsParam | None
-    inference_geo: str | None
-    metadata: MetadataParam
-    service_tier: Literal["auto", "standard_only"]
-    speed: Literal["standard", "fast"] | None
-    stop_sequences: Sequence[str]
-    system: str | Iterable[TextBlockParam]
-    temperature: float
-    thinking: ThinkingConfigParam
-    tool_choice: ToolChoiceParam
-    top_k: int
-    top_p: float
-
-
-class ThreadCreateKwargs(_ThreadFields, BetaParams, BetaHeaderParams, RequestOptions, total=False):
+class ThreadCreateKwargs(MessageSettingsParams, BetaParams, BetaHeaderParams, RequestOptions, total=False):
     """The optional keywords of ``client.beta.messages.thread(...)`` (the SDK's
     ``ThreadCreateParams`` plus the request options)."""
 
     output_config: OutputConfigParam
 
 
-class ThreadSendKwargs(_ThreadFields, BetaParams, BetaHeaderParams, RequestOptions, total=False):
+class ThreadSendKwargs(MessageSettingsParams, BetaParams, BetaHeaderParams, RequestOptions, total=False):
     """What ``send()`` / ``parse()`` / ``stream()`` take for one turn and ``update()`` for every
     later one (the SDK's ``ThreadSendParams`` plus the request options): the thread's fields,
     ``max_tokens`` and ``model`` included, except ``output_config``."""

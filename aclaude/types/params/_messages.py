@@ -97,19 +97,15 @@ class ContainerParam(TypedDict, total=False):
     skills: Iterable[Mapping[str, Any]] | None
 
 
-class MessageCreateParamsBase(TypedDict, total=False):
-    """Every field of a Messages request but ``tools`` and ``stream`` (the tool runner takes
-    its own ``tools``)."""
+class MessageSettingsParams(TypedDict, total=False):
+    """The optional fields of a Messages request but ``output_config``: what a message thread
+    holds between turns and a turn may override (``resources.threads``)."""
 
-    max_tokens: Required[int]
-    messages: Required[Iterable[MessageParam]]
-    model: Required[ModelParam]
     cache_control: CacheControlEphemeralParam | None
     container: ContainerParam | str | None
     diagnostics: DiagnosticsParam | None
     inference_geo: str | None
     metadata: MetadataParam
-    output_config: OutputConfigParam
     service_tier: Literal["auto", "standard_only"]
     speed: Literal["standard", "fast"] | None
     stop_sequences: Sequence[str]
@@ -119,6 +115,16 @@ class MessageCreateParamsBase(TypedDict, total=False):
     tool_choice: ToolChoiceParam
     top_k: int
     top_p: float
+
+
+class MessageCreateParamsBase(MessageSettingsParams, total=False):
+    """Every field of a Messages request but ``tools`` and ``stream`` (the tool runner takes
+    its own ``tools``)."""
+
+    max_tokens: Required[int]
+    messages: Required[Iterable[MessageParam]]
+    model: Required[ModelParam]
+    output_config: OutputConfigParam
 
 
 class MessageCreateParamsNonStreaming(MessageCreateParamsBase, total=False):
