@@ -28,7 +28,6 @@ from typing import Any
 
 import aiohttp
 import msgspec
-from aiohttp.client_proto import ResponseHandler
 from aiohttp.client_reqrep import ClientRequest, ConnectionKey, RequestInfo
 from aiohttp.connector import Connection
 from aiohttp.helpers import get_env_proxy_for_url
@@ -48,6 +47,7 @@ from .._exceptions import (
 from .._logging import redact_headers, redact_url
 from ..types._rate_limits import RateLimits
 from .read_deadlines import ReadDeadlines
+from .response_handler import AclaudeResponseHandler, ReadStampingHandler
 from .timings_context import current_timings
 
 __all__ = [
@@ -123,31 +123,19 @@ def new_session(
         session._retry_connection = False
     return session
 
-class _ReadStampingHandler(ResponseHandler):
-    """aiohttp's protocol, noting when bytes last came off the socket: a stream's timings stamp
-    a read with this (``Response.read_time``), not with the moment its task got to run (under
-    load, other tasks run first: p50 0.2 ms, p99 2-3 ms later at 100 streams on this project's
-    machine). An extra Python call per socket read, so only on a benchmark's connector."""
-
-    read_at = 0.0
-
-    def data_received(self, data: bytes) -> None:
-        if data:  # aiohttp calls it with b"" to resume a paused decompression: not a read
-            self.read_at = time.monotonic()
-        super().data_received(data)
-
-
 class _StampingConnector(aiohttp.TCPConnector):
     """aiohttp's pool, stamping when it hands a (pooled or new) connection to a stream's request:
     ``StreamTimings.connection_acquired``, so ``pool_wait`` shows time spent queueing for a
     connection. One awaited frame and a context-variable read per request (no aiohttp trace:
-    a ``TraceConfig`` makes a trace object and fires its signals on every request). With
-    ``stamp_reads`` its connections also stamp their reads (``_ReadStampingHandler``)."""
+    a ``TraceConfig`` makes a trace object and fires its signals on every request). Its
+    connections run ``AclaudeResponseHandler`` (see ``response_handler``), and with
+    ``stamp_reads`` also stamp their reads (``ReadStampingHandler``)."""
 
     def __init__(self, *, stamp_reads: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if stamp_reads and hasattr(self, "_factory"):  # aiohttp's protocol factory (private)
-            factory: Any = functools.partial(_ReadStampingHandler, loop=self._loop)
+        if hasattr(self, "_factory"):  # aiohttp's protocol factory (private)
+            handler = ReadStampingHandler if stamp_reads else AclaudeResponseHandler
+            factory: Any = functools.partial(handler, loop=self._loop)
             self._factory = factory
 
     async def connect(
@@ -265,7 +253,7 @@ class Response:
         #: otherwise the clock itself, read when the reading task runs (no cost added).
         self.read_time: Callable[[], float] = (
             functools.partial(getattr, protocol, "read_at")
-            if isinstance(protocol, _ReadStampingHandler)
+            if isinstance(protocol, ReadStampingHandler)
             else time.monotonic
         )
         # Each read that has to wait registers here for at most read_timeout seconds.
