@@ -21,6 +21,7 @@ received by the server; ITL truth = the gaps between the server's delta writes.
 
     python benchmarks/bench_accuracy.py                       # concurrency 1, 100, 1000
     python benchmarks/bench_accuracy.py --concurrency 1,100 --clients aclaude
+    python benchmarks/bench_accuracy.py --loop asyncio         # every client on the stdlib loop
 
 Prints a Markdown table. The machine is shared: run it on a quiet one for figures to keep.
 """
@@ -254,14 +255,21 @@ def main() -> int:
     parser.add_argument(
         "--min-requests", type=int, default=10, help="measured requests at least (default 10)"
     )
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        help="the clients' event loop, as aclaude bench's --loop (default auto: uvloop when installed)",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
         return 0
+    from aclaude.bench._loop import resolve_loop, run_on
     from aclaude.testing.__main__ import _raise_fd_limit
 
     _raise_fd_limit()
+    args.loop = resolve_loop(args.loop)
     headers = {"x-fake-pacing": f"ttft={args.ttft},itl={args.itl}", "x-fake-deltas": str(args.deltas)}
     rows = []
     for concurrency in [int(c) for c in args.concurrency.split(",")]:
@@ -271,10 +279,17 @@ def main() -> int:
             load = os.getloadavg()[0]  # the machine is shared: other work inflates every figure
             with server_process() as (url, log):
                 started = time.monotonic()
-                samples = asyncio.run(measure(client, url, concurrency, requests, headers))
+                samples = run_on(args.loop, measure(client, url, concurrency, requests, headers))
                 wall = time.monotonic() - started
             figures = compare(samples, log)
-            figures.update(client=client, concurrency=concurrency, wall=wall, failed=len(FAILURES), load=load)
+            figures.update(
+                client=client,
+                concurrency=concurrency,
+                wall=wall,
+                failed=len(FAILURES),
+                load=load,
+                loop=args.loop,
+            )
             rows.append(figures)
             print(
                 f"{CLIENTS[client]} c={concurrency}: lag p50 {figures['lag_p50']:.2f} ms, "
@@ -295,7 +310,8 @@ def _err(reported: float, truth: float) -> str:
 def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines = [
         f"True TTFT {args.ttft * 1000:g} ms (from the server's receipt), inter-token time "
-        f"{args.itl * 1000:g} ms, {args.deltas} deltas per reply. lag = client stamp - server write, "
+        f"{args.itl * 1000:g} ms, {args.deltas} deltas per reply; every client on {args.loop}, the server on "
+        "asyncio. lag = client stamp - server write, "
         "per delta; TTFT true = server's first-delta write - the client's request start; delivery = "
         "client's request start -> the server's handler has the request; server CPU = the fake "
         "server process's user + sys per event written; load = 1-minute load average at the start.",

@@ -27,6 +27,7 @@ from ..bench import (
     write_html,
     write_json,
 )
+from ..bench._loop import LOOPS, resolve_loop, run_on
 from ..bench._progress import make_progress
 
 __all__ = ["main"]
@@ -112,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
         "--processes", "-p", type=int, default=1, help="spread each level over N processes (merged records)"
     )
     load.add_argument("--seed", type=int, default=0)
+    load.add_argument(
+        "--loop",
+        choices=LOOPS,
+        default="auto",
+        help="the client's event loop (default auto: uvloop when installed, else asyncio)",
+    )
     prompts = parser.add_argument_group("prompts")
     prompts.add_argument(
         "--prompts", help="JSONL file, one request a line: messages, max_tokens, optional system/tools"
@@ -149,6 +156,7 @@ def settings_from_args(args: argparse.Namespace) -> BenchSettings:
         pacing=args.pacing,
         max_retries=args.max_retries,
         timeout=args.timeout,
+        loop=resolve_loop(args.loop),
     )
     if args.base_url is None and args.pacing:
         from ..testing._pacing import parse_pacing
@@ -195,7 +203,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         print(f"aclaude bench: {exc}", file=err)
         return EXIT_USAGE
     try:
-        result = asyncio.run(_run(settings, args.plain, err))
+        result = run_on(settings.loop, _run(settings, args.plain, err))
     except PromptError as exc:
         print(f"aclaude bench: {exc}", file=err)
         return EXIT_USAGE

@@ -30,6 +30,7 @@ from .._exceptions import APIConnectionError, AuthenticationError
 from .._http.transport import read_stamping_connector
 from .._logging import redact_url
 from .._version import __version__
+from ._loop import resolve_loop, run_on, running_loop
 from ._progress import Progress
 from ._prompts import RequestSpec, load_jsonl, synthetic
 from ._records import RequestRecord
@@ -192,6 +193,8 @@ async def run_benchmark(
 ) -> BenchResult:
     """Run every level; on ``stop`` (Ctrl-C) end early with what was measured so far."""
     settings.check()
+    # The loop this run is on (worker processes of --processes start the same one).
+    settings = msgspec.structs.replace(settings, loop=running_loop())
     specs = load_specs(settings)
     started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     with contextlib.ExitStack() as stack:
@@ -237,6 +240,9 @@ def _plan(settings: BenchSettings, mode: str, value: float) -> LevelPlan:
 def _add_level(
     result: BenchResult, settings: BenchSettings, plan: LevelPlan, parts: Sequence[LevelResult]
 ) -> None:
+    loops = {part.loop for part in parts} - {settings.loop}
+    if loops:  # the result names one loop: every process must have run it
+        raise BenchError(f"a worker ran on {', '.join(sorted(loops))}, not {settings.loop}")
     records = sorted((r for part in parts for r in part.records), key=lambda r: r.start)
     result.requests.extend(records)
     result.levels.append(
@@ -304,7 +310,8 @@ def _ignore_sigint() -> None:
 def _work(job_bytes: bytes, done: Any, stop_flag: Any) -> bytes:
     """One process's share of a level (runs in a worker process)."""
     job = msgspec.msgpack.decode(job_bytes, type=_Job)
-    return msgspec.msgpack.encode(asyncio.run(_work_async(job, done, stop_flag)))
+    loop = resolve_loop(job.settings.loop)
+    return msgspec.msgpack.encode(run_on(loop, _work_async(job, done, stop_flag)))
 
 
 async def _work_async(job: _Job, done: Any, stop_flag: Any) -> LevelResult:

@@ -30,6 +30,7 @@ import msgspec
 from .._client import Client
 from .._exceptions import APIError, APIStatusError
 from ..types._events import RawMessageStartEvent
+from ._loop import running_loop
 from ._prompts import RequestSpec
 from ._records import RequestRecord, record_from_timings
 
@@ -60,6 +61,7 @@ class LevelResult(msgspec.Struct, kw_only=True):
     events: int
     wall: float
     interrupted: bool = False
+    loop: str = "asyncio"  # the event loop the level ran on (see _loop.running_loop)
 
 
 async def send_one(
@@ -251,4 +253,5 @@ async def _run_level(
         events=events,
         wall=time.monotonic() - started,
         interrupted=interrupted,
+        loop=running_loop(),
     )

@@ -6,6 +6,8 @@ import math
 
 import msgspec
 
+from ._loop import resolve_loop
+
 __all__ = ["DEFAULT_PACING", "BenchSettings"]
 
 #: The embedded fake API's pacing when no endpoint is given: a plausible small model.
@@ -39,6 +41,9 @@ class BenchSettings(msgspec.Struct, kw_only=True):
     pacing: str = DEFAULT_PACING
     max_retries: int = 0
     timeout: float = 600.0
+    #: The client's event loop: ``auto`` (uvloop when installed), ``asyncio`` or ``uvloop``; the
+    #: command line stores the one that ran.
+    loop: str = "auto"
 
     def levels(self) -> list[tuple[str, float]]:
         """``(mode, value)`` of each level, in run order."""
@@ -66,3 +71,4 @@ class BenchSettings(msgspec.Struct, kw_only=True):
             raise ValueError("--arrival must be poisson or constant")
         if self.warmup < 0:
             raise ValueError("--warmup must be >= 0")
+        resolve_loop(self.loop)

@@ -51,7 +51,7 @@ def _facts(level: LevelSummary) -> list[str]:
 
 def format_table(result: BenchResult) -> str:
     """The summary as plain text (also what the README shows)."""
-    out = [f"aclaude bench: {result.endpoint}, model {result.settings.model}"]
+    out = [f"aclaude bench: {result.endpoint}, model {result.settings.model}, {result.settings.loop} loop"]
     if result.interrupted:
         out.append("INTERRUPTED: results so far")
     for level in result.levels:
@@ -75,7 +75,10 @@ def print_table(result: BenchResult, out: TextIO, *, plain: bool = False) -> Non
             pass
         else:
             console = Console(file=out)
-            console.print(f"[bold]aclaude bench[/]: {result.endpoint}, model {result.settings.model}")
+            console.print(
+                f"[bold]aclaude bench[/]: {result.endpoint}, model {result.settings.model}, "
+                f"{result.settings.loop} loop"
+            )
             if result.interrupted:
                 console.print("[red]INTERRUPTED: results so far[/]")
             for level in result.levels:
