@@ -33,6 +33,7 @@ from ..types._events import RawMessageStartEvent
 from ._loop import running_loop
 from ._prompts import RequestSpec
 from ._records import RequestRecord, record_from_timings
+from ._start_gate import StartGate
 
 __all__ = ["LevelPlan", "LevelResult", "run_level", "send_one"]
 
@@ -164,6 +165,7 @@ async def _run_level(
     deadline = started + plan.duration if plan.duration is not None else None
     limit = plan.requests + plan.warmup if plan.requests is not None else None
     events = 0
+    gate = StartGate()  # starts spread over loop turns, so reads are stamped between them
 
     def take() -> int | None:
         index = next(counter)
@@ -176,6 +178,7 @@ async def _run_level(
     async def one(index: int) -> None:
         nonlocal events
         spec = specs[(plan.spec_offset + index) % len(specs)]
+        await gate.wait()
         record = await send_one(
             client, model, spec, headers_for(spec), level=plan.level, process=plan.process, index=index
         )
