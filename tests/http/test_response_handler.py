@@ -14,8 +14,7 @@ from aiohttp import web
 from aiohttp.client_proto import ResponseHandler
 
 import aclaude
-from aclaude._http.response_handler import AclaudeResponseHandler, ReadStampingHandler
-from aclaude._http.transport import read_stamping_connector
+from aclaude._http.transport import AclaudeResponseHandler, ReadStampingHandler, read_stamping_connector
 from aclaude.testing import FakeAnthropic
 
 
