@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from _loopback_app import serve_app
 from aiohttp import web
 
 import aclaude
@@ -76,15 +77,8 @@ async def raw_paced_server() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_get("/", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url + "/"
 
 
 async def test_the_body_is_valid_chunks_between_aiohttps_headers_and_end(raw_paced_server: str) -> None:

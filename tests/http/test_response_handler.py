@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from _helpers import sse_of, text_stream
+from _loopback_app import serve_app
 from aiohttp import web
 from aiohttp.client_proto import ResponseHandler
 
@@ -87,30 +88,11 @@ async def test_a_consumer_slower_than_the_server_gets_every_byte(
     assert resumes.paused >= 1
 
 
-def _sse(events: list[dict[str, Any]]) -> bytes:
-    return b"".join(
-        b"event: %s\ndata: %s\n\n" % (event["type"].encode(), json.dumps(event).encode()) for event in events
-    )
-
-
 @pytest.fixture
 async def gzip_server() -> AsyncIterator[str]:
     """A server answering with one gzip-compressed SSE body that expands to about 8 MiB: aiohttp
     decompresses it in steps and pauses between them while the reader's buffer is full."""
-    text = "x" * 8000
-    events = [
-        {"type": "message_start", "message": {
-            "id": "msg_gzip", "type": "message", "role": "assistant", "model": "m", "content": [],
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 0},
-        }},
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        *[{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}] * 1000,
-        {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-         "usage": {"output_tokens": 1000}},
-        {"type": "message_stop"},
-    ]  # fmt: skip
-    body = gzip.compress(_sse(events))
+    body = gzip.compress(sse_of(text_stream(["x" * 8000] * 1000)))
 
     async def messages(request: web.Request) -> web.Response:
         await request.read()
@@ -120,15 +102,8 @@ async def gzip_server() -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_post("/v1/messages", messages)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url
 
 
 async def test_a_paused_decompression_resumes(

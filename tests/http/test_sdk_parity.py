@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 import anthropic
 import msgspec
 import pytest
+from _loopback_app import serve_app
 from aiohttp import web
 from conftest import API_KEY, PARAMS
 
@@ -112,15 +113,8 @@ async def echo() -> AsyncIterator[str]:
     app.router.add_route("*", "/echo", echo_handler)
     app.router.add_route("*", "/text", text_handler)
     app.router.add_route("*", "/bytes", bytes_handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture
