@@ -172,8 +172,8 @@ class _StampingConnector(aiohttp.TCPConnector):
     ``StreamTimings.connection_acquired``, so ``pool_wait`` shows time spent queueing for a
     connection. One awaited frame and a context-variable read per request (no aiohttp trace:
     a ``TraceConfig`` makes a trace object and fires its signals on every request). Its
-    connections run ``AclaudeResponseHandler`` (above), and with
-    ``stamp_reads`` also stamp their reads (``ReadStampingHandler``)."""
+    connections run ``AclaudeResponseHandler`` (above); with ``stamp_reads`` they also stamp
+    their reads (``ReadStampingHandler``)."""
 
     def __init__(self, *, stamp_reads: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
