@@ -22,6 +22,7 @@ received by the server; ITL truth = the gaps between the server's delta writes.
     python benchmarks/bench_accuracy.py                       # concurrency 1, 100, 1000
     python benchmarks/bench_accuracy.py --concurrency 1,100 --clients aclaude
     python benchmarks/bench_accuracy.py --loop asyncio         # every client on the stdlib loop
+    python benchmarks/bench_accuracy.py --repeats 5            # each row: the median run, the range
 
 Prints a Markdown table. The machine is shared: run it on a quiet one for figures to keep.
 """
@@ -260,12 +261,18 @@ def main() -> int:
         default="auto",
         help="the clients' event loop, as aclaude bench's --loop (default auto: uvloop when installed)",
     )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="runs of every row; the run with the median lag p99 is shown, the lag's range beside it",
+    )
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
         return 0
-    from aclaude.bench._loop import resolve_loop, run_on
+    from aclaude.bench._loop import resolve_loop
     from aclaude.testing.__main__ import _raise_fd_limit
 
     _raise_fd_limit()
@@ -274,33 +281,55 @@ def main() -> int:
     rows = []
     for concurrency in [int(c) for c in args.concurrency.split(",")]:
         for client in args.clients.split(","):
-            requests = max(concurrency, args.min_requests)
-            FAILURES.clear()
-            load = os.getloadavg()[0]  # the machine is shared: other work inflates every figure
-            with server_process() as (url, log):
-                started = time.monotonic()
-                samples = run_on(args.loop, measure(client, url, concurrency, requests, headers))
-                wall = time.monotonic() - started
-            figures = compare(samples, log)
-            figures.update(
-                client=client,
-                concurrency=concurrency,
-                wall=wall,
-                failed=len(FAILURES),
-                load=load,
-                loop=args.loop,
-            )
-            rows.append(figures)
-            print(
-                f"{CLIENTS[client]} c={concurrency}: lag p50 {figures['lag_p50']:.2f} ms, "
-                f"p99 {figures['lag_p99']:.2f} ms ({wall:.1f} s)",
-                file=sys.stderr,
-                flush=True,
-            )
+            runs = [measure_once(client, concurrency, headers, args) for _ in range(args.repeats)]
+            rows.append(_median_row(runs))
     print(table(rows, args))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
+
+
+def measure_once(
+    client: str, concurrency: int, headers: dict[str, str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """One run of one loop at one concurrency, against a fresh server: its figures."""
+    from aclaude.bench._loop import run_on
+
+    requests = max(concurrency, args.min_requests)
+    FAILURES.clear()
+    load = os.getloadavg()[0]  # the machine is shared: other work inflates every figure
+    with server_process() as (url, log):
+        started = time.monotonic()
+        samples = run_on(args.loop, measure(client, url, concurrency, requests, headers))
+        wall = time.monotonic() - started
+    figures = compare(samples, log)
+    figures.update(
+        client=client, concurrency=concurrency, wall=wall, failed=len(FAILURES), load=load, loop=args.loop
+    )
+    print(
+        f"{CLIENTS[client]} c={concurrency}: lag p50 {figures['lag_p50']:.2f} ms, "
+        f"p99 {figures['lag_p99']:.2f} ms ({wall:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return figures
+
+
+def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median lag p99 stands for the repeats (its columns stay consistent with
+    each other); the spread of the lag over all runs goes beside it."""
+    row = dict(sorted(runs, key=lambda run: run["lag_p99"])[(len(runs) - 1) // 2])
+    for key in ("lag_p50", "lag_p99"):
+        values = [run[key] for run in runs]
+        row[f"{key}_range"] = (min(values), max(values))
+    row["repeats"] = len(runs)
+    row["failed"] = sum(run["failed"] for run in runs)
+    return row
+
+
+def _lag(row: dict[str, Any], key: str) -> str:
+    low, high = row[f"{key}_range"]
+    return f"{row[key]:.2f} ms" + (f" ({low:.2f}-{high:.2f})" if row["repeats"] > 1 else "")
 
 
 def _err(reported: float, truth: float) -> str:
@@ -314,7 +343,9 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "asyncio. lag = client stamp - server write, "
         "per delta; TTFT true = server's first-delta write - the client's request start; delivery = "
         "client's request start -> the server's handler has the request; server CPU = the fake "
-        "server process's user + sys per event written; load = 1-minute load average at the start.",
+        "server process's user + sys per event written; load = 1-minute load average at the start. "
+        "With --repeats, each row is the run of median lag p99, and the lag's range over all runs "
+        "is in brackets.",
         "",
         "| loop | concurrency | lag p50 | lag p99 | TTFT p50 reported / true | ITL p50 reported / true "
         "| ITL p99 reported / true | delivery p50 | server CPU / event | load | failed |",
@@ -324,8 +355,8 @@ def table(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         ttft = f"{row['ttft_p50']:.1f} / {row['ttft_true_p50']:.1f} ms"
         itl = f"{row['itl_p50']:.2f} / {row['itl_true_p50']:.2f} ms"
         lines.append(
-            f"| {CLIENTS[row['client']]} | {row['concurrency']} | {row['lag_p50']:.2f} ms "
-            f"| {row['lag_p99']:.2f} ms "
+            f"| {CLIENTS[row['client']]} | {row['concurrency']} | {_lag(row, 'lag_p50')} "
+            f"| {_lag(row, 'lag_p99')} "
             f"| {ttft} ({_err(row['ttft_p50'], row['ttft_true_p50'])}) "
             f"| {itl} ({_err(row['itl_p50'], row['itl_true_p50'])}) "
             f"| {row['itl_p99']:.1f} / {row['itl_true_p99']:.1f} ms | {row['delivery_p50']:.1f} ms "
