@@ -14,6 +14,18 @@ for its headers (coroutine frames, header copies, the request body) fills pymall
 the streams' long-lived objects then keep half-used. Measured on the issue 18 branch (busy
 2-core machine, 2,000 streams): live aclaude 16.8 vs raw 15.6 KiB, peak 19.3-22.7 vs 18.3 KiB,
 RSS 19.8-22.1 vs 18.2 KiB (aclaude's varies with how many requests were in flight together).
+
+After the `memory` branch (one frame less per opening stream: ``open_response`` hands back
+``send``'s coroutine when nothing wraps it; no merged header copy, no partial with a keywords
+dict, no closure cells, no empty lists nor a with block's bound ``__exit__`` in the held
+generator): held per request while waiting for headers (a server that never answers) 19.7 ->
+18.5 KiB (raw 16.0), traced live 16.06 -> 15.85 KiB (raw 14.97), RSS in ``run.py --only memory``
+median 21.3 -> 20.1-20.3 KiB (1.17x -> 1.10-1.11x raw). What is left above raw: the async
+generator (~420 B live, plus ~145 B for asyncio's weak set of async generators), StreamTimings,
+the ``current_timings`` context variable set around the send (a HAMT node and token in flight,
+and ~120 B per connection: the new connection's transport handle keeps a copy of the context),
+the ``_attempt`` and ``send`` frames while waiting, aiohttp's ``sock_read`` timer for the
+headers.
 """
 
 from __future__ import annotations

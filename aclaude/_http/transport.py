@@ -47,6 +47,7 @@ from .._exceptions import (
 )
 from .._logging import redact_headers, redact_url
 from ..types._rate_limits import RateLimits
+from .headers_query import add_headers
 from .read_deadlines import ReadDeadlines
 from .timings_context import current_timings
 
@@ -417,18 +418,25 @@ async def send(
     deadlines: ReadDeadlines | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     proxy: URL | None = None,
+    extra_headers: Mapping[str, Any] | None = None,
+    retry_count: int = 0,
+    on_open: Callable[[Response, int], None] | None = None,
 ) -> Response:
     """Send one request and return the open response, or raise the typed error.
 
     A status >= 400 reads the (bounded) error body and raises ``APIStatusError``'s subclass.
     With ``deadlines``, the body's reads are timed there (``timeout.read``), not by aiohttp.
+    ``extra_headers`` are merged over ``request.headers`` (as ``add_headers`` does) in the
+    dict handed to aiohttp, which lets it go once copied: a request waiting for its response
+    holds no merged copy of its own. ``on_open(response, retry_count)`` is called with the
+    response opened.
     """
     body = request.json
     pending = session.request(
         request.method,
         request.url,
         data=_encode(body) if body is not None else request.content,
-        headers=request.headers,
+        headers=add_headers(request.headers, extra_headers) if extra_headers else request.headers,
         params=request.params,
         timeout=timeout.to_aiohttp(),
         allow_redirects=False,
@@ -463,11 +471,11 @@ async def send(
         error: APIConnectionError = APITimeoutError(
             f"request timed out before a response: {request.method} {redact_url(request.url)}"
         )
-        error.request = _error_request(request)
+        error.request = _error_request(request, extra_headers)
         raise error from _scrubbed(exc)
     except (aiohttp.ClientError, OSError) as exc:
         error = APIConnectionError(f"connection error: {_describe(exc)}")
-        error.request = _error_request(request)
+        error.request = _error_request(request, extra_headers)
         raise error from _scrubbed(exc)
     if resp.status < 300:
         if deadlines is None or not timeout.read:  # 0, like None, is no limit (as in aiohttp)
@@ -476,18 +484,21 @@ async def send(
             _stop_aiohttp_read_timer(resp)
             response = Response(resp, on_release, deadlines, timeout.read)
         response.max_body_bytes = max_body_bytes
+        if on_open is not None:
+            on_open(response, retry_count)
         return response
     try:
-        raise await _status_error(resp, timeout.read, _error_request(request))
+        raise await _status_error(resp, timeout.read, _error_request(request, extra_headers))
     finally:
         resp.close()
 
 
-def _error_request(request: PreparedRequest) -> ErrorRequest:
+def _error_request(request: PreparedRequest, extra_headers: Mapping[str, Any] | None = None) -> ErrorRequest:
     """What ``error.request`` shows: credentials masked (made only when a request failed)."""
     url, params = request.url, request.params
     full = redact_url(URL(url).update_query(params) if params else url)
-    return ErrorRequest(request.method, full, redact_headers(request.headers))
+    headers = add_headers(request.headers, extra_headers) if extra_headers else request.headers
+    return ErrorRequest(request.method, full, redact_headers(headers))
 
 
 def env_proxy(url: str) -> URL | None:

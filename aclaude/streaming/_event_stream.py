@@ -32,8 +32,9 @@ How a stream may end:
 from __future__ import annotations
 
 import collections
+import functools
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Generator, Sequence
 from typing import Any, Protocol, cast
 
 import msgspec
@@ -141,8 +142,10 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         self._decoder: StreamDecoder | None = None
         # The data of the read-ahead events (a handful per request). Kept as bytes and decoded
         # again when handed out: the bytes are smaller than the decoded structs, and a stream
-        # held open (thousands at a time) should cost as little as possible.
-        self._pending: list[bytes] = []
+        # held open (thousands at a time) should cost as little as possible. The shared empty
+        # tuple until the attempt sets its list (and again once iteration took it): no empty
+        # list per stream.
+        self._pending: Sequence[bytes] = ()
         self._max_retries = max_retries
         self._idle_timeout = idle_timeout
         self._max_event_bytes = max_event_bytes
@@ -170,7 +173,8 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         """Send the request and read until the first content event (or the end).
 
         The first attempt is awaited straight from ``_open()`` and retries from here, so that
-        while thousands of streams wait for their responses each holds one frame of ours."""
+        while thousands of streams wait for their responses each holds one frame of ours (and
+        no closure cells: the retry is a partial)."""
         timings = self.timings
         try:
             timings._attempt_started(time.monotonic())
@@ -202,10 +206,7 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                     exc.timings = timings
                 raise
             failure = exc
-
-        async def attempt(retry_count: int) -> EventStream:
-            return await self._attempt(opener, retry_count)
-
+        attempt = functools.partial(self._attempt, opener)
         return await retry_after_failure(attempt, failure, self._max_retries)
 
     async def _ahead(self, response: Response, decoder: StreamDecoder, pending: list[bytes]) -> None:
@@ -296,29 +297,31 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
         done = False  # message_stop seen
         read_to_end = False
         idle = self._idle_timeout
-        clock = time.monotonic  # the default loop's clock, without its frame
-        last_progress = clock()
+        last_progress = time.monotonic()
         progress_mark = 0
         timings = self.timings
         arrived = timings.last_event
         deltas = 0  # content deltas so far: timings take the count per read chunk
         reading = Reading(response.request_id)
         try:
-            with reading:
-                pending, self._pending = self._pending, []
+            # Reading's rules as a try block, not ``with reading:``: a with block keeps its bound
+            # __exit__ on the generator's stack (64 B per stream held open).
+            try:
+                # The attempt's list of read-ahead data, each replaced by its event in place as
+                # it is handed out (no second list per stream).
+                pending: list[Any] = self._pending if type(self._pending) is list else [*self._pending]
+                self._pending = ()
                 pending.reverse()  # popped from the end: data handed out is let go at once
-                held: list[RawMessageStreamEvent] = []
                 # All of a short reply (a drained create(), the first delta) often came in the
                 # read-ahead: the same one-C-call decode as below, the typed path on failure.
                 while pending:
                     try:
-                        held.append(event_decoder.decode(pending[-1]))
+                        pending[-1] = event_decoder.decode(pending[-1])
                     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                         reading.count = count  # for the typed error decode_event may raise
-                        held.append(decode_event(pending[-1]))
-                    pending.pop()
+                        pending[-1] = decode_event(pending[-1])
                     count += 1
-                    etype = type(held[0])
+                    etype = type(pending[-1])
                     if etype is not RawContentBlockDeltaEvent:
                         etype = known_type(etype)
                     if etype is RawContentBlockDeltaEvent:
@@ -326,11 +329,11 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                     elif etype is RawMessageStopEvent:
                         done = reading.done = True
                     elif etype is RawMessageDeltaEvent:
-                        timings.output_tokens = cast(RawMessageDeltaEvent, held[0]).usage.output_tokens
+                        timings.output_tokens = cast(RawMessageDeltaEvent, pending[-1]).usage.output_tokens
                     # Handed over without a local name: a stream held open after its first
                     # event (thousands at a time) does not keep that event alive itself.
-                    yield held.pop()
-                del pending, held
+                    yield pending.pop()
+                del pending
                 reading.count = count
                 if deltas and arrived is not None:  # read ahead in the last chunk of the opening
                     timings._add_chunk(arrived, deltas)
@@ -387,6 +390,9 @@ class EventStream(LazyStream[RawMessageStreamEvent]):
                 reading.count = count
                 reading.done = done
                 reading.finish(leftover=decoder.close())
+            except BaseException as exc:
+                if not reading.__exit__(type(exc), exc, exc.__traceback__):
+                    raise
         except APIError as exc:
             exc.timings = timings
             raise
