@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 if TYPE_CHECKING:
     import aiohttp  # the session is made in _http/transport.py; here only its type
+    from multidict import MultiDict
     from typing_extensions import Self
 from .types._extras import decode_keeping_extras
 
@@ -431,15 +432,8 @@ class Client(AsyncClosing):
             extra: HeaderValues | None = extra_headers
             if retry_count:
                 extra = {RETRY_COUNT_HEADER: str(retry_count), **(extra_headers or {})}
-            params = self._query
-            if extra_query:
-                params = encode_query({**(self._default_query or {}), **extra_query})
-            session = self._get_session()
-            deadlines = self._deadlines
-            if deadlines is None:
-                deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
             return send(
-                session,
+                self._get_session(),
                 PreparedRequest(
                     method=method,
                     path=path,
@@ -447,10 +441,10 @@ class Client(AsyncClosing):
                     headers=self._headers,
                     json=body,
                     content=content,
-                    params=params,
+                    params=self._params(extra_query),
                 ),
                 timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
-                deadlines=deadlines,
+                deadlines=self._read_deadlines(),
                 max_body_bytes=self.max_body_bytes,
                 proxy=self._env_proxy() if self.trust_env else None,
                 extra_headers=extra,
@@ -467,6 +461,19 @@ class Client(AsyncClosing):
             retry_count=retry_count,
             content=content,
         )
+
+    def _params(self, extra_query: QueryValues | None) -> MultiDict[str] | None:
+        """The query of a request: the client's, with ``extra_query`` over it."""
+        if extra_query:
+            return encode_query({**(self._default_query or {}), **extra_query})
+        return self._query
+
+    def _read_deadlines(self) -> ReadDeadlines:
+        """The shared timer of every read's deadline (made in the running loop on first use)."""
+        deadlines = self._deadlines
+        if deadlines is None:
+            deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
+        return deadlines
 
     async def _open_response(
         self,
@@ -488,9 +495,7 @@ class Client(AsyncClosing):
             headers = add_headers(headers, {RETRY_COUNT_HEADER: str(retry_count)})
         if extra_headers:
             headers = add_headers(headers, extra_headers)
-        params = self._query
-        if extra_query:
-            params = encode_query({**(self._default_query or {}), **extra_query})
+        params = self._params(extra_query)
         log = self._log
         debug = log.isEnabledFor(logging.DEBUG)
         if debug:
@@ -508,9 +513,7 @@ class Client(AsyncClosing):
             await semaphore.acquire()
         try:
             session = self._get_session()
-            deadlines = self._deadlines
-            if deadlines is None:
-                deadlines = self._deadlines = ReadDeadlines(asyncio.get_running_loop())
+            deadlines = self._read_deadlines()
             request = await self._prepare_request(
                 PreparedRequest(
                     method=method,
