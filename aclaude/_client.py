@@ -452,14 +452,7 @@ class Client(AsyncClosing):
                 on_open=record_response,
             )
         return self._open_response(
-            method,
-            path,
-            body=body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            retry_count=retry_count,
-            content=content,
+            method, path, body, extra_headers, extra_query, timeout, retry_count, content
         )
 
     def _params(self, extra_query: QueryValues | None) -> MultiDict[str] | None:
@@ -479,7 +472,6 @@ class Client(AsyncClosing):
         self,
         method: str,
         path: str,
-        *,
         body: Any,
         extra_headers: HeaderValues | None,
         extra_query: QueryValues | None,
