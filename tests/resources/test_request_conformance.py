@@ -20,12 +20,12 @@ from typing import Any
 
 import anthropic
 import pytest
+from _conformance import wire
 
 import aclaude
-from aclaude.testing import FakeAnthropic, RecordedRequest
+from aclaude.testing import FakeAnthropic
 
 API_KEY = "sk-ant-test-not-a-real-key"
-HEADERS = ("anthropic-beta", "anthropic-workspace-id", "anthropic-user-profile-id", "x-extra")
 BASE: dict[str, Any] = {
     "model": "claude-sonnet-4-6",
     "max_tokens": 64,
@@ -85,21 +85,6 @@ OPTIONS: dict[str, Any] = {
     "extra_query": {"trace": "on"},
     "extra_body": {"newer_field": {"a": 1}},
 }
-
-
-def wire(request: RecordedRequest) -> dict[str, Any]:
-    """What the comparison looks at; ``stream`` is left out of the body (aclaude always
-    streams, the SDK says so only when asked)."""
-    body = request.json
-    if isinstance(body, dict):
-        body = {k: v for k, v in body.items() if k != "stream"}
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "headers": {h: request.headers.get(h) for h in HEADERS},
-        "body": body,
-    }
 
 
 async def sent(server: FakeAnthropic, call: Callable[[], Awaitable[Any]]) -> list[dict[str, Any]]:

@@ -139,15 +139,21 @@ async def test_thread_errors_are_typed_by_their_error_code(
     assert error.error_code == "thread_not_found"
 
 
-async def test_an_unthreadable_request_raises_by_default(
-    client: aclaude.Client, server: FakeAnthropic
-) -> None:
-    thread = client.beta.messages.thread(
+def _unthreadable(client: aclaude.Client, **options: Any) -> aclaude.MessageThread[Any]:
+    """A thread whose requests the server cannot thread (context management)."""
+    return client.beta.messages.thread(
         model=MODEL,
         max_tokens=64,
         context_management={"edits": [{"type": "clear_tool_uses_20250919"}]},
         betas=["context-management-2025-06-27"],
+        **options,
     )
+
+
+async def test_an_unthreadable_request_raises_by_default(
+    client: aclaude.Client, server: FakeAnthropic
+) -> None:
+    thread = _unthreadable(client)
     async with asyncio.timeout(10):
         with pytest.raises(ThreadUnsupportedRequestError) as raised:
             await thread.send(user("hi"))
@@ -161,13 +167,7 @@ async def test_an_unthreadable_request_raises_by_default(
 async def test_continue_unthreaded_sends_the_whole_history_from_then_on(
     client: aclaude.Client, server: FakeAnthropic
 ) -> None:
-    thread = client.beta.messages.thread(
-        model=MODEL,
-        max_tokens=64,
-        context_management={"edits": [{"type": "clear_tool_uses_20250919"}]},
-        betas=["context-management-2025-06-27"],
-        unsupported_request_behavior="continue_unthreaded",
-    )
+    thread = _unthreadable(client, unsupported_request_behavior="continue_unthreaded")
     async with asyncio.timeout(10):
         await thread.send(user("one"))
         await thread.send(user("two"))

@@ -16,12 +16,12 @@ from typing import Any
 
 import anthropic
 import pytest
+from _conformance import wire
 
 import aclaude
 from aclaude.testing import FakeAnthropic, RecordedRequest
 
 API_KEY = "sk-ant-test-not-a-real-key"
-HEADERS = ("anthropic-beta", "anthropic-workspace-id", "anthropic-user-profile-id", "x-extra")
 TOOL = {"name": "lookup", "description": "Look a word up.", "input_schema": {"type": "object"}}
 FIRST = {"role": "user", "content": [{"type": "text", "text": "one", "cache_control": {"type": "ephemeral"}}]}
 THREAD_KWARGS: dict[str, Any] = {
@@ -36,22 +36,17 @@ THREAD_KWARGS: dict[str, Any] = {
 }
 
 
-def wire(request: RecordedRequest, reply_ids: list[str]) -> dict[str, Any]:
-    body = dict(request.json) if isinstance(request.json, dict) else request.json
-    if isinstance(body, dict):
-        body.pop("stream", None)  # aclaude always streams; the SDK says so only when asked
-        thread = body.get("thread")
-        if isinstance(thread, dict) and "previous_message_id" in thread:
-            previous = thread["previous_message_id"]
-            ordinal = reply_ids.index(previous) + 1 if previous in reply_ids else "unknown"
-            body["thread"] = {**thread, "previous_message_id": f"reply-{ordinal}"}
-    return {
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "headers": {h: request.headers.get(h) for h in HEADERS},
-        "body": body,
-    }
+def wire_in_turns(request: RecordedRequest, reply_ids: list[str]) -> dict[str, Any]:
+    """``wire``, with the thread's ``previous_message_id`` named by the turn it answers (each
+    client's server-made ids differ)."""
+    compared = wire(request)
+    body = compared["body"]
+    thread = body.get("thread") if isinstance(body, dict) else None
+    if isinstance(thread, dict) and "previous_message_id" in thread:
+        previous = thread["previous_message_id"]
+        ordinal = reply_ids.index(previous) + 1 if previous in reply_ids else "unknown"
+        body["thread"] = {**thread, "previous_message_id": f"reply-{ordinal}"}
+    return compared
 
 
 Conversation = Callable[[Any, FakeAnthropic, list[str]], Awaitable[None]]
@@ -63,7 +58,7 @@ async def recorded(
     server.reset()
     reply_ids: list[str] = []
     await conversation(messages_api, server, reply_ids)
-    return [wire(r, reply_ids) for r in server.requests]
+    return [wire_in_turns(r, reply_ids) for r in server.requests]
 
 
 async def turns_stream_and_replay(messages_api: Any, server: FakeAnthropic, reply_ids: list[str]) -> None:
