@@ -17,15 +17,6 @@ from ._http.multipart import UploadFile, to_file
 from ._http.pagination import AsyncPage, AsyncPaginator
 from ._http.raw_response import RawResponse
 from ._http.transport import Timeout
-
-# -- message threads (beta): client.beta.messages.thread(...) and its typed errors --
-from ._thread_errors import (
-    ThreadAlreadyContinuedError,
-    ThreadContinueInFlightError,
-    ThreadFingerprintMismatchError,
-    ThreadNotFoundError,
-    ThreadUnsupportedRequestError,
-)
 from ._version import __version__
 from .platforms import *  # noqa: F403
 from .platforms import BedrockClient, FoundryClient, VertexClient
@@ -88,12 +79,7 @@ __all__ = [
     "NotGiven",
     "Omit",
     "RawResponse",
-    "ThreadAlreadyContinuedError",
-    "ThreadContinueInFlightError",
-    "ThreadFingerprintMismatchError",
-    "ThreadNotFoundError",
     "ThreadStreamManager",
-    "ThreadUnsupportedRequestError",
     "Timeout",
     "UploadFile",
     "__version__",

@@ -7,7 +7,7 @@ from exc``, so ``except aclaude.APIError`` catches everything a call can fail wi
     ├── APIError                              a call failed: ``request_id``, ``request`` ...
     │   ├── APIStatusError                    the API said no: HTTP status >= 400, or ``event: error``
     │   │   ├── BadRequestError               400  invalid_request_error
-    │   │   │   └── Thread*Error              the message-thread rules (``_thread_errors``)
+    │   │   │   └── Thread*Error              the message-thread rules, by ``error.details.error_code``
     │   │   ├── AuthenticationError           401  authentication_error
     │   │   ├── PaymentRequiredError          402  billing_error
     │   │   ├── PermissionDeniedError         403  permission_error
@@ -98,6 +98,11 @@ __all__ = [
     "ServiceUnavailableError",
     "StreamAlreadyConsumedError",
     "StructuredOutputError",
+    "ThreadAlreadyContinuedError",
+    "ThreadContinueInFlightError",
+    "ThreadFingerprintMismatchError",
+    "ThreadNotFoundError",
+    "ThreadUnsupportedRequestError",
     "UnprocessableEntityError",
     "UnsupportedOnPlatformError",
     "error_for_status",
@@ -232,17 +237,12 @@ class APIStatusError(APIError):
     def error_code(self) -> str | None:
         """``error.details.error_code`` of the body: the precise cause, when the API names one
         (``"thread_not_found"`` ...); branch on it rather than on the message."""
-        error = self.body.get("error") if isinstance(self.body, dict) else None
-        details = error.get("details") if isinstance(error, dict) else None
-        code = details.get("error_code") if isinstance(details, dict) else None
-        return code if isinstance(code, str) else None
+        return _error_code(self.body)
 
     @property
     def details(self) -> dict[str, Any]:
         """``error.details`` of the body (empty when it has none)."""
-        error = self.body.get("error") if isinstance(self.body, dict) else None
-        details = error.get("details") if isinstance(error, dict) else None
-        return details if isinstance(details, dict) else {}
+        return _error_details(self.body)
 
     @property
     def retry_after(self) -> float | None:
@@ -414,6 +414,42 @@ class StructuredOutputError(APIResponseValidationError):
         self.text = text
 
 
+# -- message threads (beta): told apart by ``error.details.error_code``, the official SDK's
+# classes and codes. Each is also the class of its HTTP status, so ``except NotFoundError`` /
+# ``except BadRequestError`` keep working.
+
+
+class ThreadNotFoundError(NotFoundError):
+    """404 ``thread_not_found``: no thread is held for ``previous_message_id`` (never made, or
+    expired). Send the whole conversation again with ``thread={"type": "create"}``."""
+
+
+class ThreadAlreadyContinuedError(BadRequestError):
+    """400 ``thread_already_continued``: that reply was continued before; continue from the
+    thread's latest reply ``id``."""
+
+
+class ThreadContinueInFlightError(BadRequestError):
+    """400 ``thread_continue_in_flight``: another request is still continuing from the same
+    reply."""
+
+
+class ThreadFingerprintMismatchError(BadRequestError):
+    """400 ``thread_fingerprint_mismatch``: a field that stays fixed for a thread (``system``,
+    ``tools``) differs from the one the thread was created with."""
+
+
+class ThreadUnsupportedRequestError(BadRequestError):
+    """400 ``thread_unsupported_request``: the request combines ``thread`` with something threads
+    do not support; ``unsupported`` names it."""
+
+    @property
+    def unsupported(self) -> list[str]:
+        """The request fields or settings the API named (may be empty)."""
+        names = self.details.get("unsupported")
+        return [str(name) for name in names] if isinstance(names, list) else []
+
+
 class ClientClosedError(AnthropicError, RuntimeError):
     """A request on a client that was closed (``close()`` or the end of ``async with``)."""
 
@@ -476,8 +512,27 @@ _ERROR_TYPE_STATUS: dict[str, int] = {
 
 
 #: The classes of error bodies that name their cause (``error.details.error_code``), by (HTTP
-#: status, code); the modules defining them add theirs (``_thread_errors``: message threads).
-ERROR_CODE_CLASSES: dict[tuple[int, str], type[APIStatusError]] = {}
+#: status, code): the message-thread rules. Read only when an error body carries a code.
+_ERROR_CODE_CLASSES: dict[tuple[int, str], type[APIStatusError]] = {
+    (404, "thread_not_found"): ThreadNotFoundError,
+    (400, "thread_already_continued"): ThreadAlreadyContinuedError,
+    (400, "thread_continue_in_flight"): ThreadContinueInFlightError,
+    (400, "thread_fingerprint_mismatch"): ThreadFingerprintMismatchError,
+    (400, "thread_unsupported_request"): ThreadUnsupportedRequestError,
+}
+
+
+def _error_details(body: Any) -> dict[str, Any]:
+    """``error.details`` of an API error body (empty when it has none)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    return details if isinstance(details, dict) else {}
+
+
+def _error_code(body: Any) -> str | None:
+    """``error.details.error_code`` of an API error body, if it is a string."""
+    code = _error_details(body).get("error_code")
+    return code if isinstance(code, str) else None
 
 
 def _class_for_status(status: int) -> type[APIStatusError]:
@@ -506,10 +561,9 @@ def _typed(status: int, message: str, body: Any, etype: str | None, **context: A
     if request_id:
         message += f" (request_id: {request_id})"
     cls = _class_for_status(status)
-    error = body.get("error") if isinstance(body, dict) else None
-    details = error.get("details") if isinstance(error, dict) else None
-    if isinstance(details, dict) and isinstance(details.get("error_code"), str):
-        cls = ERROR_CODE_CLASSES.get((status, details["error_code"]), cls)
+    code = _error_code(body)
+    if code is not None:
+        cls = _ERROR_CODE_CLASSES.get((status, code), cls)
     return cls(message, status_code=status, body=body, error_type=etype, **context)
 
 

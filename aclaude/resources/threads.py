@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 import msgspec
 
 from .._exceptions import AnthropicError, APIStatusError
-from .._thread_errors import error_code_of
 from ..streaming._message_stream import Listener, MessageStream, MessageStreamManager
 from ..streaming._parse import (
     OutputFormat,
@@ -362,7 +361,7 @@ class MessageThread(Generic[_T]):
     def _recovers_from(self, error: APIStatusError) -> bool:
         """Whether the turn should go again, the state adjusted: a replay under a new thread,
         or (``continue_unthreaded``) the whole history without a thread."""
-        code = error_code_of(error.body)
+        code = error.error_code
         if code in REPLAY_CODES and self._previous_message_id is not None:
             self._start_new_thread()
             return True
